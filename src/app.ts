@@ -1,0 +1,65 @@
+/**
+ * The route table: read top to bottom, it is ../shared/API.md. Each line names a route declared (with its
+ * schemas, hence /openapi.json) in the room that owns its rule.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { configOf } from "./config";
+import { database } from "./db/client";
+import type { AppEnv } from "./http/context";
+import { AppError } from "./http/errors";
+import { health, healthRoute } from "./http/health";
+import { handleError, handleNotFound } from "./http/problem";
+import { rejectInvalidInput } from "./http/validation";
+import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
+import { tenantCard, tenantCardRoute } from "./tenants/card";
+import { tenantRoute } from "./tenants/middleware";
+
+/** No request of this API needs more; larger bodies are refused before they are read. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput });
+
+  app.onError(handleError);
+  app.notFound(handleNotFound);
+  app.use(async function context(c, next) {
+    c.set("config", configOf(c.env));
+    c.set("db", database(c.env.DB));
+    await next();
+  });
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("payload_too_large", { detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes` });
+      },
+    }),
+  );
+  app.use("/t/:tenant", tenantRoute());
+  app.use("/t/:tenant/*", tenantRoute());
+
+  // Public
+  app.openapi(healthRoute, health);
+  app.openapi(tenantCardRoute, tenantCard);
+
+  // Platform operator
+  app.openapi(createTenantRoute, createTenantHandler);
+  app.openapi(listTenantsRoute, listTenantsHandler);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The region's OPERATOR_TOKEN secret",
+  });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "printid",
+      version: "1",
+      description: "Sign-in and accounts of the cloud print & scan platform, one region of it.",
+    },
+    servers: [{ url: configOf(c.env).origin, description: `Region ${configOf(c.env).region}` }],
+  }));
+  return app;
+}

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { providerNames, type ProviderName } from "./db/schema";
+import type { TenantDirectory } from "./tenants/directory";
+
+/** What each regional Worker is bound to (wrangler.toml `[env.eu]` / `[env.us]`, plus Worker secrets). */
+export interface Bindings {
+  DB: D1Database;
+  DIRECTORY: DurableObjectNamespace<TenantDirectory>;
+  /** This Worker's region, e.g. `eu`. */
+  REGION: string;
+  /** This region's public origin; each tenant's issuer is `${ORIGIN}/t/${slug}`. */
+  ORIGIN: string;
+  /** The registered public clients, as JSON: `[{ id, redirectUris: [...] }]`. */
+  CLIENTS: string;
+  /** Secret: the bearer token of the platform operator API. Unset means that API is closed. */
+  OPERATOR_TOKEN?: string;
+  /** A provider is offered only where its client id is configured. */
+  APPLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_ID?: string;
+  MICROSOFT_CLIENT_ID?: string;
+}
+
+const clientIdVar = {
+  apple: "APPLE_CLIENT_ID",
+  google: "GOOGLE_CLIENT_ID",
+  microsoft: "MICROSOFT_CLIENT_ID",
+} as const satisfies Record<ProviderName, keyof Bindings>;
+
+const PublicClient = z.object({
+  id: z.string().min(1),
+  redirectUris: z.array(z.string().min(1)).min(1),
+});
+export type PublicClient = z.infer<typeof PublicClient>;
+
+const Vars = z.object({
+  REGION: z.string().regex(/^[a-z]{2,8}$/),
+  ORIGIN: z.url().transform((origin) => new URL(origin).origin),
+  CLIENTS: z
+    .string()
+    .transform((json) => JSON.parse(json) as unknown)
+    .pipe(z.array(PublicClient)),
+});
+
+export interface Config {
+  region: string;
+  origin: string;
+  clients: ReadonlyMap<string, PublicClient>;
+  /** The external providers this Worker has credentials for. */
+  providers: readonly ProviderName[];
+}
+
+const parsed = new Map<string, Config>();
+
+/** The Worker's configuration, validated once per isolate; a bad deployment fails loudly, not subtly. */
+export function configOf(env: Bindings): Config {
+  const providers = providerNames.filter((provider) => Boolean(env[clientIdVar[provider]]));
+  const key = [env.REGION, env.ORIGIN, env.CLIENTS, ...providers].join("\n");
+  let config = parsed.get(key);
+  if (!config) {
+    const vars = Vars.parse(env);
+    config = {
+      region: vars.REGION,
+      origin: vars.ORIGIN,
+      clients: new Map(vars.CLIENTS.map((client) => [client.id, client])),
+      providers,
+    };
+    parsed.set(key, config);
+  }
+  return config;
+}

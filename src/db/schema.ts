@@ -1,0 +1,192 @@
+/**
+ * The only schema of a regional D1 database. `migrations/` is generated from this file by drizzle-kit;
+ * docs/storage.md describes each table. Times are epoch milliseconds.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export const providerNames = ["apple", "google", "microsoft"] as const;
+export type ProviderName = (typeof providerNames)[number];
+
+export const accountKinds = ["work", "personal"] as const;
+export type AccountKind = (typeof accountKinds)[number];
+
+export const roleNames = ["admin"] as const;
+export type Role = (typeof roleNames)[number];
+
+/** How a user came to exist. */
+export const userOrigins = ["operator", "admin", "registration", ...providerNames] as const;
+export type UserOrigin = (typeof userOrigins)[number];
+
+/** Which external providers a tenant offers for each kind of account (MyQ credentials are always offered). */
+export type TenantProviders = Record<AccountKind, ProviderName[]>;
+
+const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull();
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  /** Lower-case; unique here and, through the tenant directory, across regions. */
+  slug: text("slug").notNull().unique(),
+  displayName: text("display_name").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  allowRegistration: integer("allow_registration", { mode: "boolean" }).notNull().default(false),
+  newUsersActiveByDefault: integer("new_users_active_by_default", { mode: "boolean" })
+    .notNull()
+    .default(false),
+  lockoutMaxAttempts: integer("lockout_max_attempts").notNull().default(5),
+  lockoutSeconds: integer("lockout_seconds").notNull().default(900),
+  providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
+  createdAt: createdAt(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    username: text("username").notNull(),
+    email: text("email"),
+    firstName: text("first_name"),
+    lastName: text("last_name"),
+    kind: text("kind", { enum: accountKinds }).notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    roles: text("roles", { mode: "json" }).$type<Role[]>().notNull(),
+    createdVia: text("created_via", { enum: userOrigins }).notNull(),
+    /** PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`); null for users who only sign in externally. */
+    passwordHash: text("password_hash"),
+    /** Consecutive failed password sign-ins, reset by a success; drives the tenant's lockout policy. */
+    failedSignIns: integer("failed_sign_ins").notNull().default(0),
+    lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [
+    // Usernames and e-mails are unique per tenant regardless of case: sign-in looks them up by lower().
+    uniqueIndex("users_tenant_username_unique").on(t.tenantId, sql`lower(${t.username})`),
+    uniqueIndex("users_tenant_email_unique").on(t.tenantId, sql`lower(${t.email})`),
+    // Admin listing, newest first, with a (created_at, id) cursor.
+    index("users_tenant_created").on(t.tenantId, t.createdAt, t.id),
+  ],
+);
+
+export const externalIdentities = sqliteTable(
+  "external_identities",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: providerNames }).notNull(),
+    /** The provider's stable subject; for Microsoft `${tid}/${oid}`. Never the e-mail claim. */
+    subject: text("subject").notNull(),
+    /** The e-mail the provider asserted when the identity was linked, for the admin's information. */
+    email: text("email"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("external_identities_tenant_provider_subject").on(t.tenantId, t.provider, t.subject),
+    index("external_identities_user").on(t.userId),
+  ],
+);
+
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    /** `password` or a provider name. */
+    method: text("method").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("sessions_user").on(t.userId)],
+);
+
+export const refreshTokens = sqliteTable(
+  "refresh_tokens",
+  {
+    /** SHA-256 of the token, base64url. The token itself is never stored. */
+    tokenHash: text("token_hash").primaryKey(),
+    sessionId: text("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    /** Set when the token is exchanged; presenting a spent token again revokes its session. */
+    spentAt: integer("spent_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("refresh_tokens_session").on(t.sessionId)],
+);
+
+export const authorizationCodes = sqliteTable(
+  "authorization_codes",
+  {
+    /** SHA-256 of the code, base64url. */
+    codeHash: text("code_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    clientId: text("client_id").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** `password` or a provider name: carried into the session the code opens. */
+    method: text("method").notNull(),
+    /** PKCE S256 challenge of the client that asked for the code. */
+    codeChallenge: text("code_challenge").notNull(),
+    scope: text("scope").notNull(),
+    nonce: text("nonce"),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    /** Set on redemption; a second redemption revokes the session the first one opened. */
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    sessionId: text("session_id"),
+  },
+  (t) => [index("authorization_codes_expires").on(t.expiresAt)],
+);
+
+export const signInAttempts = sqliteTable(
+  "sign_in_attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    /** The login exactly as typed (or the provider's subject), kept for the admin's audit. */
+    login: text("login").notNull(),
+    /** The user the login resolved to, if any; not a foreign key so the record outlives the user. */
+    userId: text("user_id"),
+    success: integer("success", { mode: "boolean" }).notNull(),
+    /** The outcome's error code, null on success. */
+    code: text("code"),
+    /** `password` or a provider name. */
+    method: text("method").notNull(),
+    ip: text("ip"),
+    clientId: text("client_id"),
+    userAgent: text("user_agent"),
+  },
+  (t) => [
+    // Admin listing, newest first; id breaks ties and is the cursor.
+    index("sign_in_attempts_tenant_id").on(t.tenantId, t.id),
+    // Retention: the scheduled handler deletes rows older than the bound.
+    index("sign_in_attempts_at").on(t.at),
+  ],
+);
+
+export type Tenant = typeof tenants.$inferSelect;
+export type User = typeof users.$inferSelect;

@@ -1,0 +1,51 @@
+import { z } from "@hono/zod-openapi";
+import { accountKinds, providerNames, type Tenant, type TenantProviders } from "../db/schema";
+
+const ProviderList = z.array(z.enum(providerNames)).transform((list) => [...new Set(list)]);
+
+export const LockoutPolicy = z.object({
+  maxAttempts: z.number().int().min(1).max(100),
+  lockoutSeconds: z.number().int().min(1).max(86_400),
+});
+
+/** A tenant's User management settings, as the admin API and the operator API read and write them. */
+export const TenantSettings = z
+  .object({
+    allowRegistration: z.boolean(),
+    newUsersActiveByDefault: z.boolean(),
+    lockout: LockoutPolicy,
+    providers: z.object({ work: ProviderList, personal: ProviderList }),
+  })
+  .openapi("TenantSettings");
+export type TenantSettings = z.infer<typeof TenantSettings>;
+
+/**
+ * A new tenant is closed to self-registration, and a registration it later allows waits for an admin
+ * until the admin says otherwise (Keycloak's defaults too). Lockout: 5 failures lock for 15 minutes.
+ */
+export const defaultSettings: TenantSettings = {
+  allowRegistration: false,
+  newUsersActiveByDefault: false,
+  lockout: { maxAttempts: 5, lockoutSeconds: 900 },
+  providers: Object.fromEntries(accountKinds.map((kind) => [kind, [...providerNames]])) as TenantProviders,
+};
+
+export function settingsOf(tenant: Tenant): TenantSettings {
+  return {
+    allowRegistration: tenant.allowRegistration,
+    newUsersActiveByDefault: tenant.newUsersActiveByDefault,
+    lockout: { maxAttempts: tenant.lockoutMaxAttempts, lockoutSeconds: tenant.lockoutSeconds },
+    providers: tenant.providers,
+  };
+}
+
+/** The tenant columns that hold `settings`. */
+export function settingsColumns(settings: TenantSettings) {
+  return {
+    allowRegistration: settings.allowRegistration,
+    newUsersActiveByDefault: settings.newUsersActiveByDefault,
+    lockoutMaxAttempts: settings.lockout.maxAttempts,
+    lockoutSeconds: settings.lockout.lockoutSeconds,
+    providers: settings.providers,
+  };
+}
