@@ -23,14 +23,14 @@ const HASH_BYTES = 32;
 const SALT_BYTES = 16;
 const PHC = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
-// NIST SP 800-63B: normalise so that the same password typed on two keyboards is the same password.
-const normalise = (password: string) => password.normalize("NFKC");
+// NIST SP 800-63B: normalise, so that the same password typed on two keyboards is the same password.
+const passwordBytes = (password: string) => new TextEncoder().encode(password.normalize("NFKC"));
 
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
   return argon2id({
     ...currentParams,
-    password: normalise(password),
+    password: passwordBytes(password),
     salt,
     hashLength: HASH_BYTES,
     outputType: "encoded",
@@ -57,10 +57,11 @@ function parse(phc: string): StoredHash | undefined {
 /** Recomputes the hash with the stored parameters and compares in constant time. */
 export async function verifyPassword(password: string, phc: string): Promise<boolean> {
   const stored = parse(phc);
-  if (!stored) return false;
+  // No password policy admits the empty password (and Argon2 refuses to hash it).
+  if (!stored || password.length === 0) return false;
   const computed = await argon2id({
     ...stored.params,
-    password: normalise(password),
+    password: passwordBytes(password),
     salt: stored.salt,
     hashLength: stored.hash.length,
     outputType: "binary",
