@@ -1,10 +1,13 @@
 /**
  * The route table: read top to bottom, it is ../shared/API.md. Each line names a route declared (with its
- * schemas, hence /openapi.json) in the room that owns its rule.
+ * schemas and middleware, hence /openapi.json) in the room that owns its rule. Every `/t/{tenant}` route
+ * resolves its tenant through `tenantRoute()` or, when authenticated, `requireUser()`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { me, meRoute, updateMe, updateMeRoute } from "./accounts/me";
 import { configOf } from "./config";
+import { changePassword, changePasswordRoute, signIn, signInRoute } from "./credentials/routes";
 import { database } from "./db/client";
 import type { AppEnv } from "./http/context";
 import { AppError } from "./http/errors";
@@ -13,7 +16,8 @@ import { handleError, handleNotFound } from "./http/problem";
 import { rejectInvalidInput } from "./http/validation";
 import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
 import { tenantCard, tenantCardRoute } from "./tenants/card";
-import { tenantRoute } from "./tenants/middleware";
+import { discovery, discoveryRoute, jwks, jwksRoute } from "./tokens/discovery";
+import { rejectAsInvalidRequest, revoke, revokeRoute, token, tokenRoute } from "./tokens/routes";
 
 /** No request of this API needs more; larger bodies are refused before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -36,17 +40,35 @@ export function buildApp() {
       },
     }),
   );
-  app.use("/t/:tenant", tenantRoute());
-  app.use("/t/:tenant/*", tenantRoute());
 
   // Public
   app.openapi(healthRoute, health);
   app.openapi(tenantCardRoute, tenantCard);
+  app.openapi(discoveryRoute, discovery);
+  app.openapi(jwksRoute, jwks);
+
+  // Sign-in with MyQ credentials
+  app.openapi(signInRoute, signIn);
+
+  // Tokens (RFC 6749 error shape)
+  app.openapi(tokenRoute, token, rejectAsInvalidRequest);
+  app.openapi(revokeRoute, revoke, rejectAsInvalidRequest);
+
+  // The signed-in user
+  app.openapi(meRoute, me);
+  app.openapi(updateMeRoute, updateMe);
+  app.openapi(changePasswordRoute, changePassword);
 
   // Platform operator
   app.openapi(createTenantRoute, createTenantHandler);
   app.openapi(listTenantsRoute, listTenantsHandler);
 
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An access token of this tenant, from /t/{tenant}/sign-in or /t/{tenant}/token",
+  });
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
     type: "http",
     scheme: "bearer",

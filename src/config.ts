@@ -14,6 +14,8 @@ export interface Bindings {
   CLIENTS: string;
   /** Secret: the bearer token of the platform operator API. Unset means that API is closed. */
   OPERATOR_TOKEN?: string;
+  /** Secret: this region's token signing keys, a JSON array of private ES256 JWKs, newest first. */
+  SIGNING_KEYS?: string;
   /** A provider is offered only where its client id is configured. */
   APPLE_CLIENT_ID?: string;
   GOOGLE_CLIENT_ID?: string;

@@ -1,4 +1,7 @@
 import { buildApp } from "./app";
+import type { Bindings } from "./config";
+import { database } from "./db/client";
+import { prune } from "./scheduled";
 
 export { TenantDirectory } from "./tenants/directory";
 
@@ -6,4 +9,7 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<import("./config").Bindings>;
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(prune(database(env.DB)));
+  },
+} satisfies ExportedHandler<Bindings>;

@@ -80,6 +80,18 @@ export function needsRehash(phc: string): boolean {
   );
 }
 
+let dummy: Promise<string> | undefined;
+
+/**
+ * A hash of a password nobody knows, verified in place of a real one when a login is unknown, so that
+ * unknown logins and wrong passwords take the same time. Made once per isolate (workerd allows no random
+ * values at start-up), with today's parameters.
+ */
+export function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(crypto.randomUUID());
+  return dummy;
+}
+
 function fromBase64(unpadded: string): Uint8Array {
   return Uint8Array.from(atob(unpadded), (char) => char.charCodeAt(0));
 }

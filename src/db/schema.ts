@@ -53,6 +53,8 @@ export const users = sqliteTable(
     lastName: text("last_name"),
     kind: text("kind", { enum: accountKinds }).notNull(),
     active: integer("active", { mode: "boolean" }).notNull(),
+    /** When an admin (or the tenant's settings) first made the account active; null while it awaits activation. */
+    activatedAt: integer("activated_at", { mode: "timestamp_ms" }),
     roles: text("roles", { mode: "json" }).$type<Role[]>().notNull(),
     createdVia: text("created_via", { enum: userOrigins }).notNull(),
     /** PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`); null for users who only sign in externally. */
@@ -108,6 +110,8 @@ export const sessions = sqliteTable(
     clientId: text("client_id").notNull(),
     /** `password` or a provider name. */
     method: text("method").notNull(),
+    /** The scope granted at sign-in; refreshes keep it (an `openid` session gets new ID tokens). */
+    scope: text("scope").notNull(),
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),

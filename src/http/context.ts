@@ -1,6 +1,14 @@
 import type { Bindings, Config } from "../config";
 import type { Database } from "../db/client";
-import type { Tenant } from "../db/schema";
+import type { ProviderName, Tenant, User } from "../db/schema";
+
+/** The signed-in user of an authenticated request, as `requireUser()` found them. */
+export interface Principal {
+  user: User;
+  sessionId: string;
+  clientId: string;
+  identities: ProviderName[];
+}
 
 /** The Hono environment every route shares: bindings, and the variables middleware publishes. */
 export interface AppEnv {
@@ -8,7 +16,20 @@ export interface AppEnv {
   Variables: {
     config: Config;
     db: Database;
-    /** Set by `tenantRoute()` on every `/t/{tenant}` route. */
+    /** Set by `tenantRoute()` or `requireUser()` on every `/t/{tenant}` route. */
     tenant: Tenant;
+    /** Set by `requireUser()`. */
+    principal: Principal;
   };
+}
+
+/** What the rooms' functions need of a request: its database, configuration and bindings. */
+export interface Scope {
+  db: Database;
+  config: Config;
+  env: Bindings;
+}
+
+export function scopeOf(c: { var: { db: Database; config: Config }; env: Bindings }): Scope {
+  return { db: c.var.db, config: c.var.config, env: c.env };
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, errorTitle, type ErrorCode } from "./errors";
+import { OAuthError } from "./oauth-error";
 
 /** Writes one RFC 9457 problem document. Every error answer of the API leaves through here. */
 export function problemResponse(error: AppError): Response {
@@ -38,8 +39,12 @@ function fromHttpException(exception: HTTPException): AppError {
   return new AppError(code, { detail: code === "validation_failed" ? exception.message : undefined });
 }
 
-/** `app.onError`: expected errors become their problem; anything else a bare 500, logged as one JSON line. */
+/**
+ * `app.onError`: OAuth errors keep their RFC 6749 shape, expected errors become their problem, anything
+ * else a bare 500, logged as one JSON line.
+ */
 export function handleError(err: Error, c: Context): Response {
+  if (err instanceof OAuthError) return err.toResponse();
   const error =
     err instanceof AppError ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
   if (error && error.status < 500) return problemResponse(error);

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import { accountKinds, type AccountKind, type Tenant } from "../db/schema";
 import type { AppEnv } from "../http/context";
 import { jsonResponse, problems } from "../http/openapi";
+import { tenantRoute } from "./middleware";
 import { TenantPath } from "./slug";
 
 const SignInMethod = z.enum(["password", "apple", "google", "microsoft"]);
@@ -44,6 +45,7 @@ export const tenantCardRoute = createRoute({
   path: "/t/{tenant}",
   tags: ["Tenants"],
   summary: "The tenant card: how users of this tenant sign in",
+  middleware: [tenantRoute()],
   request: { params: TenantPath },
   responses: {
     200: jsonResponse("The tenant card", TenantCard),

@@ -61,6 +61,7 @@ export async function createTenant(
     lastName: input.admin.lastName ?? null,
     kind: "work",
     active: true,
+    activatedAt: now,
     roles: ["admin"],
     createdVia: "operator",
     passwordHash,

@@ -1,12 +1,13 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import type { Bindings } from "../../src/config";
 import worker from "../../src/index";
+import { testEnv as env } from "./env";
 
 export type RegionName = "eu" | "us";
 
 /** The us Worker's bindings: its own vars and D1, and the eu-hosted directory it binds in production. */
-const usEnv: Bindings = { ...(env as unknown as Bindings), ...env.US_VARS, DB: env.DB_US };
+const usEnv: Bindings = { ...env, ...env.US_VARS, DB: env.DB_US, SIGNING_KEYS: env.SIGNING_KEYS_US };
 
 export interface Region {
   name: RegionName;

@@ -1,5 +1,6 @@
-import { applyD1Migrations, env } from "cloudflare:test";
+import { applyD1Migrations } from "cloudflare:test";
+import { testEnv } from "./env";
 
 // The real migrations, in both regions' databases (idempotent: applied ones are recorded).
-await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
-await applyD1Migrations(env.DB_US, env.TEST_MIGRATIONS);
+await applyD1Migrations(testEnv.DB, testEnv.TEST_MIGRATIONS);
+await applyD1Migrations(testEnv.DB_US, testEnv.TEST_MIGRATIONS);

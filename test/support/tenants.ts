@@ -1,4 +1,4 @@
-import { env } from "cloudflare:test";
+import { testEnv as env } from "./env";
 import type { Region } from "./regions";
 
 /** A tenant name no other test uses: tests share the directory and databases, never their rows. */

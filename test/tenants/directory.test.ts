@@ -1,13 +1,13 @@
 // The global tenant directory: a tenant name is unique across regions, claimed atomically in one Durable
 // Object, and given back when the tenant could not be written.
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Bindings } from "../../src/config";
 import { ABANDONED_CLAIM_MS, tenantDirectory } from "../../src/tenants/directory";
+import { testEnv } from "../support/env";
 import { eu, us } from "../support/regions";
 import { createTenant, json, operatorAuth, tenantBody, uniqueSlug } from "../support/tenants";
 
-const directory = () => tenantDirectory(env as unknown as Bindings);
+const directory = () => tenantDirectory(testEnv);
 
 async function countTenants(name: string) {
   let total = 0;

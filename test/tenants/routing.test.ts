@@ -63,7 +63,7 @@ describe("GET /t/{tenant}", () => {
     expect(fromUs.status).toBe(404);
     expect(await fromUs.json()).toMatchObject({ code: "tenant_not_found", region: "eu" });
 
-    const fromEu = await eu.fetch(`/t/${inUs.name}/anything`);
+    const fromEu = await eu.fetch(`/t/${inUs.name}/.well-known/openid-configuration`);
     expect(fromEu.status).toBe(404);
     expect(await fromEu.json()).toMatchObject({ code: "tenant_not_found", region: "us" });
   });

@@ -1,0 +1,34 @@
+import { lt } from "drizzle-orm";
+import type { Database } from "../db/client";
+import { signInAttempts } from "../db/schema";
+import type { RequestMeta } from "../http/request-meta";
+
+/** How long sign-in records are kept for the admin's audit before the scheduled handler prunes them. */
+export const ATTEMPT_RETENTION_MS = 90 * 24 * 3600_000;
+
+export interface Attempt {
+  tenantId: string;
+  at: Date;
+  /** As typed (or the provider's subject), cut to a sane length. */
+  login: string;
+  userId: string | null;
+  /** The outcome's error code; null on success. */
+  code: string | null;
+  method: string;
+  clientId: string | null;
+}
+
+/** Rule L: every attempt, success or failure, is recorded (a write for the caller's batch). */
+export function recordAttempt(db: Database, attempt: Attempt, meta: RequestMeta) {
+  return db.insert(signInAttempts).values({
+    ...attempt,
+    login: attempt.login.slice(0, 320),
+    success: attempt.code === null,
+    ip: meta.ip,
+    userAgent: meta.userAgent,
+  });
+}
+
+export function pruneAttempts(db: Database, now = new Date()) {
+  return db.delete(signInAttempts).where(lt(signInAttempts.at, new Date(now.getTime() - ATTEMPT_RETENTION_MS)));
+}

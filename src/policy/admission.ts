@@ -1,0 +1,24 @@
+import type { Role, Tenant, User } from "../db/schema";
+import { AppError } from "../http/errors";
+
+/**
+ * Rule P, as one pure check: may this user of this tenant act (and, with `role`, act as that role)?
+ * Every path that issues tokens and every authenticated request goes through it.
+ */
+export function admit(tenant: Tenant, user: User, role?: Role): void {
+  if (!tenant.enabled) throw new AppError("tenant_disabled");
+  if (user.tenantId !== tenant.id) throw new AppError("unauthorized");
+  if (!user.active) {
+    throw new AppError("account_inactive", {
+      detail: isPendingActivation(user)
+        ? "The account awaits activation by an administrator"
+        : "The account has been deactivated",
+    });
+  }
+  if (role && !user.roles.includes(role)) throw new AppError("forbidden");
+}
+
+/** A user who was never active: a registration waiting for an admin. */
+export function isPendingActivation(user: User): boolean {
+  return !user.active && user.activatedAt === null;
+}

@@ -1,0 +1,112 @@
+import { findUserById } from "../accounts/queries";
+import { commit, type Write } from "../db/batch";
+import type { Tenant, User } from "../db/schema";
+import type { Scope } from "../http/context";
+import { AppError } from "../http/errors";
+import { admit } from "../policy/admission";
+import { ACCESS_TOKEN_SECONDS, issuerOf, signAccessToken, signIdToken, type TokenSubject } from "./jwt";
+import { signingKeys } from "./keys";
+import { OAuthError } from "../http/oauth-error";
+import { openSession, rotateRefreshToken } from "./sessions";
+
+/** RFC 6749 §5.1, plus `id_token` when the client asked for `openid`. */
+export interface TokenResponse {
+  access_token: string;
+  token_type: "Bearer";
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+  id_token?: string;
+}
+
+export interface SessionGrant {
+  tenant: Tenant;
+  user: User;
+  clientId: string;
+  /** `password` or a provider name. */
+  method: string;
+  scope: string;
+  nonce?: string | null;
+}
+
+/**
+ * Every sign-in ends here (MyQ credentials, registration, providers, authorization codes): the user is
+ * admitted by rule P, a session is opened, and its first tokens are signed. `writesFor` gives the
+ * caller's rows that must land with the session or not at all (one D1 batch).
+ */
+export async function startSession(
+  scope: Scope,
+  grant: SessionGrant,
+  writesFor: (sessionId: string) => Write[] = () => [],
+): Promise<TokenResponse> {
+  admit(grant.tenant, grant.user);
+  const session = await openSession(scope.db, {
+    tenantId: grant.tenant.id,
+    userId: grant.user.id,
+    clientId: grant.clientId,
+    method: grant.method,
+    scope: grant.scope,
+  });
+  await commit(scope.db, [...writesFor(session.sessionId), ...session.writes]);
+  return sign(scope, grant, session.sessionId, session.refreshToken);
+}
+
+/** The refresh grant: rotates the refresh token, re-admits the user, signs new tokens for the same session. */
+export async function renewSession(
+  scope: Scope,
+  refresh: { tenant: Tenant; clientId: string; refreshToken: string },
+): Promise<TokenResponse> {
+  const rotation = await rotateRefreshToken(scope.db, {
+    token: refresh.refreshToken,
+    tenantId: refresh.tenant.id,
+    clientId: refresh.clientId,
+  });
+  if (!rotation.rotated) {
+    throw new OAuthError(
+      "invalid_grant",
+      rotation.reused
+        ? "The refresh token was already used: its session has been revoked"
+        : "The refresh token is not valid, expired, or not for this client",
+    );
+  }
+  const user = await findUserById(scope.db, refresh.tenant.id, rotation.userId);
+  if (!user) throw new OAuthError("invalid_grant", "The session's user no longer exists");
+  try {
+    admit(refresh.tenant, user);
+  } catch (error) {
+    if (error instanceof AppError) throw new OAuthError("invalid_grant", error.options.detail ?? error.code);
+    throw error;
+  }
+  const grant = { tenant: refresh.tenant, user, clientId: refresh.clientId, method: "refresh", scope: rotation.scope };
+  return sign(scope, grant, rotation.sessionId, rotation.refreshToken);
+}
+
+async function sign(
+  scope: Scope,
+  grant: Omit<SessionGrant, "method">,
+  sessionId: string,
+  refreshToken: string,
+): Promise<TokenResponse> {
+  const keys = await signingKeys(scope.env.SIGNING_KEYS);
+  const subject: TokenSubject = {
+    issuer: issuerOf(scope.config, grant.tenant),
+    config: scope.config,
+    tenant: grant.tenant,
+    user: grant.user,
+    sessionId,
+    clientId: grant.clientId,
+  };
+  const wantsIdToken = grant.scope.split(" ").includes("openid");
+  const [accessToken, idToken] = await Promise.all([
+    signAccessToken(keys, subject, grant.scope),
+    wantsIdToken ? signIdToken(keys, subject, grant.nonce) : undefined,
+  ]);
+  return {
+    access_token: accessToken,
+    token_type: "Bearer",
+    expires_in: ACCESS_TOKEN_SECONDS,
+    refresh_token: refreshToken,
+    scope: grant.scope,
+    ...(idToken ? { id_token: idToken } : {}),
+  };
+}

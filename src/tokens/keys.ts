@@ -1,0 +1,54 @@
+import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
+import { z } from "zod";
+
+/** The one signing algorithm of this issuer (ECDSA P-256): small keys, fast to verify. */
+export const SIGNING_ALG = "ES256";
+
+const PrivateJwk = z.object({
+  kty: z.literal("EC"),
+  crv: z.literal("P-256"),
+  x: z.string(),
+  y: z.string(),
+  d: z.string(),
+  kid: z.string().min(1),
+});
+/** `SIGNING_KEYS`: this region's private keys, newest first. */
+const SigningKeysSecret = z
+  .string()
+  .transform((json) => JSON.parse(json) as unknown)
+  .pipe(z.array(PrivateJwk).min(1));
+
+export interface SigningKeys {
+  /** The first key of the secret signs every new token. */
+  current: { kid: string; key: CryptoKey };
+  /** The public half of every key, as published at the issuer's `jwks_uri`. */
+  jwks: JSONWebKeySet;
+  /** Picks the verification key by the token's `kid`; a token signed by a retired key still verifies. */
+  verificationKey: JWTVerifyGetKey;
+}
+
+const loaded = new Map<string, Promise<SigningKeys>>();
+
+/**
+ * The region's signing keys, from the `SIGNING_KEYS` Worker secret (a JSON array of private JWKs).
+ * Rotation: put a new key first and keep the old one after it until the tokens it signed have expired.
+ */
+export function signingKeys(secret: string | undefined): Promise<SigningKeys> {
+  if (!secret) throw new Error("The SIGNING_KEYS secret is not set");
+  let keys = loaded.get(secret);
+  if (!keys) {
+    keys = load(secret);
+    loaded.set(secret, keys);
+  }
+  return keys;
+}
+
+async function load(secret: string): Promise<SigningKeys> {
+  const privateJwks = SigningKeysSecret.parse(secret);
+  const [first] = privateJwks as [z.infer<typeof PrivateJwk>];
+  const key = (await importJWK({ ...first, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey;
+  const jwks: JSONWebKeySet = {
+    keys: privateJwks.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALG, use: "sig" })),
+  };
+  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks) };
+}

@@ -1,0 +1,15 @@
+import { env, type D1Migration } from "cloudflare:test";
+import type { Bindings } from "../../src/config";
+
+/** The eu Worker's bindings as the tests see them, with the test-only ones from vitest.config.ts. */
+export interface TestEnv extends Bindings {
+  OPERATOR_TOKEN: string;
+  SIGNING_KEYS: string;
+  /** The us Worker's own database, vars and signing keys. */
+  DB_US: D1Database;
+  US_VARS: { REGION: string; ORIGIN: string; CLIENTS: string };
+  SIGNING_KEYS_US: string;
+  TEST_MIGRATIONS: D1Migration[];
+}
+
+export const testEnv = env as unknown as TestEnv;
