@@ -19,17 +19,23 @@ const OAuthErrorSchema = z
   .object({ error: z.string(), error_description: z.string() })
   .openapi("OAuthError", { description: "RFC 6749 §5.2" });
 
-/** OAuth endpoints take form bodies (RFC 6749 / RFC 7009), and JSON too. */
+/**
+ * OAuth endpoints take form bodies (RFC 6749 / RFC 7009), and JSON too. Not `required`: each validator
+ * then runs only for its own content type (zod-openapi's media-type gate refuses any other with 415).
+ */
 function formOrJson<T extends z.ZodType>(schema: T) {
   return {
-    required: true,
+    required: false,
     content: { "application/x-www-form-urlencoded": { schema }, "application/json": { schema } },
   } as const;
 }
 
-/** Whichever of the two bodies the client sent; its own validator has already checked it. */
+/** Whichever of the two bodies the client sent, as its validator checked it; no body is invalid_request. */
 function oauthBody<T>(c: { req: { valid(target: "form" | "json"): unknown; header(name: string): string | undefined } }): T {
-  return (c.req.header("Content-Type")?.includes("json") ? c.req.valid("json") : c.req.valid("form")) as T;
+  const type = c.req.header("Content-Type") ?? "";
+  if (/^application\/json/i.test(type)) return c.req.valid("json") as T;
+  if (/^application\/x-www-form-urlencoded/i.test(type)) return c.req.valid("form") as T;
+  throw new OAuthError("invalid_request", "Send the parameters form-encoded (or as JSON)");
 }
 
 /** RFC 6749: a malformed token or revocation request is `invalid_request`, not a problem document. */
