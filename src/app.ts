@@ -6,6 +6,19 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { me, meRoute, updateMe, updateMeRoute } from "./accounts/me";
+import { register, registerRoute } from "./accounts/routes";
+import { getSettings, getSettingsRoute, patchSettings, patchSettingsRoute } from "./admin/settings";
+import { listAttemptsRoute, listSignInAttempts } from "./admin/sign-in-attempts";
+import {
+  createUserHandler,
+  createUserRoute,
+  getUserHandler,
+  getUserRoute,
+  listUsersHandler,
+  listUsersRoute,
+  patchUserHandler,
+  patchUserRoute,
+} from "./admin/users";
 import { configOf } from "./config";
 import { changePassword, changePasswordRoute, signIn, signInRoute } from "./credentials/routes";
 import { database } from "./db/client";
@@ -50,6 +63,9 @@ export function buildApp() {
   // Sign-in with MyQ credentials
   app.openapi(signInRoute, signIn);
 
+  // Registration of a personal MyQ account
+  app.openapi(registerRoute, register);
+
   // Tokens (RFC 6749 error shape)
   app.openapi(tokenRoute, token, rejectAsInvalidRequest);
   app.openapi(revokeRoute, revoke, rejectAsInvalidRequest);
@@ -58,6 +74,15 @@ export function buildApp() {
   app.openapi(meRoute, me);
   app.openapi(updateMeRoute, updateMe);
   app.openapi(changePasswordRoute, changePassword);
+
+  // Tenant administration (role admin)
+  app.openapi(getSettingsRoute, getSettings);
+  app.openapi(patchSettingsRoute, patchSettings);
+  app.openapi(listUsersRoute, listUsersHandler);
+  app.openapi(createUserRoute, createUserHandler);
+  app.openapi(getUserRoute, getUserHandler);
+  app.openapi(patchUserRoute, patchUserHandler);
+  app.openapi(listAttemptsRoute, listSignInAttempts);
 
   // Platform operator
   app.openapi(createTenantRoute, createTenantHandler);

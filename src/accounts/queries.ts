@@ -1,6 +1,14 @@
-import { and, eq, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { users, type User } from "../db/schema";
+import { externalIdentities, users, type ProviderName, type User } from "../db/schema";
+
+/** A user's linked providers as a JSON array, computed in the same query that loads the user. */
+export const identitiesColumn = sql<string>`(SELECT json_group_array(${externalIdentities.provider})
+  FROM ${externalIdentities} WHERE ${externalIdentities.userId} = ${users.id})`;
+
+export function parseIdentities(json: string | null): ProviderName[] {
+  return json ? (JSON.parse(json) as ProviderName[]) : [];
+}
 
 export function insertUser(db: Database, user: typeof users.$inferInsert) {
   return db.insert(users).values(user);
@@ -37,4 +45,58 @@ export async function renameUser(db: Database, tenantId: string, userId: string,
     .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
     .returning()
     .get();
+}
+
+export type UserStatus = "active" | "inactive" | "pending";
+
+export interface UserPage {
+  status?: UserStatus;
+  /** Matches username, e-mail, first or last name, anywhere, in any case. */
+  q?: string;
+  limit: number;
+  /** Resume after this user (newest first: created_at, then id). */
+  after?: { createdAt: number; id: string };
+}
+
+const statusFilter: Record<UserStatus, SQL> = {
+  active: sql`${users.active} = 1`,
+  inactive: sql`${users.active} = 0`,
+  pending: and(eq(users.active, false), isNull(users.activatedAt))!,
+};
+
+/** The admin's user list: newest first, keyset-paginated, so a page is stable while users are added. */
+export async function listUsers(db: Database, tenantId: string, page: UserPage) {
+  const pattern = page.q ? `%${page.q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%` : undefined;
+  const matches = (column: SQL | typeof users.username) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+  const rows = await db
+    .select({ user: users, identities: identitiesColumn })
+    .from(users)
+    .where(
+      and(
+        eq(users.tenantId, tenantId),
+        page.status ? statusFilter[page.status] : undefined,
+        pattern
+          ? or(matches(users.username), matches(sql`${users.email}`), matches(sql`${users.firstName}`), matches(sql`${users.lastName}`))
+          : undefined,
+        page.after
+          ? or(
+              lt(users.createdAt, new Date(page.after.createdAt)),
+              and(eq(users.createdAt, new Date(page.after.createdAt)), lt(users.id, page.after.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(page.limit)
+    .all();
+  return rows.map((row) => ({ user: row.user, identities: parseIdentities(row.identities) }));
+}
+
+export async function findUserWithIdentities(db: Database, tenantId: string, id: string) {
+  const row = await db
+    .select({ user: users, identities: identitiesColumn })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
+    .get();
+  return row && { user: row.user, identities: parseIdentities(row.identities) };
 }

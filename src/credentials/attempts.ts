@@ -1,4 +1,4 @@
-import { lt } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { signInAttempts } from "../db/schema";
 import type { RequestMeta } from "../http/request-meta";
@@ -31,4 +31,15 @@ export function recordAttempt(db: Database, attempt: Attempt, meta: RequestMeta)
 
 export function pruneAttempts(db: Database, now = new Date()) {
   return db.delete(signInAttempts).where(lt(signInAttempts.at, new Date(now.getTime() - ATTEMPT_RETENTION_MS)));
+}
+
+/** The admin's audit list: newest first, `limit` at a time, resuming below the id `before`. */
+export async function listAttempts(db: Database, tenantId: string, page: { limit: number; before?: number }) {
+  return db
+    .select()
+    .from(signInAttempts)
+    .where(and(eq(signInAttempts.tenantId, tenantId), page.before === undefined ? undefined : lt(signInAttempts.id, page.before)))
+    .orderBy(desc(signInAttempts.id))
+    .limit(page.limit)
+    .all();
 }

@@ -1,7 +1,16 @@
-/** True when D1 refused a write because it would break a UNIQUE index (drizzle wraps D1's error). */
-export function isUniqueViolation(error: unknown): boolean {
+/**
+ * Which UNIQUE index D1 refused a write for (drizzle wraps D1's error), or undefined if it was no such
+ * refusal. SQLite names the index: "UNIQUE constraint failed: index 'users_tenant_email_unique'", or
+ * the columns for a plain unique column: "UNIQUE constraint failed: tenants.slug".
+ */
+export function uniqueViolation(error: unknown): string | undefined {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (e.message.includes("UNIQUE constraint failed")) return true;
+    const match = /UNIQUE constraint failed: (?:index '([^']+)'|([\w.]+))/.exec(e.message);
+    if (match) return match[1] ?? match[2];
   }
-  return false;
+  return undefined;
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return uniqueViolation(error) !== undefined;
 }

@@ -1,6 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { externalIdentities, sessions, tenants, users, type ProviderName } from "../db/schema";
+import { identitiesColumn, parseIdentities } from "../accounts/queries";
+import { sessions, tenants, users } from "../db/schema";
 
 /**
  * Everything rule P checks, in one D1 query: the tenant by its name, the token's session within that
@@ -12,8 +13,7 @@ export async function loadPrincipal(db: Database, slug: string, claims: { sid: s
       tenant: tenants,
       session: { id: sessions.id, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt },
       user: users,
-      identities: sql<string>`(SELECT json_group_array(${externalIdentities.provider}) FROM ${externalIdentities}
-        WHERE ${externalIdentities.userId} = ${users.id})`,
+      identities: identitiesColumn,
     })
     .from(tenants)
     .leftJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.tenantId, tenants.id)))
@@ -21,5 +21,5 @@ export async function loadPrincipal(db: Database, slug: string, claims: { sid: s
     .where(eq(tenants.slug, slug))
     .get();
   if (!row) return undefined;
-  return { ...row, identities: row.user ? (JSON.parse(row.identities) as ProviderName[]) : [] };
+  return { ...row, identities: row.user ? parseIdentities(row.identities) : [] };
 }

@@ -1,6 +1,7 @@
 import { asc, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { tenants, type Tenant } from "../db/schema";
+import { settingsColumns, type TenantSettings } from "./settings";
 
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant | undefined> {
   return db.select().from(tenants).where(eq(tenants.slug, slug)).get();
@@ -19,4 +20,15 @@ export async function listTenants(db: Database, page: { after?: string; limit: n
     .orderBy(asc(tenants.slug))
     .limit(page.limit)
     .all();
+}
+
+/** Writes a tenant's settings; the next request anywhere in the region reads them (no cache to expire). */
+export async function saveSettings(db: Database, tenantId: string, settings: TenantSettings): Promise<Tenant> {
+  const [tenant] = await db
+    .update(tenants)
+    .set({ ...settingsColumns(settings), updatedAt: new Date() })
+    .where(eq(tenants.id, tenantId))
+    .returning();
+  if (!tenant) throw new Error(`tenant ${tenantId} vanished while its settings were saved`);
+  return tenant;
 }

@@ -19,6 +19,28 @@ export const TenantSettings = z
   .openapi("TenantSettings");
 export type TenantSettings = z.infer<typeof TenantSettings>;
 
+/** A partial change of the settings; unknown fields are refused rather than silently ignored. */
+export const SettingsPatch = z
+  .object({
+    allowRegistration: z.boolean(),
+    newUsersActiveByDefault: z.boolean(),
+    lockout: LockoutPolicy.partial().strict(),
+    providers: z.object({ work: ProviderList, personal: ProviderList }).partial().strict(),
+  })
+  .partial()
+  .strict()
+  .openapi("TenantSettingsPatch");
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export function applyPatch(settings: TenantSettings, patch: SettingsPatch): TenantSettings {
+  return {
+    ...settings,
+    ...patch,
+    lockout: { ...settings.lockout, ...patch.lockout },
+    providers: { ...settings.providers, ...patch.providers },
+  };
+}
+
 /**
  * A new tenant is closed to self-registration, and a registration it later allows waits for an admin
  * until the admin says otherwise (Keycloak's defaults too). Lockout: 5 failures lock for 15 minutes.
