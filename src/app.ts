@@ -25,6 +25,16 @@ import { database } from "./db/client";
 import type { AppEnv } from "./http/context";
 import { AppError } from "./http/errors";
 import { health, healthRoute } from "./http/health";
+import {
+  authorize,
+  authorizeRoute,
+  callbackGet,
+  callbackGetRoute,
+  callbackPost,
+  callbackPostRoute,
+  idToken,
+  idTokenRoute,
+} from "./federation/routes";
 import { handleError, handleNotFound } from "./http/problem";
 import { rejectInvalidInput } from "./http/validation";
 import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
@@ -63,6 +73,12 @@ export function buildApp() {
   // Sign-in with MyQ credentials
   app.openapi(signInRoute, signIn);
 
+  // Sign-in with Apple, Google or Microsoft
+  app.openapi(authorizeRoute, authorize);
+  app.openapi(callbackGetRoute, callbackGet);
+  app.openapi(callbackPostRoute, callbackPost);
+  app.openapi(idTokenRoute, idToken);
+
   // Registration of a personal MyQ account
   app.openapi(registerRoute, register);
 
@@ -83,6 +99,7 @@ export function buildApp() {
   app.openapi(getUserRoute, getUserHandler);
   app.openapi(patchUserRoute, patchUserHandler);
   app.openapi(listAttemptsRoute, listSignInAttempts);
+
 
   // Platform operator
   app.openapi(createTenantRoute, createTenantHandler);

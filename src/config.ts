@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { providerNames, type ProviderName } from "./db/schema";
+import type { ProviderBindings } from "./federation/bindings";
 import type { TenantDirectory } from "./tenants/directory";
 
 /** What each regional Worker is bound to (wrangler.toml `[env.eu]` / `[env.us]`, plus Worker secrets). */
-export interface Bindings {
+export interface Bindings extends ProviderBindings {
   DB: D1Database;
   DIRECTORY: DurableObjectNamespace<TenantDirectory>;
   /** This Worker's region, e.g. `eu`. */
@@ -16,10 +17,6 @@ export interface Bindings {
   OPERATOR_TOKEN?: string;
   /** Secret: this region's token signing keys, a JSON array of private ES256 JWKs, newest first. */
   SIGNING_KEYS?: string;
-  /** A provider is offered only where its client id is configured. */
-  APPLE_CLIENT_ID?: string;
-  GOOGLE_CLIENT_ID?: string;
-  MICROSOFT_CLIENT_ID?: string;
 }
 
 const clientIdVar = {

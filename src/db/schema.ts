@@ -194,3 +194,28 @@ export const signInAttempts = sqliteTable(
 
 export type Tenant = typeof tenants.$inferSelect;
 export type User = typeof users.$inferSelect;
+
+/** A browser sign-in in progress with a provider, from /authorize to the callback: minutes, single use. */
+export const oauthFlows = sqliteTable(
+  "oauth_flows",
+  {
+    /** SHA-256 of the `state` sent to the provider, base64url. */
+    stateHash: text("state_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    provider: text("provider", { enum: providerNames }).notNull(),
+    account: text("account", { enum: accountKinds }).notNull(),
+    /** The app that asked, where it wants the answer, and its own state and PKCE challenge. */
+    clientId: text("client_id").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    appState: text("app_state").notNull(),
+    appCodeChallenge: text("app_code_challenge").notNull(),
+    /** Our PKCE verifier towards the provider: a secret needed in clear for the code exchange. */
+    codeVerifier: text("code_verifier").notNull(),
+    nonce: text("nonce").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("oauth_flows_expires").on(t.expiresAt)],
+);

@@ -1,0 +1,58 @@
+import { importPKCS8, SignJWT } from "jose";
+import type { ProviderBindings } from "./bindings";
+import { claim, splitList, type Endpoints, type Provider } from "./provider";
+
+const defaults: Endpoints = {
+  issuer: "https://appleid.apple.com",
+  authorization: "https://appleid.apple.com/auth/authorize",
+  token: "https://appleid.apple.com/auth/token",
+  jwks: "https://appleid.apple.com/auth/keys",
+};
+
+/**
+ * Sign in with Apple. Its client secret is a JWT we sign with the team's key; it answers the browser
+ * flow with a form POST, and sends the user's name only then, on the first authorization (`user`), never
+ * in the ID token. Private-relay addresses (…@privaterelay.appleid.com) are e-mails like any other.
+ */
+export function apple(env: ProviderBindings): Provider | undefined {
+  if (!env.APPLE_CLIENT_ID) return undefined;
+  const clientId = env.APPLE_CLIENT_ID;
+  const endpoints: Endpoints = {
+    issuer: env.APPLE_ISSUER ?? defaults.issuer,
+    authorization: env.APPLE_AUTHORIZATION_ENDPOINT ?? defaults.authorization,
+    token: env.APPLE_TOKEN_ENDPOINT ?? defaults.token,
+    jwks: env.APPLE_JWKS_URI ?? defaults.jwks,
+  };
+  return {
+    name: "apple",
+    clientId,
+    nativeClientIds: splitList(env.APPLE_NATIVE_CLIENT_IDS),
+    scopes: ["openid", "email", "name"],
+    endpoints: () => endpoints,
+    authorizationParams: { response_mode: "form_post" },
+    clientSecret: async () => {
+      if (!env.APPLE_TEAM_ID || !env.APPLE_KEY_ID || !env.APPLE_PRIVATE_KEY) {
+        throw new Error("Sign in with Apple needs APPLE_TEAM_ID, APPLE_KEY_ID and APPLE_PRIVATE_KEY");
+      }
+      const key = await importPKCS8(env.APPLE_PRIVATE_KEY.replaceAll("\\n", "\n"), "ES256");
+      return new SignJWT({})
+        .setProtectedHeader({ alg: "ES256", kid: env.APPLE_KEY_ID })
+        .setIssuer(env.APPLE_TEAM_ID)
+        .setSubject(clientId)
+        .setAudience(endpoints.issuer)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(key);
+    },
+    issuerMatches: (_account, claims) => claims.iss === endpoints.issuer,
+    profile: (claims, given) =>
+      claims.sub
+        ? {
+            subject: claims.sub,
+            email: claim(claims, "email"),
+            firstName: given.firstName?.trim() || null,
+            lastName: given.lastName?.trim() || null,
+          }
+        : undefined,
+  };
+}

@@ -1,0 +1,45 @@
+import type { AccountKind } from "../db/schema";
+import type { ProviderBindings } from "./bindings";
+import { claim, splitList, type Provider } from "./provider";
+
+/**
+ * Microsoft Entra ID. A work account signs in through the `organizations` tenant, a personal one through
+ * `consumers` (both configurable). The identity is the pair (tid, oid): `sub` is pairwise per app and the
+ * e-mail claim is whatever the directory says, so neither is a key.
+ */
+export function microsoft(env: ProviderBindings): Provider | undefined {
+  if (!env.MICROSOFT_CLIENT_ID) return undefined;
+  const directory = (account: AccountKind) =>
+    account === "work" ? (env.MICROSOFT_WORK_TENANT ?? "organizations") : (env.MICROSOFT_PERSONAL_TENANT ?? "consumers");
+  const login = (account: AccountKind) => `https://login.microsoftonline.com/${directory(account)}`;
+  const issuer = env.MICROSOFT_ISSUER ?? "https://login.microsoftonline.com/{tenantid}/v2.0";
+  return {
+    name: "microsoft",
+    clientId: env.MICROSOFT_CLIENT_ID,
+    nativeClientIds: splitList(env.MICROSOFT_NATIVE_CLIENT_IDS),
+    scopes: ["openid", "email", "profile"],
+    endpoints: (account) => ({
+      issuer,
+      authorization: env.MICROSOFT_AUTHORIZATION_ENDPOINT ?? `${login(account)}/oauth2/v2.0/authorize`,
+      token: env.MICROSOFT_TOKEN_ENDPOINT ?? `${login(account)}/oauth2/v2.0/token`,
+      jwks: env.MICROSOFT_JWKS_URI ?? `${login(account)}/discovery/v2.0/keys`,
+    }),
+    authorizationParams: {},
+    clientSecret: async () => env.MICROSOFT_CLIENT_SECRET ?? null,
+    issuerMatches: (_account, claims) => {
+      const tid = claim(claims, "tid");
+      return tid !== null && claims.iss === issuer.replace("{tenantid}", tid);
+    },
+    profile: (claims) => {
+      const tid = claim(claims, "tid");
+      const oid = claim(claims, "oid");
+      if (!tid || !oid) return undefined;
+      return {
+        subject: `${tid}/${oid}`,
+        email: claim(claims, "email"),
+        firstName: claim(claims, "given_name"),
+        lastName: claim(claims, "family_name"),
+      };
+    },
+  };
+}

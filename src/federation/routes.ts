@@ -1,0 +1,292 @@
+import { createRoute, z, type RouteHandler } from "@hono/zod-openapi";
+import { CodeChallengeMethod } from "arctic";
+import type { Context } from "hono";
+import { recordAttempt } from "../credentials/attempts";
+import { commit } from "../db/batch";
+import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
+import { scopeOf, type AppEnv } from "../http/context";
+import { AppError } from "../http/errors";
+import { jsonBody, jsonResponse, problems } from "../http/openapi";
+import { requestMeta } from "../http/request-meta";
+import { validationFailed } from "../http/validation";
+import { tenantRoute } from "../tenants/middleware";
+import { findTenantById } from "../tenants/queries";
+import { TenantPath } from "../tenants/slug";
+import { ClientId, registeredClient } from "../tokens/clients";
+import { issueAuthorizationCode } from "../tokens/codes";
+import { startSession } from "../tokens/issue";
+import { TokenResponseSchema } from "../tokens/token-response";
+import { exchangeCode, oauthClient } from "./exchange";
+import { startFlow, takeFlow, type Flow } from "./flows";
+import { verifyIdToken } from "./id-token";
+import type { GivenNames, Profile, Provider } from "./provider";
+import { providerOf } from "./providers";
+import { userForIdentity } from "./rule-x";
+
+/** The scope of tokens issued after a provider sign-in: an ID token for the app, as OIDC clients expect. */
+const FEDERATED_SCOPE = "openid";
+
+const ProviderParam = z.enum(providerNames).openapi({ param: { name: "provider", in: "path" } });
+const Account = z.enum(accountKinds).openapi({ description: "WORK ACCOUNT or PERSONAL ACCOUNT" });
+
+/** The provider, when this Worker has its credentials and the tenant offers it for this kind of account. */
+function offeredProvider(c: Context<AppEnv>, tenant: Tenant, name: ProviderName, account: (typeof accountKinds)[number]): Provider {
+  const provider = providerOf(c.env, name);
+  if (!provider || !tenant.providers[account].includes(name)) {
+    throw validationFailed([{ path: "provider", message: `${name} is not offered for ${account} accounts here` }]);
+  }
+  return provider;
+}
+
+function knownClient(c: Context<AppEnv>, clientId: string, path: string) {
+  const client = registeredClient(c.var.config, clientId);
+  if (!client) throw validationFailed([{ path, message: "Not a registered client" }]);
+  return client;
+}
+
+/** Rule L for providers too: every attempt is recorded, with the identity as the login. */
+function attempt(c: Context<AppEnv>, tenant: Tenant, provider: ProviderName, clientId: string, outcome: { profile?: Profile; user?: User; code: string | null }) {
+  return recordAttempt(
+    c.var.db,
+    {
+      tenantId: tenant.id,
+      at: new Date(),
+      login: outcome.profile?.email ?? outcome.profile?.subject ?? "(no verified identity)",
+      userId: outcome.user?.id ?? null,
+      code: outcome.code,
+      method: provider,
+      clientId,
+    },
+    requestMeta(c.req.raw),
+  );
+}
+
+export const authorizeRoute = createRoute({
+  method: "get",
+  path: "/t/{tenant}/oauth/{provider}/authorize",
+  tags: ["Sign-in with providers"],
+  summary: "Start a browser sign-in with Apple, Google or Microsoft (RFC 8252, PKCE S256)",
+  middleware: [tenantRoute()],
+  request: {
+    params: TenantPath.extend({ provider: ProviderParam }),
+    query: z.object({
+      account: Account,
+      client_id: ClientId,
+      redirect_uri: z.string().min(1).max(2000),
+      state: z.string().min(1).max(500),
+      code_challenge: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "The S256 challenge: 43 base64url characters"),
+      code_challenge_method: z.literal("S256"),
+    }),
+  },
+  responses: {
+    302: { description: "To the provider" },
+    ...problems("validation_failed", "tenant_not_found", "tenant_disabled"),
+  },
+});
+
+/**
+ * Validates the app and its exact redirect URI before anything else (a mismatch is a 400 here, never a
+ * redirect), remembers the flow for a few minutes, and sends the browser to the provider with our own
+ * state, nonce and PKCE challenge.
+ */
+export const authorize: RouteHandler<typeof authorizeRoute, AppEnv> = async (c) => {
+  const { provider: name } = c.req.valid("param");
+  const query = c.req.valid("query");
+  const client = knownClient(c, query.client_id, "client_id");
+  if (!client.redirectUris.includes(query.redirect_uri)) {
+    throw validationFailed([{ path: "redirect_uri", message: "Not a redirect URI registered for this client" }]);
+  }
+  const { tenant, config, db } = c.var;
+  const provider = offeredProvider(c, tenant, name, query.account);
+
+  const flow = await startFlow(db, {
+    tenantId: tenant.id,
+    provider: name,
+    account: query.account,
+    clientId: client.id,
+    redirectUri: query.redirect_uri,
+    appState: query.state,
+    appCodeChallenge: query.code_challenge,
+  });
+  const url = oauthClient(provider, config.origin).createAuthorizationURLWithPKCE(
+    provider.endpoints(query.account).authorization,
+    flow.state,
+    CodeChallengeMethod.S256,
+    flow.codeVerifier,
+    provider.scopes,
+  );
+  url.searchParams.set("nonce", flow.nonce);
+  for (const [key, value] of Object.entries(provider.authorizationParams)) url.searchParams.set(key, value);
+  return c.redirect(url.toString(), 302);
+};
+
+const CallbackParams = z.object({
+  state: z.string().min(1).max(500),
+  code: z.string().min(1).max(4096).optional(),
+  error: z.string().max(200).optional(),
+  /** Apple, first authorization only: `{"name":{"firstName","lastName"},"email"}`. */
+  user: z.string().max(4096).optional(),
+});
+
+function appleNames(user: string | undefined): GivenNames {
+  try {
+    const parsed = user ? (JSON.parse(user) as { name?: { firstName?: unknown; lastName?: unknown } }) : {};
+    const text = (value: unknown) => (typeof value === "string" ? value.slice(0, 100) : null);
+    return { firstName: text(parsed.name?.firstName), lastName: text(parsed.name?.lastName) };
+  } catch {
+    return {};
+  }
+}
+
+function backToApp(flow: Flow, params: Record<string, string>): Response {
+  const url = new URL(flow.redirectUri);
+  for (const [key, value] of Object.entries({ ...params, state: flow.appState })) url.searchParams.set(key, value);
+  return new Response(null, { status: 302, headers: { Location: url.toString(), "Cache-Control": "no-store" } });
+}
+
+const callbackDoc = {
+  tags: ["Sign-in with providers"],
+  path: "/oauth/{provider}/callback" as const,
+  responses: {
+    302: { description: "Back to the app: `?code&state`, or `?error&error_description&state`" },
+    ...problems("validation_failed"),
+  },
+};
+
+export const callbackGetRoute = createRoute({
+  ...callbackDoc,
+  method: "get",
+  summary: "The providers' redirect back (one per region)",
+  request: { params: z.object({ provider: ProviderParam }), query: CallbackParams },
+});
+
+export const callbackPostRoute = createRoute({
+  ...callbackDoc,
+  method: "post",
+  summary: "Apple's form_post redirect back",
+  request: {
+    params: z.object({ provider: ProviderParam }),
+    body: { required: true, content: { "application/x-www-form-urlencoded": { schema: CallbackParams } } },
+  },
+});
+
+export const callbackGet: RouteHandler<typeof callbackGetRoute, AppEnv> = (c) =>
+  finishFlow(c, c.req.valid("param").provider, c.req.valid("query"));
+
+export const callbackPost: RouteHandler<typeof callbackPostRoute, AppEnv> = (c) =>
+  finishFlow(c, c.req.valid("param").provider, c.req.valid("form"));
+
+/**
+ * The provider's answer, GET or Apple's POST alike. The flow is taken (single use) by its state; then the
+ * provider's code is exchanged, its ID token verified, rule X applied, and the app gets a single-use code
+ * bound to its own PKCE challenge, or `error={code}`.
+ */
+async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infer<typeof CallbackParams>): Promise<Response> {
+  const { db, config } = c.var;
+  const flow = await takeFlow(db, name, params.state);
+  if (!flow) {
+    throw new AppError("validation_failed", { detail: "This sign-in has expired or was already used: start again from the app" });
+  }
+  const tenant = await findTenantById(db, flow.tenantId);
+  if (!tenant?.enabled) return backToApp(flow, { error: "tenant_disabled" });
+
+  let profile: Profile | undefined;
+  try {
+    const provider = providerOf(c.env, name);
+    if (params.error || !params.code || !provider) {
+      throw new AppError("provider_error", { detail: `The provider answered: ${params.error ?? "no code"}` });
+    }
+    const tokens = await exchangeCode(provider, flow.account, config.origin, params.code, flow.codeVerifier);
+    const claims = await verifyIdToken(provider, tokens.idToken(), {
+      account: flow.account,
+      audiences: [provider.clientId],
+      nonce: flow.nonce,
+      refusal: "provider_error",
+    });
+    profile = provider.profile(claims, name === "apple" ? appleNames(params.user) : {});
+    if (!profile) throw new AppError("provider_error", { internal: `${name} ID token lacks its subject` });
+    const user = await userForIdentity(db, tenant, name, profile, flow.account);
+    const code = await issueAuthorizationCode(db, {
+      tenantId: tenant.id,
+      clientId: flow.clientId,
+      redirectUri: flow.redirectUri,
+      userId: user.id,
+      method: name,
+      codeChallenge: flow.appCodeChallenge,
+      scope: FEDERATED_SCOPE,
+    });
+    await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, user, code: null })]);
+    return backToApp(flow, { code });
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    if (error.status >= 500) console.error(JSON.stringify({ level: "warn", message: error.message, code: error.code }));
+    await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, code: error.code })]);
+    return backToApp(flow, { error: error.code, error_description: error.options.detail ?? error.code });
+  }
+}
+
+const IdTokenBody = z
+  .object({
+    idToken: z.string().min(1).max(8192),
+    nonce: z.string().min(1).max(500).optional(),
+    account: Account,
+    clientId: ClientId,
+    firstName: z.string().trim().min(1).max(100).optional().openapi({ description: "Apple: the name the SDK gave" }),
+    lastName: z.string().trim().min(1).max(100).optional(),
+  })
+  .openapi("NativeIdToken");
+
+export const idTokenRoute = createRoute({
+  method: "post",
+  path: "/t/{tenant}/oauth/{provider}/id-token",
+  tags: ["Sign-in with providers"],
+  summary: "Sign in with an ID token from the provider's own SDK in the app",
+  middleware: [tenantRoute()],
+  request: { params: TenantPath.extend({ provider: ProviderParam }), body: jsonBody(IdTokenBody) },
+  responses: {
+    200: jsonResponse("Signed in", TokenResponseSchema),
+    ...problems(
+      "validation_failed",
+      "invalid_credentials",
+      "registration_disabled",
+      "account_pending_activation",
+      "account_inactive",
+      "external_auth_unavailable_for_existing_account",
+      "provider_error",
+      "tenant_not_found",
+    ),
+  },
+});
+
+/** The native SDK flow: the same checks and rule X as the callback, answered with tokens or a problem. */
+export const idToken: RouteHandler<typeof idTokenRoute, AppEnv> = async (c) => {
+  const { provider: name } = c.req.valid("param");
+  const body = c.req.valid("json");
+  knownClient(c, body.clientId, "clientId");
+  const { tenant, db } = c.var;
+  const provider = offeredProvider(c, tenant, name, body.account);
+
+  let profile: Profile | undefined;
+  let user: User | undefined;
+  try {
+    const claims = await verifyIdToken(provider, body.idToken, {
+      account: body.account,
+      audiences: [provider.clientId, ...provider.nativeClientIds],
+      nonce: body.nonce,
+      refusal: "invalid_credentials",
+    });
+    profile = provider.profile(claims, body);
+    if (!profile) throw new AppError("invalid_credentials", { internal: `${name} ID token lacks its subject` });
+    user = await userForIdentity(db, tenant, name, profile, body.account);
+  } catch (error) {
+    if (error instanceof AppError) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, code: error.code })]);
+    throw error;
+  }
+  const tokens = await startSession(
+    scopeOf(c),
+    { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce },
+    () => [attempt(c, tenant, name, body.clientId, { profile, user, code: null })],
+  );
+  c.header("Cache-Control", "no-store");
+  return c.json(tokens, 200);
+};

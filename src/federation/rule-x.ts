@@ -1,0 +1,78 @@
+import { createUser } from "../accounts/create";
+import { guestUsername, usernameBase } from "../accounts/usernames";
+import type { Database } from "../db/client";
+import { uniqueViolation } from "../db/errors";
+import type { AccountKind, ProviderName, Tenant, User } from "../db/schema";
+import { AppError } from "../http/errors";
+import { isPendingActivation } from "../policy/admission";
+import type { Profile } from "./provider";
+import { emailHasAccount, findLinkedUser, linkIdentity } from "./queries";
+
+/**
+ * Rule X: who an external identity is in a tenant.
+ * - A known identity (provider, subject) is its user, if that user may sign in.
+ * - An unknown one registers a new user (rule R), unless its e-mail already has an account here:
+ *   external authentication is not available for existing accounts, and nothing is linked by e-mail
+ *   (Keycloak's "first broker login", Auth0's linking guidance).
+ * - The new user gets a generated username, `Guest_{random}` when the provider gave no names; is of the
+ *   kind the person chose; is active or waits for an admin as the tenant says.
+ */
+export async function userForIdentity(
+  db: Database,
+  tenant: Tenant,
+  provider: ProviderName,
+  profile: Profile,
+  account: AccountKind,
+): Promise<User> {
+  const user = (await findLinkedUser(db, tenant.id, provider, profile.subject)) ?? (await register(db, tenant, provider, profile, account));
+  if (!user.active) throw new AppError(isPendingActivation(user) ? "account_pending_activation" : "account_inactive");
+  return user;
+}
+
+async function register(db: Database, tenant: Tenant, provider: ProviderName, profile: Profile, account: AccountKind): Promise<User> {
+  if (profile.email && (await emailHasAccount(db, tenant.id, profile.email))) {
+    throw new AppError("external_auth_unavailable_for_existing_account");
+  }
+  if (!tenant.allowRegistration) throw new AppError("registration_disabled");
+
+  const named = Boolean(profile.firstName || profile.lastName);
+  try {
+    return await createUser(
+      db,
+      tenant,
+      {
+        email: profile.email,
+        firstName: profile.firstName,
+        lastName: profile.lastName,
+        kind: account,
+        active: tenant.newUsersActiveByDefault,
+        roles: [],
+        createdVia: provider,
+        passwordHash: null,
+      },
+      { generatedFrom: named ? usernameBase(profile) : guestUsername() },
+      (user) => [
+        linkIdentity(db, {
+          id: crypto.randomUUID(),
+          tenantId: tenant.id,
+          userId: user.id,
+          provider,
+          subject: profile.subject,
+          email: profile.email,
+          createdAt: user.createdAt,
+        }),
+      ],
+    );
+  } catch (error) {
+    // The same identity signing in twice at once: the other request created the user; it is this one's too.
+    if (uniqueViolation(error) === "external_identities_tenant_provider_subject") {
+      const linked = await findLinkedUser(db, tenant.id, provider, profile.subject);
+      if (linked) return linked;
+    }
+    // The e-mail got an account between our check and our write.
+    if (error instanceof AppError && error.code === "account_exists") {
+      throw new AppError("external_auth_unavailable_for_existing_account");
+    }
+    throw error;
+  }
+}
