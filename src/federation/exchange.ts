@@ -1,4 +1,4 @@
-import { ArcticFetchError, OAuth2Client, OAuth2RequestError, OAuth2Tokens } from "arctic";
+import { OAuth2Client, OAuth2Tokens } from "arctic";
 import type { AccountKind } from "../db/schema";
 import { AppError } from "../http/errors";
 import type { Provider } from "./provider";
@@ -13,9 +13,10 @@ export function oauthClient(provider: Provider, origin: string): OAuth2Client {
 }
 
 /**
- * Exchanges the provider's authorization code (with our PKCE verifier) for its tokens. Apple wants the
- * client secret in the body (`client_secret_post`), which arctic's generic client does not send, so the
- * request is built here from arctic's pieces for every provider alike.
+ * Exchanges the provider's authorization code (with our PKCE verifier) for its tokens. Apple accepts the
+ * client secret only in the body (`client_secret_post`), which arctic's generic client cannot send (it
+ * uses HTTP Basic, and arctic's Apple client hard-codes Apple's endpoints and skips PKCE); Google and
+ * Microsoft accept the body too, so one request serves all three, parsed by arctic's `OAuth2Tokens`.
  */
 export async function exchangeCode(
   provider: Provider,
@@ -42,11 +43,11 @@ export async function exchangeCode(
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new AppError("provider_error", { internal: `${provider.name} token endpoint: ${String(new ArcticFetchError(error))}` });
+    throw new AppError("provider_error", { internal: `${provider.name} token endpoint unreachable: ${String(error)}` });
   }
   const data = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   if (!response.ok || !data || typeof data.id_token !== "string") {
-    const reason = data && typeof data.error === "string" ? new OAuth2RequestError(data.error, null, null, null).code : response.status;
+    const reason = typeof data?.error === "string" ? data.error : `HTTP ${response.status}`;
     throw new AppError("provider_error", { internal: `${provider.name} token endpoint answered ${reason}` });
   }
   return new OAuth2Tokens(data);
