@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { users, type Tenant, type User } from "../db/schema";
 import { AppError } from "../http/errors";
@@ -16,31 +16,37 @@ export function accountLocked(seconds: number): AppError {
   });
 }
 
+/** The users a sign-in names: its username or e-mail, in any case (the two never overlap: no `@` in usernames). */
+export function byLogin(tenantId: string, login: string): SQL {
+  const lowered = login.toLowerCase();
+  return and(
+    eq(users.tenantId, tenantId),
+    or(eq(sql`lower(${users.username})`, lowered), eq(sql`lower(${users.email})`, lowered)),
+  )!;
+}
+
 /**
- * Counts one failed password for a user and locks the account when the tenant's limit is reached. One
- * UPDATE computes the new count from the stored one, so concurrent failures are all counted (no read,
- * then write). A lock that has run out starts the count afresh.
+ * Counts a password attempt BEFORE the password is checked, as a failure until proven otherwise: one
+ * UPDATE that only an unlocked account passes, and that locks the account when it reaches the tenant's
+ * limit. However many attempts arrive at once, at most that many passwords are checked per lock; the
+ * rest find the account locked (no row returned). A lock that has run out starts the count afresh.
  */
-export function countFailure(db: Database, tenant: Tenant, userId: string, now: Date) {
+export function reserveAttempt(db: Database, tenant: Tenant, which: SQL, now: Date) {
   const nowMs = now.getTime();
+  const unlocked = sql`(${users.lockedUntil} IS NULL OR ${users.lockedUntil} <= ${nowMs})`;
   const lapsed = sql`(${users.lockedUntil} IS NOT NULL AND ${users.lockedUntil} <= ${nowMs})`;
-  const failures = sql`(CASE WHEN ${lapsed} THEN 1 ELSE ${users.failedSignIns} + 1 END)`;
+  const attempts = sql`(CASE WHEN ${lapsed} THEN 1 ELSE ${users.failedSignIns} + 1 END)`;
   return db
     .update(users)
     .set({
-      failedSignIns: failures,
-      lockedUntil: sql`(CASE
-        WHEN ${failures} >= ${tenant.lockoutMaxAttempts} THEN ${nowMs + tenant.lockoutSeconds * 1000}
-        WHEN ${lapsed} THEN NULL
-        ELSE ${users.lockedUntil} END)`,
+      failedSignIns: attempts,
+      lockedUntil: sql`(CASE WHEN ${attempts} >= ${tenant.lockoutMaxAttempts} THEN ${nowMs + tenant.lockoutSeconds * 1000} ELSE NULL END)`,
     })
-    .where(eq(users.id, userId))
+    .where(and(which, unlocked))
     .returning({ lockedUntil: users.lockedUntil });
 }
 
-/** After a correct password the count starts again; a write only when there is something to clear. */
-export function clearFailures(db: Database, user: User) {
-  return user.failedSignIns === 0 && user.lockedUntil === null
-    ? undefined
-    : db.update(users).set({ failedSignIns: 0, lockedUntil: null }).where(eq(users.id, user.id));
+/** A correct password gives its reserved attempt back: the count starts again. */
+export function clearFailures(db: Database, userId: string) {
+  return db.update(users).set({ failedSignIns: 0, lockedUntil: null }).where(eq(users.id, userId));
 }

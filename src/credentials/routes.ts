@@ -12,7 +12,7 @@ import { tenantRoute } from "../tenants/middleware";
 import { ClientId, registeredClient, ScopeParam } from "../tokens/clients";
 import { revokeUserSessions } from "../tokens/sessions";
 import { TokenResponseSchema } from "../tokens/token-response";
-import { accountLocked, countFailure, lockedForSeconds } from "./lockout";
+import { accountLocked, lockedForSeconds, reserveAttempt } from "./lockout";
 import { hashPassword, verifyPassword } from "./password";
 import { MAX_PASSWORD_LENGTH, NewPassword, passwordReuseProblem } from "./password-policy";
 import { signInWithPassword } from "./sign-in";
@@ -78,17 +78,17 @@ export const changePassword: RouteHandler<typeof changePasswordRoute, AppEnv> = 
   const { user, sessionId } = c.var.principal;
   const now = new Date();
 
-  const lockedFor = lockedForSeconds(user, now);
-  if (lockedFor > 0) throw accountLocked(lockedFor);
-  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
-    const [counted] = await countFailure(db, tenant, user.id, now);
-    const nowLockedFor = counted ? lockedForSeconds(counted, now) : 0;
-    if (nowLockedFor > 0) throw accountLocked(nowLockedFor);
-    throw validationFailed([{ path: "currentPassword", message: "Not the current password" }]);
-  }
   const reuse = passwordReuseProblem(newPassword, user);
   if (reuse) throw validationFailed([{ path: "newPassword", message: reuse }]);
 
+  // The attempt is counted before the password is checked (see reserveAttempt), like a sign-in.
+  const [reservation] = await reserveAttempt(db, tenant, eq(users.id, user.id), now);
+  if (!reservation) throw accountLocked(Math.max(lockedForSeconds(user, now), 1));
+  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
+    const nowLockedFor = lockedForSeconds(reservation, now);
+    if (nowLockedFor > 0) throw accountLocked(nowLockedFor);
+    throw validationFailed([{ path: "currentPassword", message: "Not the current password" }]);
+  }
   await commit(db, [
     db
       .update(users)

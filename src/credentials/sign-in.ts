@@ -1,5 +1,4 @@
 import { eq } from "drizzle-orm";
-import { findUserByLogin } from "../accounts/queries";
 import { commit, type Write } from "../db/batch";
 import { users, type Tenant } from "../db/schema";
 import type { Scope } from "../http/context";
@@ -8,7 +7,7 @@ import type { RequestMeta } from "../http/request-meta";
 import { admit } from "../policy/admission";
 import { startSession, type TokenResponse } from "../tokens/issue";
 import { recordAttempt, type Attempt } from "./attempts";
-import { accountLocked, clearFailures, countFailure, lockedForSeconds } from "./lockout";
+import { accountLocked, byLogin, clearFailures, lockedForSeconds, reserveAttempt } from "./lockout";
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from "./password";
 
 export interface PasswordSignIn {
@@ -21,9 +20,10 @@ export interface PasswordSignIn {
 }
 
 /**
- * Rule L, sign-in with MyQ credentials. An unknown login and a wrong password answer alike, after the
- * same work (a real hash or a dummy one is verified). `account_inactive` is said only after a correct
- * password. Failures count towards the tenant's lockout; every attempt is recorded.
+ * Rule L, sign-in with MyQ credentials. One D1 batch reads the user and reserves the attempt against
+ * the tenant's lockout (unknown and known logins alike); an unknown login and a wrong password then
+ * answer alike, after the same work (a real hash or a dummy one is verified). `account_inactive` is said
+ * only after a correct password. Every attempt is recorded.
  */
 export async function signInWithPassword(
   scope: Scope,
@@ -33,7 +33,11 @@ export async function signInWithPassword(
 ): Promise<TokenResponse> {
   const { db } = scope;
   const now = new Date();
-  const user = await findUserByLogin(db, tenant.id, input.login);
+  const login = byLogin(tenant.id, input.login);
+  const [[user], reserved] = await db.batch([
+    db.select().from(users).where(login).limit(1),
+    reserveAttempt(db, tenant, login, now),
+  ]);
   const attempt = (code: Attempt["code"]): Write =>
     recordAttempt(
       db,
@@ -41,8 +45,9 @@ export async function signInWithPassword(
       meta,
     );
 
-  const lockedFor = user ? lockedForSeconds(user, now) : 0;
-  if (lockedFor > 0) {
+  const [reservation] = reserved;
+  if (user && !reservation) {
+    const lockedFor = Math.max(lockedForSeconds(user, now), 1);
     await commit(db, [attempt("account_locked")]);
     throw accountLocked(lockedFor);
   }
@@ -50,24 +55,19 @@ export async function signInWithPassword(
   const hash = user?.passwordHash ?? (await dummyHash());
   const correct = (await verifyPassword(input.password, hash)) && Boolean(user?.passwordHash);
   if (!user || !correct) {
-    if (!user) {
-      await commit(db, [attempt("invalid_credentials")]);
-      throw new AppError("invalid_credentials");
-    }
-    const [[counted]] = await db.batch([countFailure(db, tenant, user.id, now), attempt("invalid_credentials")]);
-    const nowLockedFor = counted ? lockedForSeconds(counted, now) : 0;
-    // The failure that reaches the limit already answers as the lock: the user learns why at once.
+    // The reserved attempt stays counted; the one that reached the limit already answers as the lock.
+    const nowLockedFor = reservation ? lockedForSeconds(reservation, now) : 0;
+    await commit(db, [attempt(nowLockedFor > 0 ? "account_locked" : "invalid_credentials")]);
     throw nowLockedFor > 0 ? accountLocked(nowLockedFor) : new AppError("invalid_credentials");
   }
 
   const housekeeping = [
-    clearFailures(db, user),
+    clearFailures(db, user.id),
     // Parameters raised since this hash was made: upgrade it now that the password is at hand.
-    needsRehash(hash)
-      ? db.update(users).set({ passwordHash: await hashPassword(input.password) }).where(eq(users.id, user.id))
-      : undefined,
-  ].filter((write) => write !== undefined);
-
+    ...(needsRehash(hash)
+      ? [db.update(users).set({ passwordHash: await hashPassword(input.password) }).where(eq(users.id, user.id))]
+      : []),
+  ];
   try {
     admit(tenant, user);
   } catch (refusal) {
