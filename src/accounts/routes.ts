@@ -9,6 +9,7 @@ import { ClientId, registeredClient, ScopeParam } from "../tokens/clients";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { Email, PersonName, Username } from "./fields";
 import { registerPersonalAccount } from "./register";
+import { usernameBase } from "./usernames";
 import { userView, UserView } from "./view";
 
 const RegisterBody = z
@@ -22,7 +23,8 @@ const RegisterBody = z
     scope: ScopeParam.default("openid"),
   })
   .superRefine((body, ctx) => {
-    const problem = passwordReuseProblem(body.password, body);
+    // Without a chosen username the account gets one made from the names or e-mail: not that either.
+    const problem = passwordReuseProblem(body.password, { email: body.email, username: body.username ?? usernameBase(body) });
     if (problem) ctx.addIssue({ code: "custom", path: ["password"], message: problem });
   })
   .openapi("Register");

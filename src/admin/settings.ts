@@ -3,7 +3,7 @@ import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { requireUser } from "../policy/require-user";
 import { saveSettings } from "../tenants/queries";
-import { applyPatch, SettingsPatch, settingsOf, TenantSettings } from "../tenants/settings";
+import { SettingsPatch, settingsOf, TenantSettings } from "../tenants/settings";
 import { TenantPath } from "../tenants/slug";
 
 /** Administration › Settings › User management, for the tenant's admins (role checked per request). */
@@ -40,6 +40,6 @@ export const patchSettingsRoute = createRoute({
 
 export const patchSettings: RouteHandler<typeof patchSettingsRoute, AppEnv> = async (c) => {
   const { tenant, db } = c.var;
-  const saved = await saveSettings(db, tenant.id, applyPatch(settingsOf(tenant), c.req.valid("json")));
+  const saved = await saveSettings(db, tenant.id, c.req.valid("json"));
   return c.json(settingsOf(saved), 200);
 };

@@ -78,6 +78,6 @@ export async function signInWithPassword(
   return startSession(
     scope,
     { tenant, user, clientId: input.clientId, method: "password", scope: input.scope, nonce: input.nonce },
-    () => [...housekeeping, attempt(null)],
+    [...housekeeping, attempt(null)],
   );
 }

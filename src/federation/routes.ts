@@ -285,7 +285,7 @@ export const idToken: RouteHandler<typeof idTokenRoute, AppEnv> = async (c) => {
   const tokens = await startSession(
     scopeOf(c),
     { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce },
-    () => [attempt(c, tenant, name, body.clientId, { profile, user, code: null })],
+    [attempt(c, tenant, name, body.clientId, { profile, user, code: null })],
   );
   c.header("Cache-Control", "no-store");
   return c.json(tokens, 200);

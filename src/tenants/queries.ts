@@ -1,7 +1,7 @@
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, eq, gt, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { tenants, type Tenant } from "../db/schema";
-import { settingsColumns, type TenantSettings } from "./settings";
+import { accountKinds, tenants, type Tenant } from "../db/schema";
+import type { SettingsPatch } from "./settings";
 
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant | undefined> {
   return db.select().from(tenants).where(eq(tenants.slug, slug)).get();
@@ -22,11 +22,26 @@ export async function listTenants(db: Database, page: { after?: string; limit: n
     .all();
 }
 
-/** Writes a tenant's settings; the next request anywhere in the region reads them (no cache to expire). */
-export async function saveSettings(db: Database, tenantId: string, settings: TenantSettings): Promise<Tenant> {
+/**
+ * Changes the settings a patch names, and only those: two admins changing different settings at once
+ * both keep their change (no read-modify-write). The next request anywhere in the region reads them.
+ */
+export async function saveSettings(db: Database, tenantId: string, patch: SettingsPatch): Promise<Tenant> {
+  let providers: SQL | undefined;
+  for (const kind of accountKinds) {
+    const list = patch.providers?.[kind];
+    if (list) providers = sql`json_set(${providers ?? tenants.providers}, ${`$.${kind}`}, json(${JSON.stringify(list)}))`;
+  }
   const [tenant] = await db
     .update(tenants)
-    .set({ ...settingsColumns(settings), updatedAt: new Date() })
+    .set({
+      allowRegistration: patch.allowRegistration,
+      newUsersActiveByDefault: patch.newUsersActiveByDefault,
+      lockoutMaxAttempts: patch.lockout?.maxAttempts,
+      lockoutSeconds: patch.lockout?.lockoutSeconds,
+      providers,
+      updatedAt: new Date(),
+    })
     .where(eq(tenants.id, tenantId))
     .returning();
   if (!tenant) throw new Error(`tenant ${tenantId} vanished while its settings were saved`);

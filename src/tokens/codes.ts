@@ -1,6 +1,5 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
-import type { Write } from "../db/batch";
 import { authorizationCodes } from "../db/schema";
 import { secretsEqual } from "../credentials/constant-time";
 import { randomSecret, sha256 } from "./random";
@@ -46,21 +45,21 @@ export interface Redeem {
   codeVerifier: string;
 }
 
-export type Redemption =
-  | { redeemed: true; grant: CodeGrant; recordSession: (sessionId: string) => Write }
-  | { redeemed: false };
+export type Redemption = { redeemed: true; grant: CodeGrant; sessionId: string } | { redeemed: false };
 
 /**
  * Spends a code (one conditional UPDATE: of two concurrent redemptions one wins) and checks that it is
  * redeemed by the client it was issued to, with the same redirect URI and the PKCE verifier of its
- * challenge. A code presented a second time revokes the session its first redemption opened (RFC 6749
- * §4.1.2). Any mismatch spends the code all the same.
+ * challenge. The id of the session it will open is fixed in that same UPDATE, so a code presented a
+ * second time, however soon, revokes that session (RFC 6749 §4.1.2). Any mismatch spends the code all
+ * the same.
  */
 export async function redeemAuthorizationCode(db: Database, redeem: Redeem, now = new Date()): Promise<Redemption> {
   const codeHash = await sha256(redeem.code);
+  const sessionId = crypto.randomUUID();
   const spent = await db
     .update(authorizationCodes)
-    .set({ usedAt: now })
+    .set({ usedAt: now, sessionId })
     .where(
       and(
         eq(authorizationCodes.codeHash, codeHash),
@@ -87,10 +86,5 @@ export async function redeemAuthorizationCode(db: Database, redeem: Redeem, now 
   if (spent.clientId !== redeem.clientId || spent.redirectUri !== redeem.redirectUri || !verifierMatches) {
     return { redeemed: false };
   }
-  return {
-    redeemed: true,
-    grant: spent,
-    recordSession: (sessionId) =>
-      db.update(authorizationCodes).set({ sessionId }).where(eq(authorizationCodes.codeHash, codeHash)),
-  };
+  return { redeemed: true, grant: spent, sessionId };
 }

@@ -27,27 +27,26 @@ export interface SessionGrant {
   method: string;
   scope: string;
   nonce?: string | null;
+  /** The session's id when it was fixed in advance (by the authorization code it redeems). */
+  sessionId?: string;
 }
 
 /**
  * Every sign-in ends here (MyQ credentials, registration, providers, authorization codes): the user is
- * admitted by rule P, a session is opened, and its first tokens are signed. `writesFor` gives the
- * caller's rows that must land with the session or not at all (one D1 batch).
+ * admitted by rule P, a session is opened, and its first tokens are signed. `writes` are the caller's
+ * rows that must land with the session or not at all (one D1 batch).
  */
-export async function startSession(
-  scope: Scope,
-  grant: SessionGrant,
-  writesFor: (sessionId: string) => Write[] = () => [],
-): Promise<TokenResponse> {
+export async function startSession(scope: Scope, grant: SessionGrant, writes: Write[] = []): Promise<TokenResponse> {
   admit(grant.tenant, grant.user);
   const session = await openSession(scope.db, {
+    id: grant.sessionId,
     tenantId: grant.tenant.id,
     userId: grant.user.id,
     clientId: grant.clientId,
     method: grant.method,
     scope: grant.scope,
   });
-  await commit(scope.db, [...writesFor(session.sessionId), ...session.writes]);
+  await commit(scope.db, [...writes, ...session.writes]);
   return sign(scope, grant, session.sessionId, session.refreshToken);
 }
 

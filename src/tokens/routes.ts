@@ -1,4 +1,6 @@
 import { createRoute, z, type Hook, type RouteHandler } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { findUserById } from "../accounts/queries";
 import { scopeOf, type AppEnv, type Scope } from "../http/context";
 import { AppError } from "../http/errors";
@@ -47,6 +49,17 @@ export const rejectAsInvalidRequest: Hook<any, AppEnv, any, any> = (result) => {
   }
 };
 
+/**
+ * A body that cannot even be parsed (malformed JSON) fails in Hono's validator before any schema or hook
+ * runs, as a 400 HTTPException that would leave as problem+json: answer it in the RFC 6749 shape too.
+ */
+const malformedBodyAsInvalidRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await next();
+  if (c.error instanceof HTTPException && c.error.status === 400) {
+    c.res = new OAuthError("invalid_request", "The request body could not be parsed").toResponse();
+  }
+};
+
 const TokenRequest = z
   .object({
     grant_type: z.string().max(100),
@@ -64,7 +77,7 @@ export const tokenRoute = createRoute({
   path: "/t/{tenant}/token",
   tags: ["Tokens"],
   summary: "Token endpoint: refresh_token and authorization_code (PKCE S256) grants",
-  middleware: [tenantRoute()],
+  middleware: [tenantRoute(), malformedBodyAsInvalidRequest],
   request: { params: TenantPath, body: formOrJson(TokenRequest) },
   responses: {
     200: jsonResponse("New tokens", TokenResponseSchema),
@@ -117,7 +130,7 @@ async function authorizationCodeGrant(scope: Scope, tenant: Tenant, request: Tok
   const user = await findUserById(scope.db, tenant.id, grant.userId);
   if (!user) throw new OAuthError("invalid_grant", "The code's user no longer exists");
   try {
-    return await startSession(scope, { ...grant, tenant, user }, (sessionId) => [redemption.recordSession(sessionId)]);
+    return await startSession(scope, { ...grant, tenant, user, sessionId: redemption.sessionId });
   } catch (error) {
     // Rule P refused the user since the code was issued (deactivated meanwhile): no tokens.
     if (error instanceof AppError) throw new OAuthError("invalid_grant", error.options.detail ?? error.code);
@@ -134,7 +147,7 @@ export const revokeRoute = createRoute({
   path: "/t/{tenant}/revoke",
   tags: ["Tokens"],
   summary: "Revoke a refresh or access token, ending its session (RFC 7009)",
-  middleware: [tenantRoute()],
+  middleware: [tenantRoute(), malformedBodyAsInvalidRequest],
   request: { params: TenantPath, body: formOrJson(RevokeRequest) },
   responses: {
     200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },

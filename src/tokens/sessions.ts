@@ -8,6 +8,8 @@ import { randomSecret, sha256 } from "./random";
 export const SESSION_MS = 30 * 24 * 3600_000;
 
 export interface NewSession {
+  /** Set when the session's id was promised before it opened (an authorization code's). */
+  id?: string;
   tenantId: string;
   userId: string;
   clientId: string;
@@ -25,13 +27,13 @@ export interface OpenedSession {
 
 /** A new session and its first refresh token; nothing is written until the caller commits `writes`. */
 export async function openSession(db: Database, input: NewSession, now = new Date()): Promise<OpenedSession> {
-  const sessionId = crypto.randomUUID();
+  const { id: sessionId = crypto.randomUUID(), ...session } = input;
   const expiresAt = new Date(now.getTime() + SESSION_MS);
   const { refreshToken, write } = await newRefreshToken(db, sessionId, expiresAt, now);
   return {
     sessionId,
     refreshToken,
-    writes: [db.insert(sessions).values({ id: sessionId, ...input, createdAt: now, expiresAt }), write],
+    writes: [db.insert(sessions).values({ id: sessionId, ...session, createdAt: now, expiresAt }), write],
   };
 }
 
