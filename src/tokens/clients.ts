@@ -4,11 +4,17 @@ import type { Config, PublicClient } from "../config";
 /** The app's client id; must be one of the region's registered public clients. */
 export const ClientId = z.string().min(1).max(200).openapi({ example: "printid-mobile" });
 
-/** OAuth scope: space-separated tokens; `openid` adds an ID token. */
+/** The scopes this issuer grants (discovery's `scopes_supported`). */
+export const supportedScopes = ["openid", "profile", "email"] as const;
+
+/** OAuth scope: space-separated, each one supported; `openid` adds an ID token. */
 export const ScopeParam = z
   .string()
-  .max(500)
-  .regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, "Space-separated scope tokens")
+  .max(100)
+  .refine(
+    (scope) => scope.split(" ").every((token) => (supportedScopes as readonly string[]).includes(token)),
+    `Space-separated, among: ${supportedScopes.join(", ")}`,
+  )
   .openapi({ example: "openid" });
 
 export function registeredClient(config: Config, clientId: string): PublicClient | undefined {

@@ -3,6 +3,7 @@ import type { AppEnv } from "../http/context";
 import { jsonResponse, problems } from "../http/openapi";
 import { tenantRoute } from "../tenants/middleware";
 import { TenantPath } from "../tenants/slug";
+import { supportedScopes } from "./clients";
 import { issuerOf } from "./jwt";
 import { SIGNING_ALG, signingKeys } from "./keys";
 
@@ -35,7 +36,7 @@ export const discovery: RouteHandler<typeof discoveryRoute, AppEnv> = (c) => {
       token_endpoint_auth_methods_supported: ["none"],
       revocation_endpoint_auth_methods_supported: ["none"],
       code_challenge_methods_supported: ["S256"],
-      scopes_supported: ["openid", "profile", "email"],
+      scopes_supported: [...supportedScopes],
       claims_supported: ["sub", "iss", "aud", "exp", "iat", "sid", "nonce", "preferred_username", "email", "name", "given_name", "family_name"],
     },
     200,

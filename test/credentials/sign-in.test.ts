@@ -383,6 +383,7 @@ describe("bad input", () => {
     ["an unknown client", { clientId: "someone-elses-app" }, "clientId"],
     ["a missing client", { clientId: undefined }, "clientId"],
     ["a scope over 500 characters", { scope: `openid ${"x".repeat(500)}` }, "scope"],
+    ["a scope this issuer does not grant", { scope: "openid admin" }, "scope"],
   ])("L %s is 400 validation_failed naming the field, and signs nobody in", async (_what, override, path) => {
     const f = await fixture();
     const response = await attempt(f, { login: f.user.username, password: PASSWORD, ...override });
