@@ -7,6 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { me, meRoute, updateMe, updateMeRoute } from "./accounts/me";
 import { register, registerRoute } from "./accounts/routes";
+import { consoleApp } from "./admin/console";
 import { getSettings, getSettingsRoute, patchSettings, patchSettingsRoute } from "./admin/settings";
 import { listAttemptsRoute, listSignInAttempts } from "./admin/sign-in-attempts";
 import {
@@ -100,6 +101,8 @@ export function buildApp() {
   app.openapi(patchUserRoute, patchUserHandler);
   app.openapi(listAttemptsRoute, listSignInAttempts);
 
+  // Tenant admin console: HTML pages for admins' browsers (not API, so not in /openapi.json)
+  app.route("/t/:tenant/console", consoleApp);
 
   // Platform operator
   app.openapi(createTenantRoute, createTenantHandler);

@@ -30,6 +30,7 @@ function fromHttpException(exception: HTTPException): AppError {
   const byStatus: Partial<Record<number, ErrorCode>> = {
     400: "validation_failed",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     413: "payload_too_large",
     415: "unsupported_media_type",

@@ -1,0 +1,38 @@
+/**
+ * The tenant admin console, `/t/{tenant}/console`: server-rendered pages over the admin API's own
+ * functions, for people with a browser (no script needed). Not part of /openapi.json: pages, not API.
+ * Read top to bottom, this is the console's map; each page's handler lives in its own file.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../http/context";
+import { tenantRoute } from "../../tenants/middleware";
+import { attemptsPage } from "./attempts";
+import { requireCsrfToken, sameOrigin } from "./csrf";
+import { consolePath } from "./env";
+import { renderError } from "./errors";
+import { securityHeaders } from "./headers";
+import { requireConsoleAdmin } from "./session";
+import { saveSettingsForm, settingsPage } from "./settings";
+import { signInPage, signInSubmit, signOut } from "./sign-in";
+import { setActive, usersPage } from "./users";
+
+export const consoleApp = new Hono<AppEnv>();
+
+consoleApp.onError(renderError);
+consoleApp.use(securityHeaders());
+// Every POST first proves it comes from a page of this origin (each form then carries its token).
+consoleApp.use(sameOrigin());
+
+// Signing in and out
+consoleApp.get("/sign-in", tenantRoute(), signInPage);
+consoleApp.post("/sign-in", tenantRoute(), signInSubmit);
+consoleApp.post("/sign-out", requireConsoleAdmin(), requireCsrfToken(), signOut);
+
+// Signed-in pages (rule P on every request: an active admin of this tenant)
+consoleApp.get("/", requireConsoleAdmin(), (c) => c.redirect(`${consolePath(c.var.tenant.slug)}/users`, 303));
+consoleApp.get("/users", requireConsoleAdmin(), usersPage);
+consoleApp.post("/users/:id/activate", requireConsoleAdmin(), requireCsrfToken(), setActive(true));
+consoleApp.post("/users/:id/deactivate", requireConsoleAdmin(), requireCsrfToken(), setActive(false));
+consoleApp.get("/settings", requireConsoleAdmin(), settingsPage);
+consoleApp.post("/settings", requireConsoleAdmin(), requireCsrfToken(), saveSettingsForm);
+consoleApp.get("/sign-in-attempts", requireConsoleAdmin(), attemptsPage);

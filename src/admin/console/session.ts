@@ -1,0 +1,113 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { identitiesColumn, parseIdentities } from "../../accounts/queries";
+import type { Database } from "../../db/client";
+import { refreshTokens, sessions, tenants, users } from "../../db/schema";
+import type { AppEnv } from "../../http/context";
+import { AppError } from "../../http/errors";
+import { admit } from "../../policy/admission";
+import { tenantNotFound, tenantSlugOf } from "../../tenants/middleware";
+import { sha256 } from "../../tokens/random";
+import { revokeSession } from "../../tokens/sessions";
+import { clearCookie, readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
+import { consolePath, type ConsoleContext } from "./env";
+import { renderSignIn } from "./sign-in-page";
+
+/**
+ * The console's session is an ordinary session, opened by the MyQ password sign-in for this client id
+ * (so lockout, attempt records and account checks are the API's own). The browser holds only the
+ * session's opaque refresh token, which the console never rotates nor hands to /token (not a registered
+ * client there); it is stored as SHA-256 like every refresh token.
+ */
+export const CONSOLE_CLIENT_ID = "printid-console";
+
+/** An admin signs in again after this long, however busy: shorter than the API's 30-day sessions. */
+export const CONSOLE_SESSION_SECONDS = 12 * 3600;
+
+export const NOT_AN_ADMIN = "The console is for administrators.";
+
+/** Gives the browser the session's secret; the sign-in form's CSRF cookie has done its job. */
+export function startConsoleSession(c: ConsoleContext, slug: string, refreshToken: string): void {
+  writeCookie(c, slug, SESSION_COOKIE, refreshToken, { sameSite: "Lax", maxAge: CONSOLE_SESSION_SECONDS });
+  clearCookie(c, slug, SIGN_IN_CSRF_COOKIE);
+}
+
+export function clearConsoleSession(c: ConsoleContext, slug: string): void {
+  clearCookie(c, slug, SESSION_COOKIE);
+}
+
+/**
+ * Rule P for the console, in one D1 query: the tenant by name; the session whose refresh token hashes to
+ * `tokenHash`, of this tenant and the console's client, neither revoked nor expired nor older than the
+ * console allows, its token unspent and unexpired; and the session's user.
+ */
+async function loadConsoleSession(db: Database, slug: string, tokenHash: string, now = new Date()) {
+  const oldest = new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000);
+  const row = await db
+    .select({
+      tenant: tenants,
+      session: { id: sessions.id },
+      user: users,
+      identities: identitiesColumn,
+    })
+    .from(tenants)
+    .leftJoin(
+      refreshTokens,
+      and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.spentAt), gt(refreshTokens.expiresAt, now)),
+    )
+    .leftJoin(
+      sessions,
+      and(
+        eq(sessions.id, refreshTokens.sessionId),
+        eq(sessions.tenantId, tenants.id),
+        eq(sessions.clientId, CONSOLE_CLIENT_ID),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        gt(sessions.createdAt, oldest),
+      ),
+    )
+    .leftJoin(users, and(eq(users.id, sessions.userId), eq(users.tenantId, tenants.id)))
+    .where(eq(tenants.slug, slug))
+    .get();
+  if (!row) return undefined;
+  return { ...row, identities: row.user ? parseIdentities(row.identities) : [] };
+}
+
+/**
+ * Every signed-in console page: the cookie's session must be live in this tenant and its user an active
+ * admin of it, checked again on every request (a deactivated or demoted admin is out at the next click).
+ * No or a dead session: 303 to the sign-in page. A user who may not use the console: the session ends and
+ * the sign-in page says why. Publishes `tenant` and `principal`.
+ */
+export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
+  return async function requireConsoleAdmin(c, next) {
+    const slug = tenantSlugOf(c);
+    const signInPage = `${consolePath(slug)}/sign-in`;
+    const secret = readCookie(c, SESSION_COOKIE);
+    if (!secret) return c.redirect(signInPage, 303);
+
+    const loaded = await loadConsoleSession(c.var.db, slug, await sha256(secret));
+    if (!loaded) throw await tenantNotFound(c, slug);
+    const { tenant, session, user, identities } = loaded;
+    if (!tenant.enabled) throw new AppError("tenant_disabled");
+    if (!session || !user) {
+      clearConsoleSession(c, slug);
+      return c.redirect(signInPage, 303);
+    }
+    try {
+      admit(tenant, user, "admin");
+    } catch (refusal) {
+      if (!(refusal instanceof AppError)) throw refusal;
+      await revokeSession(c.var.db, session.id);
+      clearConsoleSession(c, slug);
+      return renderSignIn(c, tenant, {
+        status: 403,
+        error: refusal.code === "forbidden" ? NOT_AN_ADMIN : (refusal.options.detail ?? "The account is not active."),
+      });
+    }
+
+    c.set("tenant", tenant);
+    c.set("principal", { user, sessionId: session.id, clientId: CONSOLE_CLIENT_ID, identities });
+    await next();
+  };
+}

@@ -1,0 +1,91 @@
+import { decodeJwt } from "jose";
+import { z } from "zod";
+import { MAX_PASSWORD_LENGTH } from "../../credentials/password-policy";
+import { signInWithPassword } from "../../credentials/sign-in";
+import { scopeOf } from "../../http/context";
+import { AppError } from "../../http/errors";
+import { requestMeta } from "../../http/request-meta";
+import { revokeSession } from "../../tokens/sessions";
+import { checkSignInCsrf } from "./csrf";
+import { consolePath, type ConsoleContext } from "./env";
+import { doneText, FlashQuery } from "./flash";
+import { formOf, queryOf } from "./forms";
+import { renderSignIn, type SignInView } from "./sign-in-page";
+import { clearConsoleSession, CONSOLE_CLIENT_ID, NOT_AN_ADMIN, startConsoleSession } from "./session";
+
+/** GET /sign-in (behind `tenantRoute()`). */
+export function signInPage(c: ConsoleContext) {
+  const { done } = queryOf(c, z.object({ done: FlashQuery.done }));
+  return renderSignIn(c, c.var.tenant, { notice: doneText(done) });
+}
+
+const SignInForm = z.object({
+  login: z.string().trim().min(1).max(320),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+});
+
+/** How the API's sign-in refusals read on the form; the status stays the API's. */
+function refusalView(error: AppError, login: string): SignInView {
+  switch (error.code) {
+    case "invalid_credentials":
+      return { status: 401, login, error: "The login or password is not correct." };
+    case "account_inactive":
+      return { status: 403, login, error: error.options.detail ?? "The account is not active." };
+    case "account_locked": {
+      const seconds = Number(error.options.headers?.["Retry-After"] ?? 60);
+      const minutes = Math.max(1, Math.ceil(seconds / 60));
+      return {
+        status: 429,
+        login,
+        error: `Too many failed attempts: the account is locked. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`,
+        headers: error.options.headers,
+      };
+    }
+    default:
+      throw error;
+  }
+}
+
+/**
+ * POST /sign-in (behind `tenantRoute()`): the API's own MyQ sign-in (rule L: lockout, attempt records,
+ * `account_inactive` only after the right password) for the console's client id. An admin gets the
+ * session cookie; anyone else's new session is revoked at once.
+ */
+export async function signInSubmit(c: ConsoleContext) {
+  await checkSignInCsrf(c);
+  const { tenant } = c.var;
+  const form = await formOf(c, SignInForm, () =>
+    renderSignIn(c, tenant, { status: 400, error: "Enter your username or e-mail, and your password." }),
+  );
+  if (form instanceof Response) return form;
+
+  let tokens;
+  try {
+    tokens = await signInWithPassword(
+      scopeOf(c),
+      tenant,
+      { login: form.login, password: form.password, clientId: CONSOLE_CLIENT_ID, scope: "" },
+      requestMeta(c.req.raw),
+    );
+  } catch (error) {
+    if (error instanceof AppError) return renderSignIn(c, tenant, refusalView(error, form.login));
+    throw error;
+  }
+
+  // Our own, just signed: read, not verified.
+  const claims = decodeJwt(tokens.access_token) as { sid: string; roles?: string[] };
+  if (!claims.roles?.includes("admin")) {
+    await revokeSession(c.var.db, claims.sid);
+    return renderSignIn(c, tenant, { status: 403, error: NOT_AN_ADMIN });
+  }
+  startConsoleSession(c, tenant.slug, tokens.refresh_token);
+  return c.redirect(`${consolePath(tenant.slug)}/users`, 303);
+}
+
+/** POST /sign-out (behind `requireConsoleAdmin()` and the CSRF token): the session ends here and now. */
+export async function signOut(c: ConsoleContext) {
+  const { tenant, principal, db } = c.var;
+  await revokeSession(db, principal.sessionId);
+  clearConsoleSession(c, tenant.slug);
+  return c.redirect(`${consolePath(tenant.slug)}/sign-in?done=signed_out`, 303);
+}

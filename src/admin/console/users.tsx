@@ -1,0 +1,170 @@
+import { z } from "zod";
+import { changeUser } from "../../accounts/manage";
+import { listUsers, type UserStatus } from "../../accounts/queries";
+import { displayNameOf } from "../../accounts/view";
+import type { User } from "../../db/schema";
+import { cursorOf, encodeCursor } from "../../http/cursor";
+import { AppError } from "../../http/errors";
+import { isPendingActivation } from "../../policy/admission";
+import { sessionCsrfToken } from "./csrf";
+import { consolePath, type ConsoleContext } from "./env";
+import { doneText, errorText, FlashQuery, type Failure } from "./flash";
+import { formOf, queryOf } from "./forms";
+import { ConsolePage, CsrfField, Message } from "./layout";
+
+const PAGE_SIZE = 50;
+
+/** An empty field of a GET form (`?status=&q=`) means "not given". */
+const blankAsAbsent = (value: unknown) => (value === "" ? undefined : value);
+const Status = z.preprocess(blankAsAbsent, z.enum(["pending", "active", "inactive"]).optional());
+const Search = z.preprocess(blankAsAbsent, z.string().trim().max(100).optional());
+
+/** Which users the list shows; carried through the row buttons so the admin comes back to the same list. */
+const ListFilter = z.object({ status: Status, q: Search });
+type ListFilter = z.infer<typeof ListFilter>;
+
+const UsersQuery = ListFilter.extend({
+  cursor: cursorOf(z.tuple([z.number().int(), z.uuid()])).optional(),
+  ...FlashQuery,
+});
+
+const filters: { status?: UserStatus; label: string }[] = [
+  { label: "All" },
+  { status: "pending", label: "Pending activation" },
+  { status: "active", label: "Active" },
+  { status: "inactive", label: "Inactive" },
+];
+
+function usersUrl(base: string, params: Record<string, string | undefined>): string {
+  const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  return `${base}/users${query.size ? `?${query}` : ""}`;
+}
+
+function statusOf(user: User): { label: string; tone: string } {
+  if (user.active) return { label: "Active", tone: "active" };
+  return isPendingActivation(user) ? { label: "Pending activation", tone: "pending" } : { label: "Deactivated", tone: "deactivated" };
+}
+
+/** GET /users: newest first, filtered by status (pending activation among them) and a search. */
+export async function usersPage(c: ConsoleContext) {
+  const { tenant, principal, db } = c.var;
+  const csrfToken = await sessionCsrfToken(c);
+  const query = queryOf(c, UsersQuery);
+  const after = query.cursor ? { createdAt: query.cursor[0], id: query.cursor[1] } : undefined;
+  const rows = await listUsers(db, tenant.id, { status: query.status, q: query.q, limit: PAGE_SIZE + 1, after });
+  const page = rows.slice(0, PAGE_SIZE);
+  const last = page.at(-1)?.user;
+  const next = rows.length > PAGE_SIZE && last ? encodeCursor([last.createdAt.getTime(), last.id]) : undefined;
+  const base = consolePath(tenant.slug);
+  const shown = filters.find((filter) => filter.status === query.status)!;
+
+  return c.html(
+    <ConsolePage title="Users" base={base} tenantName={tenant.displayName} username={principal.user.username} csrf={csrfToken} current="users">
+      <Message text={doneText(query.done)} />
+      <Message text={errorText(query.error)} error />
+      <div class="toolbar">
+        <nav aria-label="Filter by status">
+          <ul>
+            {filters.map((filter) => (
+              <li>
+                <a href={usersUrl(base, { status: filter.status, q: query.q })} aria-current={filter === shown ? "page" : undefined}>
+                  {filter.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <form method="get" action={`${base}/users`} role="search">
+          {query.status && <input type="hidden" name="status" value={query.status} />}
+          <div class="field">
+            <label for="q">Search</label>
+            <input type="search" id="q" name="q" value={query.q ?? ""} placeholder="Name, username or e-mail" />
+          </div>
+          <button type="submit" class="secondary">Search</button>
+        </form>
+      </div>
+      <div class="scroll">
+        <table>
+          <caption>
+            {shown.label === "All" ? "All users" : shown.label}
+            {query.q ? ` matching “${query.q}”` : ""}, newest first
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">Username</th>
+              <th scope="col">Name</th>
+              <th scope="col">E-mail</th>
+              <th scope="col">Account</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span class="vh">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.length === 0 && (
+              <tr>
+                <td colspan={6} class="muted">No users here.</td>
+              </tr>
+            )}
+            {page.map(({ user }) => {
+              const status = statusOf(user);
+              const action = user.active ? "deactivate" : "activate";
+              return (
+                <tr>
+                  <th scope="row">{user.username}</th>
+                  <td>{displayNameOf(user)}</td>
+                  <td>{user.email ?? <span class="muted">none</span>}</td>
+                  <td>{user.kind === "work" ? "Work" : "Personal"}{user.roles.includes("admin") ? " · admin" : ""}</td>
+                  <td><span class={`status ${status.tone}`}>{status.label}</span></td>
+                  <td>
+                    <form method="post" action={`${base}/users/${user.id}/${action}`}>
+                      <CsrfField token={csrfToken} />
+                      {query.status && <input type="hidden" name="status" value={query.status} />}
+                      {query.q && <input type="hidden" name="q" value={query.q} />}
+                      <button type="submit" class={user.active ? "secondary" : undefined}>
+                        {user.active ? "Deactivate" : "Activate"} <span class="vh">{user.username}</span>
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      {next && (
+        <p class="pager">
+          <a href={usersUrl(base, { status: query.status, q: query.q, cursor: next })} rel="next">Next page</a>
+        </p>
+      )}
+    </ConsolePage>,
+  );
+}
+
+const UserId = z.uuid();
+
+/**
+ * POST /users/{id}/activate and /deactivate: the admin API's own change (deactivation ends the user's
+ * sessions; the tenant's last active admin stays), then back to the same list with the outcome.
+ */
+export function setActive(active: boolean) {
+  return async function setActive(c: ConsoleContext) {
+    const { tenant, db } = c.var;
+    const filter = await formOf(c, ListFilter);
+    if (filter instanceof Response) return filter;
+    const back = (outcome: { done?: string; error?: Failure }) =>
+      c.redirect(usersUrl(consolePath(tenant.slug), { status: filter.status, q: filter.q, ...outcome }), 303);
+
+    const id = UserId.safeParse(c.req.param("id"));
+    if (!id.success) return back({ error: "not_found" });
+    try {
+      await changeUser(db, tenant, id.data, { active });
+    } catch (error) {
+      if (error instanceof AppError && error.code === "not_found") return back({ error: "not_found" });
+      if (error instanceof AppError && error.code === "forbidden") return back({ error: "last_admin" });
+      throw error;
+    }
+    return back({ done: active ? "activated" : "deactivated" });
+  };
+}
