@@ -2,6 +2,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { exportJWK, generateKeyPair } from "jose";
 import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
+import type { OidcServers } from "./test/support/oidc-server";
 
 /**
  * Both regions in one run, inside workerd. The eu Worker is the one under test, built from wrangler.toml's
@@ -17,9 +18,38 @@ async function signingKeysSecret(kid: string): Promise<string> {
   return JSON.stringify([{ ...(await exportJWK(privateKey)), kid }]);
 }
 
+/**
+ * Apple, Google and Microsoft as the Worker is configured for them, pointing at the local providers that
+ * test/support/oidc-server.ts (the globalSetup) starts on 127.0.0.1: client ids and secrets, and every
+ * endpoint override. No test reaches the real providers.
+ */
+function providerBindings(oidc: OidcServers): Record<string, string> {
+  const endpoints = (prefix: string, provider: OidcServers["google"]) => ({
+    [`${prefix}_CLIENT_ID`]: provider.clientId,
+    [`${prefix}_NATIVE_CLIENT_IDS`]: provider.nativeClientIds.join(","),
+    [`${prefix}_ISSUER`]: provider.issuer,
+    [`${prefix}_AUTHORIZATION_ENDPOINT`]: provider.authorizationEndpoint,
+    [`${prefix}_TOKEN_ENDPOINT`]: provider.tokenEndpoint,
+    [`${prefix}_JWKS_URI`]: provider.jwksUri,
+  });
+  return {
+    ...endpoints("APPLE", oidc.apple),
+    APPLE_TEAM_ID: oidc.apple.teamId,
+    APPLE_KEY_ID: oidc.apple.keyId,
+    APPLE_PRIVATE_KEY: oidc.apple.privateKey,
+    ...endpoints("GOOGLE", oidc.google),
+    GOOGLE_CLIENT_SECRET: oidc.google.clientSecret ?? "",
+    ...endpoints("MICROSOFT", oidc.microsoft),
+    MICROSOFT_CLIENT_SECRET: oidc.microsoft.clientSecret ?? "",
+    // The defaults, written out: a developer's .dev.vars must not change them under the tests.
+    MICROSOFT_WORK_TENANT: "organizations",
+    MICROSOFT_PERSONAL_TENANT: "consumers",
+  };
+}
+
 export default defineConfig({
   plugins: [
-    cloudflareTest(async () => ({
+    cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml", environment: "eu" },
       miniflare: {
         d1Databases: { DB_US: "printid-us-test" },
@@ -30,11 +60,16 @@ export default defineConfig({
           SIGNING_KEYS_US: await signingKeysSecret("us-test-1"),
           US_VARS: varsOf("us"),
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+          ...providerBindings(inject("oidc")),
+          // Test-only: the local providers and their control server, for test/support/oidc.ts.
+          OIDC: inject("oidc"),
         },
       },
     })),
   ],
   test: {
+    // Local stand-ins for Apple, Google and Microsoft (Node side), provided to the pool options above.
+    globalSetup: ["./test/support/oidc-server.ts"],
     setupFiles: ["./test/support/setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,

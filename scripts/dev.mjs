@@ -1,14 +1,16 @@
 // `npm run dev`: both regions on this machine, with a demo tenant in each. Safe to re-run.
 //   1. .dev.vars from .dev.vars.example (fresh secrets), 2. local D1 migrations of eu and us,
-//   3. `wrangler dev` for eu, then us, 4. demo tenants through the operator API, 5. a banner.
-// Ctrl-C (or either Worker dying) stops both Workers, workerd included.
+//   3. local Apple, Google and Microsoft sign-in (scripts/local-oidc.mjs, in this process),
+//   4. `wrangler dev` for eu, then us, 5. demo tenants through the operator API, 6. a banner.
+// Ctrl-C (or either Worker dying) stops both Workers, workerd included, and the local providers.
 import { spawn, spawnSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { localProviders, providerVars, startLocalOidc } from "./local-oidc.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "node_modules", ".bin");
@@ -24,6 +26,7 @@ const regions = [
 
 const children = [];
 let stopping = false;
+let stopLocalOidc = async () => {};
 
 /** `KEY=value` lines of a dotenv file, in order; comments and blank lines are skipped. */
 function parseVars(text) {
@@ -37,7 +40,26 @@ function signingKeys() {
   return JSON.stringify([{ ...privateKey.export({ format: "jwk" }), kid: `dev-${randomBytes(6).toString("hex")}` }]);
 }
 
-const generators = { generate: () => randomBytes(24).toString("base64url"), "generate-signing-key": signingKeys };
+/**
+ * An APPLE_PRIVATE_KEY value: a fresh EC P-256 key as PKCS#8 PEM (what Apple's .p8 file holds), on one
+ * line for dotenv: double-quoted, its line breaks written \n (wrangler's .dev.vars parser turns \n in a
+ * double-quoted value into a line break; a multi-line quoted value would work there too, but not in the
+ * line-by-line parseVars above, nor when appended to an existing .dev.vars).
+ */
+function appleKey() {
+  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return JSON.stringify(privateKey.export({ format: "pem", type: "pkcs8" }));
+}
+
+/** Ten upper-case letters and digits, the shape of Apple's team and key ids. */
+const appleId = () => Array.from(randomBytes(10), (byte) => "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"[byte % 32]).join("");
+
+const generators = {
+  generate: () => randomBytes(24).toString("base64url"),
+  "generate-signing-key": signingKeys,
+  "generate-apple-key": appleKey,
+  "generate-apple-id": appleId,
+};
 const secretOr = (value) => generators[value]?.() ?? value;
 
 /** Creates .dev.vars, or appends the keys a newer .dev.vars.example added; never changes a value. */
@@ -85,6 +107,9 @@ function startWorker(region, vars) {
     "dev", "--env", region.name, "--ip", "127.0.0.1", "--port", String(region.port),
     "--inspector-port", String(region.inspectorPort), "--var", `ORIGIN:${region.origin}`,
     "--var", `SIGNING_KEYS:${vars.get(`SIGNING_KEYS_${region.name.toUpperCase()}`)}`,
+    // Apple, Google and Microsoft are the local servers: their client ids and endpoints (the secrets are
+    // in .dev.vars, the same for both regions).
+    ...localProviders.flatMap((provider) => Object.entries(providerVars(provider)).flatMap(([key, value]) => ["--var", `${key}:${value}`])),
     "--log-level", "warn", "--show-interactive-dev-session=false",
   ];
   // Own process group (detached): wrangler runs workerd as a grandchild, and only killing the whole group
@@ -165,13 +190,29 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   children.forEach((child) => signalGroup(child, "SIGTERM"));
+  await stopLocalOidc();
   for (let waited = 0; waited < 5000 && children.some(groupAlive); waited += 100) await sleep(100);
   children.filter(groupAlive).forEach((child) => signalGroup(child, "SIGKILL"));
   process.exit(code);
 }
 
+/** A sign-in URL with Google to open in a browser: PKCE S256 of a verifier printed beside it. */
+function providerTry(region) {
+  const verifier = randomBytes(32).toString("base64url");
+  const query = new URLSearchParams({
+    account: "work",
+    client_id: "printid-mobile",
+    redirect_uri: "dev.printid.app:/oauth/callback",
+    state: "xyz",
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+  });
+  return { url: `${region.origin}/t/${region.tenant}/oauth/google/authorize?${query}`, verifier };
+}
+
 function printBanner(vars) {
   const [eu] = regions;
+  const tryIt = providerTry(eu);
   const lines = [
     "printid is running locally:",
     ...regions.map((r) => `  ${r.name}  ${r.origin}   tenant card: curl ${r.origin}/t/${r.tenant}`),
@@ -179,10 +220,22 @@ function printBanner(vars) {
     `  operator token: ${vars.get("OPERATOR_TOKEN")}   (npm run tenant:create -- --help)`,
     `  dev client: printid-mobile, redirect URI dev.printid.app:/oauth/callback`,
     `  API description: ${eu.origin}/openapi.json`,
+    `  Apple, Google, Microsoft: local sign-in servers on ${localProviders.map((p) => `:${p.port}`).join(", ")} (no Internet)`,
+    `    try one, printing the signed-in user: npm run oauth:try -- --provider google   (--help for more)`,
     "Ctrl-C stops everything.",
   ];
   const rule = "─".repeat(Math.max(...lines.map((line) => line.length)));
-  console.log(["", rule, ...lines, rule, ""].join("\n"));
+  console.log(["", rule, ...lines, rule].join("\n"));
+  console.log(
+    [
+      "Sign in with Google in a browser: it ends at the app's redirect (dev.printid.app:/oauth/callback?code=…),",
+      `which a browser cannot open; that code redeems at POST /t/${eu.tenant}/token (grant_type=authorization_code,`,
+      "client_id=printid-mobile, redirect_uri=dev.printid.app:/oauth/callback, code, and this code_verifier).",
+      `  ${tryIt.url}`,
+      `  code_verifier: ${tryIt.verifier}`,
+      "",
+    ].join("\n"),
+  );
 }
 
 async function main() {
@@ -190,6 +243,7 @@ async function main() {
   regions.forEach(migrate);
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
+  stopLocalOidc = await startLocalOidc();
   // Started one after the other: at the same moment, both once crashed with SQLITE_BUSY on .wrangler/state.
   // eu first, because it hosts the tenant directory that us binds.
   for (const region of regions) {

@@ -1,7 +1,8 @@
 /**
  * Which UNIQUE index D1 refused a write for (drizzle wraps D1's error), or undefined if it was no such
- * refusal. SQLite names the index: "UNIQUE constraint failed: index 'users_tenant_email_unique'", or
- * the columns for a plain unique column: "UNIQUE constraint failed: tenants.slug".
+ * refusal. SQLite names an index on expressions ("UNIQUE constraint failed: index
+ * 'users_tenant_email_unique'"), but only the columns of any other ("UNIQUE constraint failed:
+ * tenants.slug", or "external_identities.tenant_id, external_identities.provider, …").
  */
 export function uniqueViolation(error: unknown): string | undefined {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {

@@ -1,4 +1,5 @@
 import { importPKCS8, SignJWT } from "jose";
+import { AppError } from "../http/errors";
 import type { ProviderBindings } from "./bindings";
 import { claim, splitList, type Endpoints, type Provider } from "./provider";
 
@@ -31,10 +32,14 @@ export function apple(env: ProviderBindings): Provider | undefined {
     endpoints: () => endpoints,
     authorizationParams: { response_mode: "form_post" },
     clientSecret: async () => {
+      // A misconfigured Worker cannot talk to Apple: to the person that is Apple being unavailable.
+      const misconfigured = (why: string) => new AppError("provider_error", { internal: `Sign in with Apple: ${why}` });
       if (!env.APPLE_TEAM_ID || !env.APPLE_KEY_ID || !env.APPLE_PRIVATE_KEY) {
-        throw new Error("Sign in with Apple needs APPLE_TEAM_ID, APPLE_KEY_ID and APPLE_PRIVATE_KEY");
+        throw misconfigured("APPLE_TEAM_ID, APPLE_KEY_ID and APPLE_PRIVATE_KEY are required");
       }
-      const key = await importPKCS8(env.APPLE_PRIVATE_KEY.replaceAll("\\n", "\n"), "ES256");
+      const key = await importPKCS8(env.APPLE_PRIVATE_KEY.replaceAll("\\n", "\n"), "ES256").catch(() => {
+        throw misconfigured("APPLE_PRIVATE_KEY is not a PKCS#8 P-256 key");
+      });
       return new SignJWT({})
         .setProtectedHeader({ alg: "ES256", kid: env.APPLE_KEY_ID })
         .setIssuer(env.APPLE_TEAM_ID)

@@ -49,7 +49,9 @@ export async function verifyIdToken(provider: Provider, token: string, expected:
       requiredClaims: ["sub", "exp", "iat"],
     }));
   } catch (error) {
-    if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) {
+    // jose's generic error is the JWKS endpoint answering other than 200: the provider's trouble, not the token's.
+    const providerTrouble = error instanceof errors.JWKSTimeout || (error instanceof errors.JOSEError && error.code === "ERR_JOSE_GENERIC");
+    if (error instanceof errors.JOSEError && !providerTrouble) {
       throw refused(`${provider.name} ID token: ${error.code} ${error.message}`);
     }
     throw new AppError("provider_error", { internal: `${provider.name} JWKS: ${String(error)}` });

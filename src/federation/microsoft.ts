@@ -2,6 +2,19 @@ import type { AccountKind } from "../db/schema";
 import type { ProviderBindings } from "./bindings";
 import { claim, splitList, type Provider } from "./provider";
 
+/** The directory (tid) of every personal Microsoft account. */
+const CONSUMERS_TID = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
+/**
+ * Whether a token's directory fits the account kind's: `consumers` only personal accounts, `organizations`
+ * any directory but that one, `common` any, and a directory id only itself.
+ */
+function directoryAdmits(directory: string, tid: string): boolean {
+  if (directory === "consumers") return tid === CONSUMERS_TID;
+  if (directory === "organizations") return tid !== CONSUMERS_TID;
+  return directory === "common" || directory === tid;
+}
+
 /**
  * Microsoft Entra ID. A work account signs in through the `organizations` tenant, a personal one through
  * `consumers` (both configurable). The identity is the pair (tid, oid): `sub` is pairwise per app and the
@@ -26,9 +39,10 @@ export function microsoft(env: ProviderBindings): Provider | undefined {
     }),
     authorizationParams: {},
     clientSecret: async () => env.MICROSOFT_CLIENT_SECRET ?? null,
-    issuerMatches: (_account, claims) => {
+    // The issuer names the token's own directory, so the account kind's directory is checked apart.
+    issuerMatches: (account, claims) => {
       const tid = claim(claims, "tid");
-      return tid !== null && claims.iss === issuer.replace("{tenantid}", tid);
+      return tid !== null && claims.iss === issuer.replace("{tenantid}", tid) && directoryAdmits(directory(account), tid);
     },
     profile: (claims) => {
       const tid = claim(claims, "tid");

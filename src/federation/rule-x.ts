@@ -64,12 +64,13 @@ async function register(db: Database, tenant: Tenant, provider: ProviderName, pr
       ],
     );
   } catch (error) {
-    // The same identity signing in twice at once: the other request created the user; it is this one's too.
-    if (uniqueViolation(error) === "external_identities_tenant_provider_subject") {
+    // The same identity signing in twice at once: the other request created the user (its e-mail or
+    // identity row made ours fail, whichever came first); that user is this one's too.
+    if (uniqueViolation(error) !== undefined || (error instanceof AppError && error.code === "account_exists")) {
       const linked = await findLinkedUser(db, tenant.id, provider, profile.subject);
       if (linked) return linked;
     }
-    // The e-mail got an account between our check and our write.
+    // Otherwise the e-mail got an account between our check and our write.
     if (error instanceof AppError && error.code === "account_exists") {
       throw new AppError("external_auth_unavailable_for_existing_account");
     }

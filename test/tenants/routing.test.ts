@@ -16,8 +16,9 @@ describe("GET /t/{tenant}", () => {
       displayName: `Tenant ${name}`,
       region: "eu",
       registrationAllowed: true,
-      // No provider has credentials in the test Worker, so MyQ credentials are the only way in.
-      signIn: { work: ["password"], personal: ["password"] },
+      // The test Worker has credentials for all three providers (the local ones of test/support/oidc-server.ts),
+      // and a new tenant offers each for both kinds of account.
+      signIn: { work: ["password", "apple", "google", "microsoft"], personal: ["password", "apple", "google", "microsoft"] },
     });
   });
 
@@ -25,7 +26,7 @@ describe("GET /t/{tenant}", () => {
     const { name } = await createTenant(eu);
     const card = (await (await eu.fetch(`/t/${name}`)).json()) as { registrationAllowed: boolean; signIn: object };
     expect(card.registrationAllowed).toBe(false);
-    expect(card.signIn).toEqual({ work: ["password"], personal: [] });
+    expect(card.signIn).toEqual({ work: ["password", "apple", "google", "microsoft"], personal: [] });
   });
 
   it("T tenant names are case-insensitive", async () => {

@@ -1,0 +1,322 @@
+// The redirect flow of "Sign in with Apple, Google or Microsoft" as a browser and the app drive it, against
+// the local providers of oidc-server.ts (workerd side: plain fetches to 127.0.0.1, and to the Worker):
+//   app → GET /t/{tenant}/oauth/{provider}/authorize   startAuthorize()   302 to the provider
+//   browser → provider /authorize                      followProvider()   302 to our callback ?code&state
+//   (the test decides what the provider's tokens say)  setClaims(), failTokenRequest()
+//   browser → GET|POST /oauth/{provider}/callback      callback()         302 to the app ?code|error&state
+//   app → POST /t/{tenant}/token                        redeem()           the token response
+// signInWith() runs all of it. mintIdToken() makes ID tokens for the native SDK flow.
+import { base64url } from "jose";
+import { testEnv as env } from "./env";
+import type { FailMode, OidcProviderName } from "./oidc-server";
+import type { Region } from "./regions";
+import { createTenant } from "./tenants";
+import { CLIENT_ID, tokenRequest, type TokenResponse } from "./users";
+
+export type { OidcProviderName } from "./oidc-server";
+
+/** The tenant id Microsoft puts in `tid` for every personal (consumer) account. */
+export const MICROSOFT_PERSONAL_TID = "9188040d-6c67-4c5b-b112-36a304b66dad";
+/** The work directory the local Microsoft puts in `tid` unless told otherwise (oidc-server.ts). */
+export const MICROSOFT_DEFAULT_WORK_TID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+/** The local providers, their client ids, and the control server (vitest.config.ts: the OIDC binding). */
+export const oidc = env.OIDC;
+
+/** The app's redirect URI registered for printid-mobile in the test Worker (wrangler.toml CLIENTS). */
+export const APP_REDIRECT_URI = "com.printid.app:/oauth/callback";
+
+export type Account = "work" | "personal";
+
+async function sha256Base64url(value: string): Promise<string> {
+  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
+}
+
+/** An RFC 7636 verifier (43 base64url characters) and its S256 challenge, as the app makes them. */
+export async function pkce(): Promise<{ verifier: string; challenge: string }> {
+  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  return { verifier, challenge: await sha256Base64url(verifier) };
+}
+
+export const s256 = sha256Base64url;
+
+export interface AuthorizeOptions {
+  provider: OidcProviderName;
+  account: Account;
+  clientId?: string;
+  redirectUri?: string;
+  state?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: string;
+}
+
+/** The app's authorization request, as a path of the Worker. */
+export function authorizePath(tenant: string, options: AuthorizeOptions & { codeChallenge: string }): string {
+  const query = new URLSearchParams({
+    account: options.account,
+    client_id: options.clientId ?? CLIENT_ID,
+    redirect_uri: options.redirectUri ?? APP_REDIRECT_URI,
+    state: options.state ?? `app-state-${crypto.randomUUID()}`,
+    code_challenge: options.codeChallenge,
+    code_challenge_method: options.codeChallengeMethod ?? "S256",
+  });
+  return `/t/${tenant}/oauth/${options.provider}/authorize?${query}`;
+}
+
+export interface Started {
+  /** The Worker's redirect to the provider's /authorize. */
+  location: URL;
+  /** What the app keeps: its PKCE verifier (when the helper made the challenge) and its state. */
+  verifier: string;
+  appState: string;
+}
+
+/** Asks the Worker to start a sign-in; fails the test unless it answers 302 to the provider. */
+export async function startAuthorize(region: Region, tenant: string, options: AuthorizeOptions): Promise<Started> {
+  const made = options.codeChallenge ? { verifier: "", challenge: options.codeChallenge } : await pkce();
+  const appState = options.state ?? `app-state-${crypto.randomUUID()}`;
+  const response = await region.fetch(authorizePath(tenant, { ...options, state: appState, codeChallenge: made.challenge }), {
+    redirect: "manual",
+  });
+  const location = response.headers.get("Location");
+  if (response.status !== 302 || !location) {
+    throw new Error(`authorize: expected a 302 to ${options.provider}, got ${response.status} ${await response.text()}`);
+  }
+  return { location: new URL(location), verifier: made.verifier, appState };
+}
+
+export interface ProviderAnswer {
+  /** The provider's redirect to our callback. */
+  callback: URL;
+  code: string;
+  state: string;
+}
+
+/** The browser at the provider: the local one signs in at once and redirects to our callback with a code. */
+export async function followProvider(location: URL | string): Promise<ProviderAnswer> {
+  const response = await fetch(location, { redirect: "manual" });
+  const target = response.headers.get("Location");
+  if (response.status !== 302 || !target) throw new Error(`provider: expected a 302, got ${response.status} ${await response.text()}`);
+  const callback = new URL(target);
+  const code = callback.searchParams.get("code");
+  const state = callback.searchParams.get("state");
+  if (!code || !state) throw new Error(`provider: no code or state in ${target}`);
+  return { callback, code, state };
+}
+
+async function control(path: string, body: unknown): Promise<Response> {
+  const response = await fetch(`${oidc.control}${path}`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`OIDC control ${path}: ${response.status} ${await response.text()}`);
+  return response;
+}
+
+/**
+ * The tokens the provider mints for `code` will carry these claims (after its own: they may override;
+ * a null value removes the claim).
+ * With `signing`, its ID token is signed by a key outside its JWKS, or under an unknown kid.
+ */
+export async function setClaims(
+  provider: OidcProviderName,
+  code: string,
+  claims: Record<string, unknown>,
+  signing: Pick<MintOptions, "foreignKey" | "kid"> = {},
+): Promise<void> {
+  await control("/claims", { provider, code, claims, ...signing });
+}
+
+/** The provider's token endpoint fails the exchange of `code`. */
+export async function failTokenRequest(provider: OidcProviderName, code: string, mode: FailMode): Promise<void> {
+  await control("/fail", { provider, code, mode });
+}
+
+export interface RecordedTokenRequest {
+  body: Record<string, string>;
+  authorization: string | null;
+}
+
+/** The token requests the provider received for `code` (what the Worker sent it). */
+export async function tokenRequestsFor(provider: OidcProviderName, code: string): Promise<RecordedTokenRequest[]> {
+  const response = await fetch(`${oidc.control}/token-requests?${new URLSearchParams({ provider, code })}`);
+  return ((await response.json()) as { requests: RecordedTokenRequest[] }).requests;
+}
+
+export interface MintOptions {
+  /** Sign with a key that is not in the provider's JWKS, under the kid of the one that is. */
+  foreignKey?: boolean;
+  /** A kid the provider's JWKS does not have. */
+  kid?: string;
+  /** Seconds from now to `exp` (default 3600); negative for an expired token. */
+  expiresIn?: number;
+}
+
+/**
+ * An ID token as the provider's native SDK hands it to the app: iss = the provider, aud = its first native
+ * client id, a fresh `sub` (Microsoft: `oid`, and `tid` of a work directory), iat, exp; `claims` last.
+ */
+export async function mintIdToken(provider: OidcProviderName, claims: Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> {
+  const response = await control("/mint", { provider, claims, ...options });
+  return ((await response.json()) as { idToken: string }).idToken;
+}
+
+export interface CallbackOptions {
+  code?: string;
+  state: string;
+  /** Apple answers with a form POST (response_mode=form_post); the Worker takes GET too. */
+  method?: "GET" | "POST";
+  /** Apple's `user` field, first authorization only: `{"name":{"firstName","lastName"},"email"}`. */
+  user?: unknown;
+  /** The provider's error instead of a code (e.g. access_denied). */
+  error?: string;
+}
+
+/** The browser back at the Worker's callback (one per region). */
+export function callback(region: Region, provider: OidcProviderName, options: CallbackOptions): Promise<Response> {
+  const params = new URLSearchParams({ state: options.state });
+  if (options.code !== undefined) params.set("code", options.code);
+  if (options.error !== undefined) params.set("error", options.error);
+  if (options.user !== undefined) params.set("user", typeof options.user === "string" ? options.user : JSON.stringify(options.user));
+  const path = `/oauth/${provider}/callback`;
+  if ((options.method ?? "GET") === "GET") return region.fetch(`${path}?${params}`, { redirect: "manual" });
+  return region.fetch(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: params,
+    redirect: "manual",
+  });
+}
+
+export interface AppRedirect {
+  url: URL;
+  code: string | null;
+  state: string | null;
+  error: string | null;
+  errorDescription: string | null;
+}
+
+/** The Worker's 302 back to the app, read; fails the test on anything else. */
+export async function appRedirect(response: Response): Promise<AppRedirect> {
+  const location = response.headers.get("Location");
+  if (response.status !== 302 || !location) throw new Error(`callback: expected a 302 to the app, got ${response.status} ${await response.text()}`);
+  const url = new URL(location);
+  const get = (name: string) => url.searchParams.get(name);
+  return { url, code: get("code"), state: get("state"), error: get("error"), errorDescription: get("error_description") };
+}
+
+/** The app redeems its code: POST /t/{tenant}/token grant_type=authorization_code. */
+export function redeem(
+  region: Region,
+  tenant: string,
+  code: string,
+  verifier: string,
+  overrides: Record<string, string> = {},
+): Promise<Response> {
+  return tokenRequest(region, tenant, {
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: APP_REDIRECT_URI,
+    code_verifier: verifier,
+    ...overrides,
+  });
+}
+
+export interface SignInOptions {
+  provider: OidcProviderName;
+  account?: Account;
+  /** What the provider's ID token says (sub, email, names, tid/oid, or overrides of iss/aud/exp/nonce). */
+  claims?: Record<string, unknown>;
+  /** Apple: the `user` field of its form POST. */
+  user?: unknown;
+  /** The callback's method; default POST for Apple, GET for the others. */
+  method?: "GET" | "POST";
+  /** Make the provider's token endpoint fail. */
+  fail?: FailMode;
+  /** Sign the provider's ID token badly. */
+  signing?: Pick<MintOptions, "foreignKey" | "kid">;
+}
+
+export interface SignInResult {
+  started: Started;
+  answer: ProviderAnswer;
+  redirect: AppRedirect;
+  /** The token response, when the Worker gave the app a code (and it was redeemed). */
+  tokens?: TokenResponse;
+  tokenStatus?: number;
+}
+
+/** The whole redirect flow, as a person with a browser and the app do it; redeems the app's code if any. */
+export async function signInWith(region: Region, tenant: string, options: SignInOptions): Promise<SignInResult> {
+  const started = await startAuthorize(region, tenant, { provider: options.provider, account: options.account ?? "work" });
+  const answer = await followProvider(started.location);
+  if (options.claims || options.signing) await setClaims(options.provider, answer.code, options.claims ?? {}, options.signing);
+  if (options.fail) await failTokenRequest(options.provider, answer.code, options.fail);
+  const method = options.method ?? (options.provider === "apple" ? "POST" : "GET");
+  const redirect = await appRedirect(await callback(region, options.provider, { code: answer.code, state: answer.state, method, user: options.user }));
+  if (!redirect.code) return { started, answer, redirect };
+  const response = await redeem(region, tenant, redirect.code, started.verifier);
+  const result: SignInResult = { started, answer, redirect, tokenStatus: response.status };
+  if (response.status === 200) result.tokens = (await response.json()) as TokenResponse;
+  return result;
+}
+
+/** A fresh tenant of `region` whose settings say who may register (defaults: anyone, active at once). */
+export async function providerTenant(
+  region: Region,
+  settings: { allowRegistration?: boolean; newUsersActiveByDefault?: boolean; providers?: { work: string[]; personal: string[] } } = {},
+) {
+  const { name, body } = await createTenant(region, undefined, {
+    settings: { allowRegistration: true, newUsersActiveByDefault: true, ...settings },
+  });
+  return { name, id: body.id, adminId: body.admin.id };
+}
+
+export interface StoredUser {
+  id: string;
+  username: string;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  kind: string;
+  active: number;
+  activated_at: number | null;
+  created_via: string;
+}
+
+/** The tenant's users, straight from D1 (oldest first). */
+export async function usersOf(region: Region, tenantId: string): Promise<StoredUser[]> {
+  const { results } = await region.db
+    .prepare("SELECT id, username, email, first_name, last_name, kind, active, activated_at, created_via FROM users WHERE tenant_id = ? ORDER BY created_at, id")
+    .bind(tenantId)
+    .all<StoredUser>();
+  return results;
+}
+
+/** The tenant's linked external identities, straight from D1. */
+export async function identitiesOf(region: Region, tenantId: string) {
+  const { results } = await region.db
+    .prepare("SELECT user_id, provider, subject, email FROM external_identities WHERE tenant_id = ? ORDER BY created_at")
+    .bind(tenantId)
+    .all<{ user_id: string; provider: string; subject: string; email: string | null }>();
+  return results;
+}
+
+export interface Me {
+  id: string;
+  username: string;
+  email: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  kind: string;
+  active: boolean;
+  identities: string[];
+}
+
+/** GET /t/{tenant}/me with an access token. */
+export async function meOf(region: Region, tenant: string, accessToken: string): Promise<Me> {
+  const response = await region.fetch(`/t/${tenant}/me`, { headers: { Authorization: `Bearer ${accessToken}` } });
+  if (response.status !== 200) throw new Error(`/me: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Me;
+}
