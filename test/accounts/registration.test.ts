@@ -9,21 +9,11 @@ import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, signIn, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
+import type { z } from "zod";
+import type { UserView as UserViewSchema } from "../../src/accounts/view";
+import { problemOf, type Problem } from "../support/problems";
 
-type Problem = { code: string; detail: string; errors?: { path: string; message: string }[] };
-
-interface UserView {
-  id: string;
-  username: string;
-  email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string;
-  kind: "work" | "personal";
-  active: boolean;
-  roles: string[];
-  identities: string[];
-}
+type UserView = z.infer<typeof UserViewSchema>;
 
 type Registered = { user: UserView; status: "active" | "pending_activation" } & Partial<TokenResponse>;
 
@@ -57,14 +47,6 @@ function register(f: Fixture, body: Record<string, unknown>, init: { headers?: R
 async function registered(response: Response, status: 201 | 202): Promise<Registered> {
   expect(response.status, await response.clone().text()).toBe(status);
   return (await response.json()) as Registered;
-}
-
-async function problemOf(response: Response, status: number, code: string): Promise<Problem> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  const problem = (await response.json()) as Problem;
-  expect(problem.code).toBe(code);
-  return problem;
 }
 
 async function count(f: Fixture, table: "users" | "sessions", where = "1 = 1", ...params: unknown[]): Promise<number> {

@@ -8,8 +8,8 @@ import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
+import { problemOf } from "../support/problems";
 
-type Problem = { code: string; errors?: { path: string; message: string }[] };
 
 interface Settings {
   allowRegistration: boolean;
@@ -54,13 +54,6 @@ function tenantRow(f: Fixture) {
   return f.region.db.prepare("SELECT * FROM tenants WHERE id = ?").bind(f.tenantId).first<Record<string, unknown>>();
 }
 
-async function problemOf(response: Response, status: number, code: string): Promise<Problem> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  const problem = (await response.json()) as Problem;
-  expect(problem.code).toBe(code);
-  return problem;
-}
 
 /** A signed-in user of the tenant who is not an admin. */
 async function memberAuth(f: Fixture) {

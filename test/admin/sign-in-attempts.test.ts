@@ -9,8 +9,8 @@ import { encodeCursor } from "../../src/http/cursor";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, uniqueSlug } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
+import { problemOf } from "../support/problems";
 
-type Problem = { code: string; errors?: { path: string; message: string }[] };
 
 interface AttemptView {
   at: string;
@@ -76,13 +76,6 @@ async function walk(f: Fixture, limit: number, between?: () => Promise<unknown>)
   return pages;
 }
 
-async function problemOf(response: Response, status: number, code: string): Promise<Problem> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  const problem = (await response.json()) as Problem;
-  expect(problem.code).toBe(code);
-  return problem;
-}
 
 /** `count` failed sign-ins of unknown logins `${prefix}1`, `${prefix}2`, …, one after another. */
 async function unknownLogins(f: Fixture, prefix: string, count: number) {

@@ -11,21 +11,11 @@ import { encodeCursor } from "../../src/http/cursor";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, signIn, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
+import type { z } from "zod";
+import type { UserView as UserViewSchema } from "../../src/accounts/view";
+import { problemOf, type Problem } from "../support/problems";
 
-type Problem = { code: string; errors?: { path: string; message: string }[] };
-
-interface UserView {
-  id: string;
-  username: string;
-  email: string | null;
-  firstName: string | null;
-  lastName: string | null;
-  displayName: string;
-  kind: "work" | "personal";
-  active: boolean;
-  roles: string[];
-  identities: string[];
-}
+type UserView = z.infer<typeof UserViewSchema>;
 
 interface Page {
   items: UserView[];
@@ -96,14 +86,6 @@ async function walk(f: Fixture, query: string, limit: number, between?: () => Pr
     if (pages.length === 1) await between?.();
   } while (cursor);
   return pages;
-}
-
-async function problemOf(response: Response, status: number, code: string): Promise<Problem> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  const problem = (await response.json()) as Problem;
-  expect(problem.code).toBe(code);
-  return problem;
 }
 
 async function tokensOf(f: Fixture, login: string): Promise<TokenResponse> {

@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
 import { bearer, PASSWORD, seedUser, signIn, tokenRequest, tokensFor, type SeededUser, type TokenResponse } from "../support/users";
+import { problemOf } from "../support/problems";
 
-type Problem = { code: string; errors?: { path: string; message: string }[] };
 
 const NEW_PASSWORD = "a brand new passphrase";
 const WRONG = "not the password at all";
@@ -44,13 +44,6 @@ async function storedHash(f: Fixture): Promise<string | null | undefined> {
   return row?.password_hash;
 }
 
-async function problemOf(response: Response, status: number, code: string): Promise<Problem> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  const problem = (await response.json()) as Problem;
-  expect(problem.code).toBe(code);
-  return problem;
-}
 
 /** 400 validation_failed naming `path`, and the stored password left as it was. */
 async function refusedField(f: Fixture, response: Response, path: string, hashBefore: string | null | undefined) {

@@ -10,8 +10,8 @@ import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, uniqueSlug } from "../support/tenants";
 import { CLIENT_ID, PASSWORD, seedUser, signIn, type SeededUser, type TokenResponse } from "../support/users";
+import { problemOf } from "../support/problems";
 
-type Problem = { code: string; detail: string; region?: string; errors?: { path: string; message: string }[] };
 
 interface AttemptRow {
   at: number;
@@ -49,13 +49,6 @@ const attempt = (f: Fixture, body: Record<string, unknown>, headers?: Record<str
   signIn(f.region, f.tenant, body, headers);
 const withPassword = (f: Fixture, password: string, login = f.user.username) => attempt(f, { login, password });
 
-async function problemOf(response: Response, status: number, code: string): Promise<Problem> {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  const problem = (await response.json()) as Problem;
-  expect(problem.code).toBe(code);
-  return problem;
-}
 
 /** `times` wrong passwords for the fixture's user, one after another: the statuses answered. */
 async function fail(f: Fixture, times: number): Promise<number[]> {
