@@ -11,6 +11,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { localProviders, providerVars, startLocalOidc } from "./local-oidc.mjs";
+import { stopGroups } from "./process-group.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "node_modules", ".bin");
@@ -168,31 +169,11 @@ async function seed(region, token, password) {
   throw new Error(`Seeding '${region.tenant}' in ${region.name} failed: ${response.status}\n${JSON.stringify(body, null, 2)}`);
 }
 
-function groupAlive(child) {
-  try {
-    process.kill(-child.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // The group is gone already.
-  }
-}
-
 /** SIGTERM to every child's process group, SIGKILL to what is still there 5 s later, then exit. */
 async function stop(code) {
   if (stopping) return;
   stopping = true;
-  children.forEach((child) => signalGroup(child, "SIGTERM"));
-  await stopLocalOidc();
-  for (let waited = 0; waited < 5000 && children.some(groupAlive); waited += 100) await sleep(100);
-  children.filter(groupAlive).forEach((child) => signalGroup(child, "SIGKILL"));
+  await Promise.all([stopGroups(children), stopLocalOidc()]);
   process.exit(code);
 }
 

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { signalGroup, stopGroups } from "../../scripts/process-group.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = join(root, "node_modules", ".bin");
@@ -85,30 +86,11 @@ function startWorker({ port, inspectorPort, origin, persistTo, envFile }) {
 
 const exited = (child) => child.exitCode !== null || child.signalCode !== null;
 
-function groupAlive(child) {
-  try {
-    process.kill(-child.pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // gone already
-  }
-}
-
 async function stopWorker() {
   const child = state.worker;
   if (!child) return;
   state.worker = undefined;
-  signalGroup(child, "SIGTERM");
-  for (let waited = 0; waited < 5000 && groupAlive(child); waited += 100) await sleep(100);
-  if (groupAlive(child)) signalGroup(child, "SIGKILL");
+  await stopGroups([child]);
 }
 
 // However this process ends, the worker's group goes with it.
