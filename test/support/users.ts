@@ -1,18 +1,12 @@
 import { hashPassword } from "../../src/credentials/password";
+import type { TokenResponse } from "../../src/tokens/issue";
 import type { Region } from "./regions";
 import { json } from "./tenants";
 
 export const CLIENT_ID = "printid-mobile";
 export const PASSWORD = "correct horse battery";
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: "Bearer";
-  expires_in: number;
-  refresh_token: string;
-  scope: string;
-  id_token?: string;
-}
+export type { TokenResponse } from "../../src/tokens/issue";
 
 export interface SeededUser {
   id: string;
