@@ -1,0 +1,53 @@
+// Rule L's records are kept for a bounded time: the daily scheduled handler deletes sign-in attempts past
+// their retention, expired codes and provider flows, and sessions long over; it keeps everything recent.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ATTEMPT_RETENTION_MS } from "../../src/credentials/attempts";
+import worker from "../../src/index";
+import { testEnv } from "../support/env";
+import { eu } from "../support/regions";
+import { createTenant } from "../support/tenants";
+import { seedUser, signIn } from "../support/users";
+
+const DAY = 24 * 3600_000;
+
+async function runDailyCleanUp() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), testEnv, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+const count = async (sql: string, ...params: unknown[]) =>
+  (await eu.db.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0;
+
+describe("retention", () => {
+  it("L sign-in attempts older than the retention bound are pruned, recent ones kept", async () => {
+    const { name, body } = await createTenant(eu);
+    const user = await seedUser(eu, body.id);
+    await signIn(eu, name, { login: user.username, password: "wrong password" });
+    await signIn(eu, name, { login: user.username, password: user.password });
+    const old = Date.now() - ATTEMPT_RETENTION_MS - DAY;
+    await eu.db.prepare("UPDATE sign_in_attempts SET at = ? WHERE tenant_id = ? AND success = 0").bind(old, body.id).run();
+
+    await runDailyCleanUp();
+
+    expect(await count("SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 0", body.id)).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 1", body.id)).toBe(1);
+  });
+
+  it("S expired sessions are pruned a while after their end, with their refresh tokens; live ones kept", async () => {
+    const { name, body } = await createTenant(eu);
+    const user = await seedUser(eu, body.id);
+    for (let i = 0; i < 2; i++) await signIn(eu, name, { login: user.username, password: user.password });
+    const sessionIds = (
+      await eu.db.prepare("SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at").bind(user.id).all<{ id: string }>()
+    ).results.map((row) => row.id);
+    await eu.db.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 60 * DAY, sessionIds[0]).run();
+
+    await runDailyCleanUp();
+
+    expect(await count("SELECT count(*) AS n FROM sessions WHERE user_id = ?", user.id)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[0])).toBe(0);
+    expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[1])).toBe(1);
+  });
+});
