@@ -6,7 +6,9 @@ import { eq } from "drizzle-orm";
 import { buildApp } from "../src/app";
 import type { Bindings } from "../src/config";
 import { hashPassword, verifyPassword } from "../src/credentials/password";
+import { database } from "../src/db/client";
 import { tenants } from "../src/db/schema";
+import { prune } from "../src/scheduled";
 
 export { TenantDirectory } from "../src/tenants/directory";
 
@@ -35,6 +37,10 @@ app.get("/bench/hash", async (c) => {
   return c.json({ verified: n });
 });
 
+// The same handler shape as src/index.ts.
 export default {
   fetch: app.fetch,
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(prune(database(env.DB)));
+  },
 } satisfies ExportedHandler<Bindings>;
