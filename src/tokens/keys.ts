@@ -1,5 +1,6 @@
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import { z } from "zod";
+import type { AccessTokenClaims } from "./jwt";
 
 /** The one signing algorithm of this issuer (ECDSA P-256): small keys, fast to verify. */
 export const SIGNING_ALG = "ES256";
@@ -25,6 +26,8 @@ export interface SigningKeys {
   jwks: JSONWebKeySet;
   /** Picks the verification key by the token's `kid`; a token signed by a retired key still verifies. */
   verificationKey: JWTVerifyGetKey;
+  /** Access tokens these keys have verified, until their expiry (tokens/jwt.ts). */
+  verified: Map<string, { claims: AccessTokenClaims; exp: number }>;
 }
 
 const loaded = new Map<string, Promise<SigningKeys>>();
@@ -50,5 +53,5 @@ async function load(secret: string): Promise<SigningKeys> {
   const jwks: JSONWebKeySet = {
     keys: privateJwks.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALG, use: "sig" })),
   };
-  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks) };
+  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks), verified: new Map() };
 }

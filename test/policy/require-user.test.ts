@@ -78,6 +78,25 @@ async function insertRow(db: D1Database, table: string, row: Record<string, unkn
     .run();
 }
 
+describe("tokens remembered as verified", () => {
+  // The isolate remembers a verified token so as not to check its signature on every request: that
+  // memory must end with the token's own life, and never stand in for rule P's look-up.
+  it("P a remembered token is refused once it expires", async () => {
+    const { name, tokens } = await signedIn();
+    const shortLived = await resign(tokens.access_token, { claims: { exp: Math.floor(Date.now() / 1000) + 2 } });
+    expect((await me(eu, name, bearer(shortLived))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await expectUnauthorized(await me(eu, name, bearer(shortLived)));
+  });
+
+  it("P a remembered token is still checked against its session on every request", async () => {
+    const { name, tokens } = await signedIn();
+    expect((await me(eu, name, bearer(tokens.access_token))).status).toBe(200);
+    expect((await revoke(eu, name, tokens.refresh_token)).status).toBe(200);
+    await expectUnauthorized(await me(eu, name, bearer(tokens.access_token)));
+  });
+});
+
 describe("a valid token", () => {
   it("P answers 200 with the contract's fields of the signed-in user", async () => {
     const { name, user, tokens } = await signedIn();
