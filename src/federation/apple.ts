@@ -1,7 +1,7 @@
 import { importPKCS8, SignJWT } from "jose";
 import { AppError } from "../http/errors";
 import type { ProviderBindings } from "./bindings";
-import { claim, splitList, type Endpoints, type Provider } from "./provider";
+import { claim, endpointsFrom, splitList, type Endpoints, type Provider } from "./provider";
 
 const defaults: Endpoints = {
   issuer: "https://appleid.apple.com",
@@ -18,12 +18,7 @@ const defaults: Endpoints = {
 export function apple(env: ProviderBindings): Provider | undefined {
   if (!env.APPLE_CLIENT_ID) return undefined;
   const clientId = env.APPLE_CLIENT_ID;
-  const endpoints: Endpoints = {
-    issuer: env.APPLE_ISSUER ?? defaults.issuer,
-    authorization: env.APPLE_AUTHORIZATION_ENDPOINT ?? defaults.authorization,
-    token: env.APPLE_TOKEN_ENDPOINT ?? defaults.token,
-    jwks: env.APPLE_JWKS_URI ?? defaults.jwks,
-  };
+  const endpoints = endpointsFrom(env, "APPLE", defaults);
   return {
     name: "apple",
     clientId,

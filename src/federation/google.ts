@@ -1,5 +1,5 @@
 import type { ProviderBindings } from "./bindings";
-import { claim, splitList, type Endpoints, type Provider } from "./provider";
+import { claim, endpointsFrom, splitList, type Endpoints, type Provider } from "./provider";
 
 const defaults: Endpoints = {
   issuer: "https://accounts.google.com",
@@ -10,12 +10,7 @@ const defaults: Endpoints = {
 
 export function google(env: ProviderBindings): Provider | undefined {
   if (!env.GOOGLE_CLIENT_ID) return undefined;
-  const endpoints: Endpoints = {
-    issuer: env.GOOGLE_ISSUER ?? defaults.issuer,
-    authorization: env.GOOGLE_AUTHORIZATION_ENDPOINT ?? defaults.authorization,
-    token: env.GOOGLE_TOKEN_ENDPOINT ?? defaults.token,
-    jwks: env.GOOGLE_JWKS_URI ?? defaults.jwks,
-  };
+  const endpoints = endpointsFrom(env, "GOOGLE", defaults);
   return {
     name: "google",
     clientId: env.GOOGLE_CLIENT_ID,

@@ -1,5 +1,6 @@
 import type { JWTPayload } from "jose";
 import type { AccountKind, ProviderName } from "../db/schema";
+import type { ProviderBindings } from "./bindings";
 
 /** Where a provider lives. Every one is configurable, so tests and `npm run dev` use a local OIDC server. */
 export interface Endpoints {
@@ -45,6 +46,16 @@ export interface Provider {
   /** Whether the token's `iss` is this provider's (Microsoft's issuer embeds the user's `tid`). */
   issuerMatches(account: AccountKind, claims: JWTPayload): boolean;
   profile(claims: JWTPayload, given: GivenNames): Profile | undefined;
+}
+
+/** A provider's endpoints: each the `{PREFIX}_ISSUER`-style override if set, else the real provider's. */
+export function endpointsFrom(env: ProviderBindings, prefix: "APPLE" | "GOOGLE", defaults: Endpoints): Endpoints {
+  return {
+    issuer: env[`${prefix}_ISSUER`] ?? defaults.issuer,
+    authorization: env[`${prefix}_AUTHORIZATION_ENDPOINT`] ?? defaults.authorization,
+    token: env[`${prefix}_TOKEN_ENDPOINT`] ?? defaults.token,
+    jwks: env[`${prefix}_JWKS_URI`] ?? defaults.jwks,
+  };
 }
 
 /** Reads an optional string claim. */
