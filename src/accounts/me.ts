@@ -1,13 +1,11 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import { isUniqueViolation } from "../db/errors";
 import type { AppEnv } from "../http/context";
-import { AppError } from "../http/errors";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { requireUser } from "../policy/require-user";
 import { TenantPath } from "../tenants/slug";
 import { Username } from "./fields";
-import { renameUser } from "./queries";
+import { changeUser } from "./manage";
 import { userView, UserView } from "./view";
 
 const signedIn = { security: [{ bearer: [] }], middleware: [requireUser()] };
@@ -45,15 +43,8 @@ export const updateMeRoute = createRoute({
 });
 
 export const updateMe: RouteHandler<typeof updateMeRoute, AppEnv> = async (c) => {
-  const { username } = c.req.valid("json");
   const { user, identities } = c.var.principal;
-  let renamed;
-  try {
-    renamed = await renameUser(c.var.db, c.var.tenant.id, user.id, username);
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new AppError("username_taken", { detail: `'${username}' is taken` });
-    throw error;
-  }
-  if (!renamed) throw new AppError("unauthorized");
+  // The same change an admin makes, so the username rules and `username_taken` are one code path.
+  const renamed = await changeUser(c.var.db, c.var.tenant, user.id, c.req.valid("json"));
   return c.json(userView(renamed, identities), 200);
 };

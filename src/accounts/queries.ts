@@ -22,31 +22,6 @@ export async function findUserById(db: Database, tenantId: string, id: string): 
     .get();
 }
 
-/** Rule L: the username or the e-mail address, in any case, within one tenant (both indexed on lower()). */
-export async function findUserByLogin(db: Database, tenantId: string, login: string): Promise<User | undefined> {
-  const lowered = login.toLowerCase();
-  return db
-    .select()
-    .from(users)
-    .where(
-      and(
-        eq(users.tenantId, tenantId),
-        or(eq(sql`lower(${users.username})`, lowered), eq(sql`lower(${users.email})`, lowered)),
-      ),
-    )
-    .get();
-}
-
-/** Renames a user; a username taken in the tenant (in any case) fails the UNIQUE index. */
-export async function renameUser(db: Database, tenantId: string, userId: string, username: string): Promise<User | undefined> {
-  return db
-    .update(users)
-    .set({ username, updatedAt: new Date() })
-    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
-    .returning()
-    .get();
-}
-
 export type UserStatus = "active" | "inactive" | "pending";
 
 export interface UserPage {

@@ -32,15 +32,6 @@ export const SettingsPatch = z
   .openapi("TenantSettingsPatch");
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
-export function applyPatch(settings: TenantSettings, patch: SettingsPatch): TenantSettings {
-  return {
-    ...settings,
-    ...patch,
-    lockout: { ...settings.lockout, ...patch.lockout },
-    providers: { ...settings.providers, ...patch.providers },
-  };
-}
-
 /**
  * A new tenant is closed to self-registration, and a registration it later allows waits for an admin
  * until the admin says otherwise (Keycloak's defaults too). Lockout: 5 failures lock for 15 minutes.
