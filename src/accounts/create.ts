@@ -6,7 +6,19 @@ import { AppError } from "../http/errors";
 import { insertUser } from "./queries";
 import { freeUsername } from "./usernames";
 
-export type NewUser = Omit<User, "id" | "tenantId" | "username" | "failedSignIns" | "lockedUntil" | "activatedAt" | "createdAt" | "updatedAt">;
+export type NewUser = Omit<
+  User,
+  | "id"
+  | "tenantId"
+  | "username"
+  | "failedSignIns"
+  | "lockedUntil"
+  | "passwordChecksInFlight"
+  | "passwordChecksSince"
+  | "activatedAt"
+  | "createdAt"
+  | "updatedAt"
+>;
 
 /** A username the person chose (taken → 409), or a base to generate a free one from (never refused). */
 export type UsernameChoice = { chosen: string } | { generatedFrom: string };
@@ -35,6 +47,8 @@ export async function createUser(
       username: "chosen" in username ? username.chosen : await freeUsername(db, tenant.id, username.generatedFrom),
       failedSignIns: 0,
       lockedUntil: null,
+      passwordChecksInFlight: 0,
+      passwordChecksSince: null,
       activatedAt: person.active ? now : null,
       createdAt: now,
       updatedAt: now,

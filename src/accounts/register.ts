@@ -31,6 +31,8 @@ export async function registerPersonalAccount(scope: Scope, tenant: Tenant, inpu
     tenant,
     {
       email: input.email,
+      // Rule E: a typed address is the person's only once proven (e-mail verification, a later issue).
+      emailVerified: false,
       firstName: input.firstName ?? null,
       lastName: input.lastName ?? null,
       kind: "personal",

@@ -89,6 +89,7 @@ export const createUserHandler: RouteHandler<typeof createUserRoute, AppEnv> = a
     c.var.tenant,
     {
       email: body.email,
+      emailVerified: false,
       firstName: body.firstName ?? null,
       lastName: body.lastName ?? null,
       kind: "work",

@@ -3,7 +3,7 @@
  * docs/storage.md describes each table. Times are epoch milliseconds.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const providerNames = ["apple", "google", "microsoft"] as const;
 export type ProviderName = (typeof providerNames)[number];
@@ -35,6 +35,8 @@ export const tenants = sqliteTable("tenants", {
     .default(false),
   lockoutMaxAttempts: integer("lockout_max_attempts").notNull().default(5),
   lockoutSeconds: integer("lockout_seconds").notNull().default(900),
+  /** How long a rotated refresh token may be presented again (a lost response retried); 0 = strict. */
+  refreshReuseSeconds: integer("refresh_reuse_seconds").notNull().default(30),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
   createdAt: createdAt(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
@@ -48,7 +50,10 @@ export const users = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     username: text("username").notNull(),
+    /** A valid address, or null. Unique per tenant in any case. */
     email: text("email"),
+    /** Rule E: proven by the person (a link or code printid sent) or vouched for by a provider. */
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
     firstName: text("first_name"),
     lastName: text("last_name"),
     kind: text("kind", { enum: accountKinds }).notNull(),
@@ -62,6 +67,14 @@ export const users = sqliteTable(
     /** Consecutive failed password sign-ins, reset by a success; drives the tenant's lockout policy. */
     failedSignIns: integer("failed_sign_ins").notNull().default(0),
     lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+    /**
+     * Password checks started and not yet finished. A check holds a slot until its outcome is known, so
+     * that at most the lockout's number of wrong passwords is checked at once, while correct ones give
+     * their slot back and are never refused. A slot held past `passwordChecksSince` + a lease is stale
+     * (its request died) and no longer counts.
+     */
+    passwordChecksInFlight: integer("password_checks_in_flight").notNull().default(0),
+    passwordChecksSince: integer("password_checks_since", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -129,10 +142,15 @@ export const refreshTokens = sqliteTable(
       .references(() => sessions.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
-    /** Set when the token is exchanged; presenting a spent token again revokes its session. */
+    /**
+     * Set when the token is exchanged. Presenting it again within the tenant's reuse window (a retry of a
+     * lost response) succeeds; later, or once a successor has been used, it revokes its session.
+     */
     spentAt: integer("spent_at", { mode: "timestamp_ms" }),
+    /** The token this one was exchanged for (its predecessor's hash); null for a session's first token. */
+    parentHash: text("parent_hash"),
   },
-  (t) => [index("refresh_tokens_session").on(t.sessionId)],
+  (t) => [index("refresh_tokens_session").on(t.sessionId), index("refresh_tokens_parent").on(t.parentHash)],
 );
 
 export const authorizationCodes = sqliteTable(
@@ -218,4 +236,35 @@ export const oauthFlows = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("oauth_flows_expires").on(t.expiresAt)],
+);
+
+/**
+ * Rule L for logins that name no account: failures counted in a fixed number of buckets per tenant (a
+ * keyed hash of the login picks one), so unknown logins lock on the same schedule as known ones while an
+ * attacker spraying logins cannot make the table grow past `tenants × buckets` rows.
+ */
+export const unknownLoginFailures = sqliteTable(
+  "unknown_login_failures",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    bucket: integer("bucket").notNull(),
+    failures: integer("failures").notNull(),
+    lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+    /** When the count last moved; the scheduled handler removes buckets idle past the lockout. */
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.bucket] }), index("unknown_login_failures_updated").on(t.updatedAt)],
+);
+
+/** Provider ID tokens already used to sign in natively, until they expire: one sign-in per token. */
+export const usedIdTokens = sqliteTable(
+  "used_id_tokens",
+  {
+    /** SHA-256 of the provider's ID token, base64url. */
+    tokenHash: text("token_hash").primaryKey(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("used_id_tokens_expires").on(t.expiresAt)],
 );

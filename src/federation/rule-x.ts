@@ -42,6 +42,8 @@ async function register(db: Database, tenant: Tenant, provider: ProviderName, pr
       tenant,
       {
         email: profile.email,
+        // Rule E: the provider vouched for it, or profile.email is null.
+        emailVerified: profile.email !== null,
         firstName: profile.firstName,
         lastName: profile.lastName,
         kind: account,

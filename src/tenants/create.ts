@@ -57,6 +57,7 @@ export async function createTenant(
     tenantId: tenant.id,
     username: input.admin.username,
     email: input.admin.email,
+    emailVerified: false,
     firstName: input.admin.firstName ?? null,
     lastName: input.admin.lastName ?? null,
     kind: "work",
@@ -67,6 +68,8 @@ export async function createTenant(
     passwordHash,
     failedSignIns: 0,
     lockedUntil: null,
+    passwordChecksInFlight: 0,
+    passwordChecksSince: null,
     createdAt: now,
     updatedAt: now,
   };

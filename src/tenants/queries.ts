@@ -39,6 +39,7 @@ export async function saveSettings(db: Database, tenantId: string, patch: Settin
       newUsersActiveByDefault: patch.newUsersActiveByDefault,
       lockoutMaxAttempts: patch.lockout?.maxAttempts,
       lockoutSeconds: patch.lockout?.lockoutSeconds,
+      refreshReuseSeconds: patch.refreshTokenReuseSeconds,
       providers,
       updatedAt: new Date(),
     })

@@ -8,6 +8,14 @@ export const LockoutPolicy = z.object({
   lockoutSeconds: z.number().int().min(1).max(86_400),
 });
 
+/**
+ * How long a refresh token, once exchanged, may be presented again and still succeed: the retry of a
+ * response the app never received (FAPI 2.0 asks that it succeed; Auth0 and Okta call it overlap).
+ */
+const RefreshTokenReuseSeconds = z.number().int().min(0).max(300).openapi({
+  description: "Seconds a rotated refresh token still works (a retried, lost response); 0 = strict rotation",
+});
+
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
 export const TenantSettings = z
   .object({
@@ -15,6 +23,7 @@ export const TenantSettings = z
     newUsersActiveByDefault: z.boolean(),
     lockout: LockoutPolicy,
     providers: z.object({ work: ProviderList, personal: ProviderList }),
+    refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
   })
   .openapi("TenantSettings");
 export type TenantSettings = z.infer<typeof TenantSettings>;
@@ -26,6 +35,7 @@ export const SettingsPatch = z
     newUsersActiveByDefault: z.boolean(),
     lockout: LockoutPolicy.partial().strict(),
     providers: z.object({ work: ProviderList, personal: ProviderList }).partial().strict(),
+    refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
   })
   .partial()
   .strict()
@@ -41,6 +51,7 @@ export const defaultSettings: TenantSettings = {
   newUsersActiveByDefault: false,
   lockout: { maxAttempts: 5, lockoutSeconds: 900 },
   providers: Object.fromEntries(accountKinds.map((kind) => [kind, [...providerNames]])) as TenantProviders,
+  refreshTokenReuseSeconds: 30,
 };
 
 export function settingsOf(tenant: Tenant): TenantSettings {
@@ -49,6 +60,7 @@ export function settingsOf(tenant: Tenant): TenantSettings {
     newUsersActiveByDefault: tenant.newUsersActiveByDefault,
     lockout: { maxAttempts: tenant.lockoutMaxAttempts, lockoutSeconds: tenant.lockoutSeconds },
     providers: tenant.providers,
+    refreshTokenReuseSeconds: tenant.refreshReuseSeconds,
   };
 }
 
@@ -60,5 +72,6 @@ export function settingsColumns(settings: TenantSettings) {
     lockoutMaxAttempts: settings.lockout.maxAttempts,
     lockoutSeconds: settings.lockout.lockoutSeconds,
     providers: settings.providers,
+    refreshReuseSeconds: settings.refreshTokenReuseSeconds,
   };
 }

@@ -16,6 +16,7 @@ interface Settings {
   newUsersActiveByDefault: boolean;
   lockout: { maxAttempts: number; lockoutSeconds: number };
   providers: { work: string[]; personal: string[] };
+  refreshTokenReuseSeconds: number;
 }
 
 /** Not the defaults, so that a field reset to its default would show. */
@@ -24,6 +25,7 @@ const INITIAL: Settings = {
   newUsersActiveByDefault: false,
   lockout: { maxAttempts: 4, lockoutSeconds: 120 },
   providers: { work: ["microsoft", "google"], personal: ["apple"] },
+  refreshTokenReuseSeconds: 12,
 };
 
 interface Fixture {
@@ -75,6 +77,7 @@ describe("GET /t/{tenant}/admin/settings", () => {
       allowRegistration: false,
       newUsersActiveByDefault: false,
       lockout: { maxAttempts: 5, lockoutSeconds: 900 },
+      refreshTokenReuseSeconds: 30,
       providers: { work: ["apple", "google", "microsoft"], personal: ["apple", "google", "microsoft"] },
     });
   });
@@ -90,8 +93,9 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["providers.work alone", { providers: { work: [] } }, { ...INITIAL, providers: { work: [], personal: ["apple"] } }],
     ["providers.personal alone, without duplicates", { providers: { personal: ["google", "google"] } }, { ...INITIAL, providers: { work: ["microsoft", "google"], personal: ["google"] } }],
     ["nothing", {}, INITIAL],
-    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] } },
-      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] } }],
+    ["refreshTokenReuseSeconds alone (0 = strict)", { refreshTokenReuseSeconds: 0 }, { ...INITIAL, refreshTokenReuseSeconds: 0 }],
+    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300 },
+      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300 }],
   ])("R a PATCH of %s changes that and keeps the rest", async (_what, patch, expected) => {
     const f = await fixture();
     const response = await patchSettings(f, patch);
@@ -121,6 +125,8 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["maxAttempts as a string", { lockout: { maxAttempts: "3" } }, "lockout.maxAttempts"],
     ["lockoutSeconds 0", { lockout: { lockoutSeconds: 0 } }, "lockout.lockoutSeconds"],
     ["lockoutSeconds over a day", { lockout: { lockoutSeconds: 86_401 } }, "lockout.lockoutSeconds"],
+    ["a negative refresh token reuse window", { refreshTokenReuseSeconds: -1 }, "refreshTokenReuseSeconds"],
+    ["a refresh token reuse window over 5 minutes", { refreshTokenReuseSeconds: 301 }, "refreshTokenReuseSeconds"],
     ["an unknown provider", { providers: { work: ["google", "myspace"] } }, "providers.work.1"],
     ["providers that are not a list", { providers: { personal: "apple" } }, "providers.personal"],
     ["allowRegistration as a string", { allowRegistration: "yes" }, "allowRegistration"],
