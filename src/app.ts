@@ -23,6 +23,7 @@ import {
 import { configOf } from "./config";
 import { changePassword, changePasswordRoute, signIn, signInRoute } from "./credentials/routes";
 import { database } from "./db/client";
+import { guardD1 } from "./db/guard";
 import type { AppEnv } from "./http/context";
 import { AppError } from "./http/errors";
 import { health, healthRoute } from "./http/health";
@@ -41,7 +42,7 @@ import { rejectInvalidInput } from "./http/validation";
 import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
 import { tenantCard, tenantCardRoute } from "./tenants/card";
 import { discovery, discoveryRoute, jwks, jwksRoute } from "./tokens/discovery";
-import { rejectAsInvalidRequest, revoke, revokeRoute, token, tokenRoute } from "./tokens/routes";
+import { rejectAsInvalidRequest, revoke, revokeRoute, speaksOAuth, token, tokenRoute } from "./tokens/routes";
 
 /** No request of this API needs more; larger bodies are refused before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -52,10 +53,17 @@ export function buildApp() {
   app.onError(handleError);
   app.notFound(handleNotFound);
   app.use(async function context(c, next) {
-    c.set("config", configOf(c.env));
-    c.set("db", database(c.env.DB));
+    const requestId = crypto.randomUUID();
+    c.set("requestId", requestId);
+    const config = configOf(c.env);
+    c.set("config", config);
+    c.set("db", database(guardD1(c.env.DB, config.d1BudgetMs)));
     await next();
+    c.res.headers.set("X-Request-Id", requestId);
   });
+  // The OAuth endpoints answer every error, even a refused body, in RFC 6749's shape.
+  app.use("/t/:tenant/token", speaksOAuth);
+  app.use("/t/:tenant/revoke", speaksOAuth);
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

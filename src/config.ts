@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_D1_BUDGET_MS } from "./db/guard";
 import { providerNames, type ProviderName } from "./db/schema";
 import type { ProviderBindings } from "./federation/bindings";
 import type { TenantDirectory } from "./tenants/directory";
@@ -17,6 +18,8 @@ export interface Bindings extends ProviderBindings {
   OPERATOR_TOKEN?: string;
   /** Secret: this region's token signing keys, a JSON array of private ES256 JWKs, newest first. */
   SIGNING_KEYS?: string;
+  /** How long one request may wait on D1 in all before it answers 503 (default 8000 ms). */
+  D1_BUDGET_MS?: string;
 }
 
 const clientIdVar = {
@@ -38,6 +41,7 @@ const Vars = z.object({
     .string()
     .transform((json) => JSON.parse(json) as unknown)
     .pipe(z.array(PublicClient)),
+  D1_BUDGET_MS: z.coerce.number().int().min(50).max(30_000).default(DEFAULT_D1_BUDGET_MS),
 });
 
 export interface Config {
@@ -46,6 +50,8 @@ export interface Config {
   clients: ReadonlyMap<string, PublicClient>;
   /** The external providers this Worker has credentials for. */
   providers: readonly ProviderName[];
+  /** How long one request may wait on D1 in all (rule H). */
+  d1BudgetMs: number;
 }
 
 const parsed = new Map<string, Config>();
@@ -53,7 +59,7 @@ const parsed = new Map<string, Config>();
 /** The Worker's configuration, validated once per isolate; a bad deployment fails loudly, not subtly. */
 export function configOf(env: Bindings): Config {
   const providers = providerNames.filter((provider) => Boolean(env[clientIdVar[provider]]));
-  const key = [env.REGION, env.ORIGIN, env.CLIENTS, ...providers].join("\n");
+  const key = [env.REGION, env.ORIGIN, env.CLIENTS, env.D1_BUDGET_MS, ...providers].join("\n");
   let config = parsed.get(key);
   if (!config) {
     const vars = Vars.parse(env);
@@ -62,6 +68,7 @@ export function configOf(env: Bindings): Config {
       origin: vars.ORIGIN,
       clients: new Map(vars.CLIENTS.map((client) => [client.id, client])),
       providers,
+      d1BudgetMs: vars.D1_BUDGET_MS,
     };
     parsed.set(key, config);
   }

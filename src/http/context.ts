@@ -14,6 +14,10 @@ export interface Principal {
 export interface AppEnv {
   Bindings: Bindings;
   Variables: {
+    /** Names this request in its answer (`X-Request-Id`) and in every log line about it. */
+    requestId: string;
+    /** Set on the OAuth endpoints, whose errors are RFC 6749 documents rather than problem+json. */
+    errorShape?: "oauth";
     config: Config;
     db: Database;
     /** Set by `tenantRoute()` or `requireUser()` on every `/t/{tenant}` route. */

@@ -84,4 +84,14 @@ export class AppError extends Error {
     this.name = "AppError";
     this.status = errorStatus[code];
   }
+
+  get title(): string {
+    return errorTitle[this.code];
+  }
+}
+
+/** What a person or an app may be shown of an error: its detail, else its code's title; a sentence. */
+export function describe(error: AppError): string {
+  const text = error.options.detail ?? errorTitle[error.code];
+  return /[.!?]$/.test(text) ? text : `${text}.`;
 }

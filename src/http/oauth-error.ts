@@ -1,3 +1,5 @@
+import { AppError, describe } from "./errors";
+
 /**
  * The token and revocation endpoints answer errors as RFC 6749 §5.2 says, `{ error, error_description }`,
  * not as problem+json: OAuth client libraries parse this shape.
@@ -12,6 +14,13 @@ export const oauthErrorStatus = {
 
 export type OAuthErrorCode = keyof typeof oauthErrorStatus;
 
+function oauthJson(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ error, error_description: description }), {
+    status,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+  });
+}
+
 export class OAuthError extends Error {
   constructor(
     readonly error: OAuthErrorCode,
@@ -21,10 +30,28 @@ export class OAuthError extends Error {
     this.name = "OAuthError";
   }
 
-  toResponse(): Response {
-    return new Response(JSON.stringify({ error: this.error, error_description: this.description }), {
-      status: oauthErrorStatus[this.error],
-      headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
-    });
+  get status(): number {
+    return oauthErrorStatus[this.error];
   }
+
+  toResponse(): Response {
+    return oauthJson(this.status, this.error, this.description);
+  }
+}
+
+/**
+ * Any other error of an OAuth endpoint in the RFC 6749 shape, with its own status and headers: what the
+ * request's form got wrong is `invalid_request`; the service's state is RFC 6749's `server_error` /
+ * `temporarily_unavailable`; the rest keep the contract's code (`rate_limited`, `tenant_not_found`, …).
+ */
+export function oauthResponse(error: AppError): Response {
+  const code =
+    error.code === "validation_failed" || error.code === "payload_too_large" || error.code === "unsupported_media_type"
+      ? "invalid_request"
+      : error.code === "unavailable"
+        ? "temporarily_unavailable"
+        : error.code === "internal_error"
+          ? "server_error"
+          : error.code;
+  return oauthJson(error.status, code, describe(error), error.options.headers);
 }

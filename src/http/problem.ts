@@ -1,18 +1,25 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { AppError, errorTitle, type ErrorCode } from "./errors";
-import { OAuthError } from "./oauth-error";
+import { isDatabaseUnavailable } from "../db/guard";
+import type { AppEnv } from "./context";
+import { AppError, describe, type ErrorCode } from "./errors";
+import { OAuthError, oauthResponse } from "./oauth-error";
+
+/** Seconds a client should wait before retrying after `503 unavailable`. */
+export const UNAVAILABLE_RETRY_SECONDS = 5;
 
 /** Writes one RFC 9457 problem document. Every error answer of the API leaves through here. */
 export function problemResponse(error: AppError): Response {
   const { code, status, options } = error;
   const body = {
     type: `urn:printid:error:${code}`,
-    title: errorTitle[code],
+    title: error.title,
     status,
-    detail: options.detail ?? errorTitle[code],
+    detail: describe(error),
     code,
-    ...(options.errors ? { errors: options.errors } : {}),
+    // The contract: every validation_failed says which field and why; a request that could not be read
+    // at all names no field ("").
+    ...(code === "validation_failed" ? { errors: options.errors?.length ? options.errors : [{ path: "", message: describe(error) }] } : {}),
     ...options.extensions,
   };
   return new Response(JSON.stringify(body), {
@@ -36,34 +43,77 @@ function fromHttpException(exception: HTTPException): AppError {
     415: "unsupported_media_type",
   };
   const code = byStatus[exception.status];
-  if (!code) return new AppError("internal_error", { internal: exception.message });
-  return new AppError(code, { detail: code === "validation_failed" ? exception.message : undefined });
+  if (!code) return new AppError("internal_error", { internal: `HTTPException ${exception.status}` });
+  // Hono's messages name the cause ("Malformed JSON in request body"), without echoing the input.
+  const detail = code === "validation_failed" ? `The request could not be read: ${exception.message}.` : undefined;
+  return new AppError(code, { detail, internal: exception.message });
 }
 
 /**
- * `app.onError`: OAuth errors keep their RFC 6749 shape, expected errors become their problem, anything
- * else a bare 500, logged as one JSON line.
+ * Any thrown value as the contract's error: expected errors as they are, Hono's in their terms, the
+ * database being down or too slow as `503 unavailable` (rule H), and anything else as a bare 500.
  */
-export function handleError(err: Error, c: Context): Response {
-  if (err instanceof OAuthError) return err.toResponse();
-  const error =
-    err instanceof AppError ? err : err instanceof HTTPException ? fromHttpException(err) : undefined;
-  if (error && error.status < 500) return problemResponse(error);
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) return fromHttpException(err);
+  if (isDatabaseUnavailable(err)) {
+    return new AppError("unavailable", {
+      detail: `The service is temporarily unavailable: try again in ${UNAVAILABLE_RETRY_SECONDS} seconds.`,
+      headers: { "Retry-After": String(UNAVAILABLE_RETRY_SECONDS) },
+      internal: reasonOf(err),
+    });
+  }
+  return new AppError("internal_error", { internal: reasonOf(err) });
+}
 
-  console.error(
-    JSON.stringify({
-      level: "error",
-      message: error?.options.internal ?? err.message,
-      name: err.name,
-      stack: err.stack,
-      method: c.req.method,
-      path: new URL(c.req.url).pathname,
-      code: error?.code ?? "internal_error",
-    }),
-  );
-  return problemResponse(error ?? new AppError("internal_error"));
+/**
+ * What went wrong, for the log: the innermost cause's first line. drizzle's own message lists the SQL
+ * and its parameters (e-mails, hashes), so it is never logged; D1's message (the cause) names only the
+ * failure. Never a stack trace.
+ */
+function reasonOf(err: unknown): string {
+  let innermost: unknown = err;
+  while (innermost instanceof Error && innermost.cause instanceof Error) innermost = innermost.cause;
+  const name = innermost instanceof Error ? innermost.name : typeof innermost;
+  const message = innermost instanceof Error ? innermost.message : String(innermost);
+  const line = message.split("\n", 1)[0]!.replace(/(Failed query|params):.*/i, "$1: …").slice(0, 300);
+  return `${name}: ${line}`;
+}
+
+/** One JSON line per error answer, 4xx included, with the request id the response also carries. */
+function logError(c: Context<AppEnv>, status: number, code: string, reason: string): void {
+  const line = JSON.stringify({
+    level: status >= 500 ? "error" : "info",
+    requestId: c.var.requestId,
+    method: c.req.method,
+    // The route's pattern, not the raw path: it names no person, and groups alike failures.
+    route: c.req.routePath,
+    status,
+    code,
+    reason,
+  });
+  if (status >= 500) console.error(line);
+  else console.log(line);
+}
+
+/**
+ * `app.onError`, the one exit of every failure: picks the wire shape the route speaks (RFC 6749 on the
+ * OAuth endpoints, problem+json elsewhere), logs the internal reason, and names the request.
+ */
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  const response =
+    err instanceof OAuthError
+      ? (logError(c, err.status, err.error, err.description), err.toResponse())
+      : respond(c, toAppError(err));
+  if (c.var.requestId) response.headers.set("X-Request-Id", c.var.requestId);
+  return response;
+}
+
+function respond(c: Context<AppEnv>, error: AppError): Response {
+  logError(c, error.status, error.code, error.options.internal ?? describe(error));
+  return c.var.errorShape === "oauth" ? oauthResponse(error) : problemResponse(error);
 }
 
 export function handleNotFound(): Response {
-  return problemResponse(new AppError("not_found", { detail: "No route matches this method and path" }));
+  return problemResponse(new AppError("not_found", { detail: "No route matches this method and path." }));
 }

@@ -1,6 +1,5 @@
 import { createRoute, z, type Hook, type RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
 import { findUserById } from "../accounts/queries";
 import { scopeOf, type AppEnv, type Scope } from "../http/context";
 import { AppError } from "../http/errors";
@@ -45,19 +44,17 @@ function oauthBody<T>(c: { req: { valid(target: "form" | "json"): unknown; heade
 export const rejectAsInvalidRequest: Hook<any, AppEnv, any, any> = (result) => {
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new OAuthError("invalid_request", issue ? `${issue.path.join(".")}: ${issue.message}` : "Malformed request");
+    throw new OAuthError("invalid_request", issue ? `${issue.path.join(".") || "The request"}: ${issue.message}.` : "The request is malformed.");
   }
 };
 
 /**
- * A body that cannot even be parsed (malformed JSON) fails in Hono's validator before any schema or hook
- * runs, as a 400 HTTPException that would leave as problem+json: answer it in the RFC 6749 shape too.
+ * Marks a request as one of the OAuth endpoints', so that every error it meets (a body that cannot be
+ * parsed, too large or of another type, an unknown tenant, the database down) leaves in RFC 6749's shape.
  */
-const malformedBodyAsInvalidRequest: MiddlewareHandler<AppEnv> = async (c, next) => {
+export const speaksOAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("errorShape", "oauth");
   await next();
-  if (c.error instanceof HTTPException && c.error.status === 400) {
-    c.res = new OAuthError("invalid_request", "The request body could not be parsed").toResponse();
-  }
 };
 
 const TokenRequest = z
@@ -77,7 +74,7 @@ export const tokenRoute = createRoute({
   path: "/t/{tenant}/token",
   tags: ["Tokens"],
   summary: "Token endpoint: refresh_token and authorization_code (PKCE S256) grants",
-  middleware: [tenantRoute(), malformedBodyAsInvalidRequest],
+  middleware: [tenantRoute()],
   request: { params: TenantPath, body: formOrJson(TokenRequest) },
   responses: {
     200: jsonResponse("New tokens", TokenResponseSchema),
@@ -147,7 +144,7 @@ export const revokeRoute = createRoute({
   path: "/t/{tenant}/revoke",
   tags: ["Tokens"],
   summary: "Revoke a refresh or access token, ending its session (RFC 7009)",
-  middleware: [tenantRoute(), malformedBodyAsInvalidRequest],
+  middleware: [tenantRoute()],
   request: { params: TenantPath, body: formOrJson(RevokeRequest) },
   responses: {
     200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },

@@ -1,0 +1,52 @@
+// Rule H: a database that fails or stalls is the service being unavailable, said as the contract says
+// (503 unavailable with Retry-After, RFC 6749's shape on /token), within a bounded wait, and never with
+// a stack trace, SQL or its parameters.
+import { describe, expect, it } from "vitest";
+import { faultyRegion } from "../support/faults";
+import { problemOf } from "../support/problems";
+import { createTenant } from "../support/tenants";
+import { eu } from "../support/regions";
+
+describe("H: D1 failing or stalling", () => {
+  it("H a D1 error on a public route answers 503 unavailable with Retry-After and a request id", async () => {
+    const { name } = await createTenant(eu);
+    const { region } = faultyRegion({ kind: "down" });
+    const response = await region.fetch(`/t/${name}`);
+    const problem = await problemOf(response, 503, "unavailable");
+    expect(response.headers.get("Retry-After")).toBe("5");
+    expect(response.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(problem.detail).toBe("The service is temporarily unavailable: try again in 5 seconds.");
+    expect(JSON.stringify(problem)).not.toMatch(/D1_ERROR|select|from|params/i);
+  });
+
+  it("H a stalled D1 is given up on within the request's budget: 503, not a 40 s wait", async () => {
+    const { name } = await createTenant(eu);
+    const { region } = faultyRegion({ kind: "slow", ms: 5_000 }, 300);
+    const started = Date.now();
+    const response = await region.fetch(`/t/${name}`);
+    await problemOf(response, 503, "unavailable");
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it("H on /token the outage is RFC 6749's temporarily_unavailable, 503 with Retry-After", async () => {
+    const { name } = await createTenant(eu);
+    const { region } = faultyRegion({ kind: "down" });
+    const response = await region.fetch(`/t/${name}/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "grant_type=refresh_token&refresh_token=x&client_id=printid-mobile",
+    });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("Retry-After")).toBe("5");
+    expect(await response.json()).toEqual({
+      error: "temporarily_unavailable",
+      error_description: "The service is temporarily unavailable: try again in 5 seconds.",
+    });
+  });
+
+  it("H every answer carries X-Request-Id, success included", async () => {
+    const response = await eu.fetch("/health");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
