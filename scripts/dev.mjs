@@ -1,8 +1,9 @@
 // `npm run dev`: both regions on this machine, with a demo tenant in each. Safe to re-run.
 //   1. .dev.vars from .dev.vars.example (fresh secrets), 2. local D1 migrations of eu and us,
-//   3. local Apple, Google and Microsoft sign-in (scripts/local-oidc.mjs, in this process),
-//   4. `wrangler dev` for eu, then us, 5. demo tenants through the operator API, 6. a banner.
-// Ctrl-C (or either Worker dying) stops both Workers, workerd included, and the local providers.
+//   3. a local stand-in (scripts/local-oidc.mjs, in this process) for each of Apple, Google and Microsoft
+//      that .dev.vars does not configure, 4. `wrangler dev` for eu, then us, 5. demo tenants through the
+//      operator API, 6. a banner saying which providers are stand-ins and which are yours.
+// Ctrl-C (or either Worker dying) stops both Workers, workerd included, and the stand-ins, and says so.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,14 +12,22 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { localProviders, providerVars, startLocalOidc } from "./local-oidc.mjs";
-import { stopGroups } from "./process-group.mjs";
+import { signalGroup, stopGroups } from "./process-group.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "node_modules", ".bin");
 const wrangler = join(bin, "wrangler");
 // wrangler's launcher runs `#!/usr/bin/env node`; putting node_modules/.bin first (as `npm run` does)
-// makes that the pinned Node 24 even when this script is started some other way.
-const childEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+// makes that the pinned Node 24 even when this script is started some other way. Two lookups on the
+// Internet are turned off unless the environment asks for them: wrangler's telemetry (WRANGLER_SEND_METRICS)
+// and miniflare's download of the `Request.cf` sample (CLOUDFLARE_CF_FETCH_ENABLED), whose failure without
+// Internet prints a warning with a stack trace; the Worker then sees miniflare's built-in `request.cf`.
+const childEnv = {
+  ...process.env,
+  PATH: `${bin}:${process.env.PATH}`,
+  WRANGLER_SEND_METRICS: process.env.WRANGLER_SEND_METRICS ?? "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+};
 
 const regions = [
   { name: "eu", port: 8787, inspectorPort: 9229, tenant: "demo", displayName: "Demo" },
@@ -28,6 +37,9 @@ const regions = [
 const children = [];
 let stopping = false;
 let stopLocalOidc = async () => {};
+/** "Apple, Google and Microsoft": the stand-ins this run started, for the stop message. */
+let standInLabels = "";
+const listOf = (items) => (items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : (items[0] ?? ""));
 
 /** `KEY=value` lines of a dotenv file, in order; comments and blank lines are skipped. */
 function parseVars(text) {
@@ -94,8 +106,43 @@ function migrate(region) {
     process.stderr.write(result.stdout + result.stderr);
     throw new Error(`wrangler ${args.join(" ")} failed`);
   }
-  const applied = result.stdout.match(/^│ (\S+\.sql)\s+│ ✅/gm)?.map((row) => row.split(/\s+/)[1]) ?? [];
-  console.log(`D1 migrations of ${region.name}: ${applied.length ? `applied ${applied.join(", ")}` : "up to date"}.`);
+  // wrangler lists the pending migrations in a one-column table, then prints the whole status table again
+  // after each one it applies: the pending list, and each one's last status, are the truth.
+  const pending = [...new Set(Array.from(result.stdout.matchAll(/^│ (\S+\.sql)\s+│\s*$/gm), (row) => row[1]))];
+  const status = new Map(Array.from(result.stdout.matchAll(/^│ (\S+\.sql)\s+│ (\S+)/gm), (row) => [row[1], row[2]]));
+  const failed = pending.filter((name) => status.get(name) !== "✅");
+  if (failed.length > 0) {
+    process.stderr.write(result.stdout + result.stderr);
+    throw new Error(`D1 migrations of ${region.name}: ${failed.join(", ")} not applied`);
+  }
+  console.log(`D1 migrations of ${region.name}: ${pending.length ? `applied ${pending.join(", ")}` : "up to date"}.`);
+}
+
+/** The provider keys a stand-in sets on the command line, which would hide the same keys in .dev.vars. */
+const endpointKeys = ["NATIVE_CLIENT_IDS", "ISSUER", "AUTHORIZATION_ENDPOINT", "TOKEN_ENDPOINT", "JWKS_URI"];
+
+/**
+ * Who serves each provider. `<P>_CLIENT_ID` in .dev.vars decides: absent (or the stand-in's own id) → the
+ * local stand-in, with its client ids and endpoints passed as --var; set to anything else → yours, used as
+ * .dev.vars (and wrangler.toml) configure it, nothing passed; empty → off (the Worker does not offer it).
+ */
+function providerSources(vars) {
+  return localProviders.map((standIn) => {
+    const prefix = standIn.name.toUpperCase();
+    const clientId = vars.get(`${prefix}_CLIENT_ID`);
+    if (clientId === "") return { ...standIn, source: "off" };
+    if (clientId !== undefined && clientId !== standIn.clientId) {
+      return { ...standIn, source: "yours", clientId, authorization: vars.get(`${prefix}_AUTHORIZATION_ENDPOINT`) || undefined };
+    }
+    const hidden = endpointKeys.map((key) => `${prefix}_${key}`).filter((key) => vars.get(key) && vars.get(key) !== providerVars(standIn)[key]);
+    if (hidden.length > 0) {
+      console.log(
+        `Note: ${hidden.join(", ")} in .dev.vars ${hidden.length > 1 ? "are" : "is"} not used: ${prefix}_CLIENT_ID is not set there, ` +
+          `so the local stand-in serves ${standIn.label}. Set ${prefix}_CLIENT_ID there to use your own.`,
+      );
+    }
+    return { ...standIn, source: "stand-in" };
+  });
 }
 
 /** Prefixes each line of a child's output with its region, so two Workers' logs stay readable. */
@@ -103,15 +150,17 @@ function relay(stream, prefix, out) {
   createInterface({ input: stream }).on("line", (line) => out.write(`${prefix} ${line}\n`));
 }
 
-function startWorker(region, vars) {
+function startWorker(region, vars, standIns) {
   const args = [
     "dev", "--env", region.name, "--ip", "127.0.0.1", "--port", String(region.port),
     "--inspector-port", String(region.inspectorPort), "--var", `ORIGIN:${region.origin}`,
     "--var", `SIGNING_KEYS:${vars.get(`SIGNING_KEYS_${region.name.toUpperCase()}`)}`,
-    // Apple, Google and Microsoft are the local servers: their client ids and endpoints (the secrets are
-    // in .dev.vars, the same for both regions).
-    ...localProviders.flatMap((provider) => Object.entries(providerVars(provider)).flatMap(([key, value]) => ["--var", `${key}:${value}`])),
-    "--log-level", "warn", "--show-interactive-dev-session=false",
+    // The providers served by local stand-ins: their client ids and endpoints (the secrets are in .dev.vars,
+    // the same for both regions). A provider configured in .dev.vars gets nothing here.
+    ...standIns.flatMap((provider) => Object.entries(providerVars(provider)).flatMap(([key, value]) => ["--var", `${key}:${value}`])),
+    // --test-scheduled: the cron handler runs on GET /__scheduled (the banner says so), instead of a
+    // multi-line warning that cron triggers do not fire locally.
+    "--test-scheduled", "--log-level", "warn", "--show-interactive-dev-session=false",
   ];
   // Own process group (detached): wrangler runs workerd as a grandchild, and only killing the whole group
   // stops it. No stdin: the terminal's Ctrl-C reaches this script alone, which then stops the groups.
@@ -123,6 +172,7 @@ function startWorker(region, vars) {
     console.error(`[${region.name}] wrangler exited (${signal ?? `code ${code}`}); stopping everything.`);
     void stop(1);
   });
+  child.region = region.name;
   children.push(child);
   return child;
 }
@@ -136,8 +186,6 @@ async function healthOf(region) {
   }
 }
 
-const exited = (child) => child.exitCode !== null || child.signalCode !== null;
-
 async function waitForHealth(region, child, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !exited(child)) {
@@ -149,8 +197,15 @@ async function waitForHealth(region, child, timeoutMs = 60_000) {
   throw new Error(`${region.name} did not answer ${region.origin}/health within ${timeoutMs / 1000} s`);
 }
 
-/** The real path (it claims the name in the global directory). 409 tenant_exists here means: seeded before. */
+/**
+ * The real path (it claims the name in the global directory). A tenant already there (seeded by an earlier
+ * run) is looked up first, so that a re-run makes no failing request for the Worker to log.
+ */
 async function seed(region, token, password) {
+  const existing = await fetch(`${region.origin}/t/${region.tenant}`).catch(() => undefined);
+  if (existing?.status === 200) {
+    return console.log(`Tenant '${region.tenant}' in ${region.name}: already present (seeded before, with the DEMO_ADMIN_PASSWORD of that time).`);
+  }
   const response = await fetch(`${region.origin}/operator/tenants`, {
     method: "POST",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -169,16 +224,30 @@ async function seed(region, token, password) {
   throw new Error(`Seeding '${region.tenant}' in ${region.name} failed: ${response.status}\n${JSON.stringify(body, null, 2)}`);
 }
 
-/** SIGTERM to every child's process group, SIGKILL to what is still there 5 s later, then exit. */
+const exited = (child) => child.exitCode !== null || child.signalCode !== null;
+
+/**
+ * SIGTERM to every child's process group, SIGKILL to what is still there 5 s later (at once on a second
+ * Ctrl-C), the stand-ins closed; then says what stopped, or what did not, and exits.
+ */
 async function stop(code) {
   if (stopping) return;
   stopping = true;
-  await Promise.all([stopGroups(children), stopLocalOidc()]);
+  console.log("\nStopping printid ...");
+  const [result] = await Promise.all([stopGroups(children), stopLocalOidc()]);
+  const workers = children.map((child) => child.region).join(" and ");
+  if (result.alive.length > 0) {
+    const groups = result.alive.map((child) => `${child.region}: process group ${child.pid}`).join(", ");
+    console.error(`Not everything stopped (${groups}); end it with kill -KILL -<group>.`);
+    process.exit(code || 1);
+  }
+  const what = [workers && `the ${workers} Worker${children.length > 1 ? "s" : ""} (wrangler and workerd)`, standInLabels && `the local ${standInLabels} sign-in`].filter(Boolean);
+  console.log(`Stopped ${what.length ? what.join(" and ") : "everything"}: nothing of npm run dev is left running.`);
   process.exit(code);
 }
 
-/** A sign-in URL with Google to open in a browser: PKCE S256 of a verifier printed beside it. */
-function providerTry(region) {
+/** A sign-in URL with `provider` to open in a browser: PKCE S256 of a verifier printed beside it. */
+function providerTry(region, provider) {
   const verifier = randomBytes(32).toString("base64url");
   const query = new URLSearchParams({
     account: "work",
@@ -188,12 +257,30 @@ function providerTry(region) {
     code_challenge: createHash("sha256").update(verifier).digest("base64url"),
     code_challenge_method: "S256",
   });
-  return { url: `${region.origin}/t/${region.tenant}/oauth/google/authorize?${query}`, verifier };
+  return { url: `${region.origin}/t/${region.tenant}/oauth/${provider.name}/authorize?${query}`, verifier };
 }
 
-function printBanner(vars) {
+/** One banner line per provider: a local stand-in, yours (from .dev.vars), or off. */
+function providerLine(provider) {
+  const label = provider.label.padEnd(10);
+  if (provider.source === "stand-in") {
+    const kinds = provider.name === "microsoft" ? ", work and personal accounts" : "";
+    return `    ${label}local stand-in on 127.0.0.1:${provider.port} (made-up people, no Internet${kinds})`;
+  }
+  if (provider.source === "off") return `    ${label}off (${provider.name.toUpperCase()}_CLIENT_ID is empty in .dev.vars)`;
+  let where = `${provider.label} itself`;
+  try {
+    if (provider.authorization) where = new URL(provider.authorization).host;
+  } catch {
+    where = provider.authorization;
+  }
+  const callbacks = regions.map((r) => `${r.origin}/oauth/${provider.name}/callback`).join(", ");
+  return `    ${label}yours, from .dev.vars: client ${provider.clientId} at ${where}\n${" ".repeat(14)}its redirect URIs: ${callbacks}`;
+}
+
+function printBanner(vars, providers) {
   const [eu] = regions;
-  const tryIt = providerTry(eu);
+  const standIns = providers.filter((p) => p.source === "stand-in");
   const lines = [
     "printid is running locally:",
     ...regions.map((r) => `  ${r.name}  ${r.origin}   tenant card: curl ${r.origin}/t/${r.tenant}`),
@@ -201,15 +288,22 @@ function printBanner(vars) {
     `  operator token: ${vars.get("OPERATOR_TOKEN")}   (npm run tenant:create -- --help)`,
     `  dev client: printid-mobile, redirect URI dev.printid.app:/oauth/callback`,
     `  API description: ${eu.origin}/openapi.json`,
-    `  Apple, Google, Microsoft: local sign-in servers on ${localProviders.map((p) => `:${p.port}`).join(", ")} (no Internet)`,
-    `    try one, printing the signed-in user: npm run oauth:try -- --provider google   (--help for more)`,
+    `  daily retention clean-up (cron), now: curl ${eu.origin}/__scheduled   (us: :${regions[1].port})`,
+    "  Sign in with:",
+    ...providers.map(providerLine),
+    ...(standIns.length
+      ? [`    try a stand-in, printing the signed-in user: npm run oauth:try -- --provider ${(standIns.find((p) => p.name === "google") ?? standIns[0]).name}   (--help for more)`]
+      : []),
     "Ctrl-C stops everything.",
   ];
-  const rule = "─".repeat(Math.max(...lines.map((line) => line.length)));
+  const rule = "─".repeat(Math.max(...lines.flatMap((line) => line.split("\n")).map((line) => line.length)));
   console.log(["", rule, ...lines, rule].join("\n"));
+  const browser = providers.find((p) => p.name === "google" && p.source !== "off") ?? providers.find((p) => p.source !== "off");
+  if (!browser) return;
+  const tryIt = providerTry(eu, browser);
   console.log(
     [
-      "Sign in with Google in a browser: it ends at the app's redirect (dev.printid.app:/oauth/callback?code=…),",
+      `Sign in with ${browser.label} in a browser: it ends at the app's redirect (dev.printid.app:/oauth/callback?code=…),`,
       `which a browser cannot open; that code redeems at POST /t/${eu.tenant}/token (grant_type=authorization_code,`,
       "client_id=printid-mobile, redirect_uri=dev.printid.app:/oauth/callback, code, and this code_verifier).",
       `  ${tryIt.url}`,
@@ -221,22 +315,29 @@ function printBanner(vars) {
 
 async function main() {
   const vars = ensureDevVars();
+  const providers = providerSources(vars);
+  const standIns = providers.filter((p) => p.source === "stand-in");
   regions.forEach(migrate);
-  process.on("SIGINT", () => void stop(130));
-  process.on("SIGTERM", () => void stop(143));
-  stopLocalOidc = await startLocalOidc();
+  // A second Ctrl-C while stopping kills what is left at once.
+  const onSignal = (code) => () => (stopping ? children.forEach((child) => signalGroup(child, "SIGKILL")) : void stop(code));
+  process.on("SIGINT", onSignal(130));
+  process.on("SIGTERM", onSignal(143));
+  stopLocalOidc = await startLocalOidc(standIns);
+  standInLabels = listOf(standIns.map((p) => p.label));
   // Started one after the other: at the same moment, both once crashed with SQLITE_BUSY on .wrangler/state.
   // eu first, because it hosts the tenant directory that us binds.
   for (const region of regions) {
     if (await healthOf(region)) throw new Error(`Port ${region.port} already serves printid: is another 'npm run dev' running?`);
     console.log(`Starting ${region.name} on ${region.origin} ...`);
-    await waitForHealth(region, startWorker(region, vars));
+    await waitForHealth(region, startWorker(region, vars, standIns));
   }
   for (const region of regions) await seed(region, vars.get("OPERATOR_TOKEN"), vars.get("DEMO_ADMIN_PASSWORD"));
-  printBanner(vars);
+  printBanner(vars, providers);
 }
 
 main().catch((error) => {
+  // Stopping (Ctrl-C during start-up) makes the waits fail: that is not an error to report.
+  if (stopping) return;
   console.error(`\n${error.message}`);
   void stop(1);
 });

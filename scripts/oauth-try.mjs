@@ -6,16 +6,18 @@ import { parseArgs } from "node:util";
 
 const usage = `Usage: npm run oauth:try -- --provider <apple|google|microsoft> [options]
 
-Drives the whole browser sign-in against the running 'npm run dev' (its local providers, no Internet):
-GET /t/{tenant}/oauth/{provider}/authorize → the provider's /authorize → the Worker's callback → the app's
-redirect with a code → POST /t/{tenant}/token → GET /t/{tenant}/me, printed.
+Drives the whole browser sign-in against the running 'npm run dev' and its local stand-in for the provider
+(no Internet): GET /t/{tenant}/oauth/{provider}/authorize → the stand-in's /authorize → the Worker's
+callback → the app's redirect with a code → POST /t/{tenant}/token → GET /t/{tenant}/me, printed.
+A provider configured in .dev.vars (yours) shows a login page instead: the script prints the URL to open.
 
   --provider <name>   apple, google or microsoft (required)
   --region <eu|us>    default eu
   --tenant <name>     default demo (eu) or demo-us (us)
-  --account <kind>    work or personal (default work)
-  --user <login>      who signs in at the provider: a name (jane.doe → jane.doe@<provider>.example, Jane Doe)
-                      or an e-mail address; default dev.user. The same login is the same identity next time.
+  --account <kind>    work or personal (default work); Microsoft personal: the consumers directory
+  --user <login>      who signs in at the provider: a name (jane.doe → jane.doe@<provider>.example, Jane Doe;
+                      a Microsoft personal account: jane.doe@outlook.example) or an e-mail address;
+                      default dev.user. The same login is the same identity next time.
                       An address of an existing account (admin@demo.example) shows rule X refusing it.
   --no-names          the provider gives no first or last name: a new account is created as Guest_…
                       (default --user guest)
@@ -94,12 +96,26 @@ async function main() {
 
   console.log(`1. app → ${show(authorize.href)}`);
   const toProvider = new URL(await redirectOf("authorize", await request("authorize", authorize)));
-  // The local provider signs in whoever the login hint names (scripts/local-oidc.mjs).
+  // The stand-in signs in whoever the login hint names, as the account kind asked for where the Worker's
+  // endpoint does not name a directory (scripts/local-oidc.mjs).
+  const asTheWorkerSentIt = toProvider.href;
   const user = opts.user ?? (opts["no-names"] ? "guest" : "dev.user");
   toProvider.searchParams.set("login_hint", user);
   if (opts["no-names"]) toProvider.searchParams.set("names", "none");
+  toProvider.searchParams.set("account", opts.account);
   console.log(`2. browser → ${show(toProvider.href)}`);
-  const toCallback = new URL(await redirectOf("provider", await request("provider", toProvider)));
+  // A provider configured in .dev.vars (yours) has a login page, or is out of reach without Internet.
+  const atProvider = await fetch(toProvider, { redirect: "manual" }).catch((error) => error);
+  if (atProvider instanceof Error || atProvider.status !== 302) {
+    const answer = atProvider instanceof Error ? `did not answer (${atProvider.cause?.code ?? atProvider.message})` : `answered ${atProvider.status}`;
+    fail(
+      `\n${toProvider.host} ${answer}: not a local stand-in, which would redirect at once (the banner of 'npm run dev' ` +
+        `says which providers are yours).\nFinish this sign-in in a browser:\n  ${asTheWorkerSentIt}\n` +
+        `It ends at ${REDIRECT_URI}?code=…; redeem that code at POST ${opts.origin}/t/${opts.tenant}/token with ` +
+        `code_verifier ${verifier}.`,
+    );
+  }
+  const toCallback = new URL(await redirectOf("provider", atProvider));
 
   let answer;
   if (opts.provider === "apple") {

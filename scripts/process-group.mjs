@@ -14,9 +14,18 @@ export function signalGroup(child, signal) {
 
 export const groupAlive = (child) => signalGroup(child, 0);
 
-/** SIGTERM to every group, SIGKILL to what is still there after `graceMs`. */
+/**
+ * SIGTERM to every group, SIGKILL to what is still there after `graceMs`. Resolves to the children whose
+ * group needed SIGKILL (`killed`) and those whose group still exists a second after it (`alive`).
+ */
 export async function stopGroups(children, graceMs = 5000) {
   children.forEach((child) => signalGroup(child, "SIGTERM"));
-  for (let waited = 0; waited < graceMs && children.some(groupAlive); waited += 100) await sleep(100);
-  children.filter(groupAlive).forEach((child) => signalGroup(child, "SIGKILL"));
+  const waitFor = async (ms) => {
+    for (let waited = 0; waited < ms && children.some(groupAlive); waited += 100) await sleep(100);
+  };
+  await waitFor(graceMs);
+  const killed = children.filter(groupAlive);
+  killed.forEach((child) => signalGroup(child, "SIGKILL"));
+  if (killed.length > 0) await waitFor(1000);
+  return { killed, alive: children.filter(groupAlive) };
 }
