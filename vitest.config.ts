@@ -73,5 +73,7 @@ export default defineConfig({
     setupFiles: ["./test/support/setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
+    // Every error answer logs a line (rule H); show them only for a test that fails.
+    silent: "passed-only",
   },
 });

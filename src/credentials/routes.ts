@@ -12,8 +12,8 @@ import { tenantRoute } from "../tenants/middleware";
 import { ClientId, registeredClient, ScopeParam } from "../tokens/clients";
 import { revokeUserSessions } from "../tokens/sessions";
 import { TokenResponseSchema } from "../tokens/token-response";
-import { accountLocked, lockedForSeconds, reserveAttempt } from "./lockout";
-import { hashPassword, verifyPassword } from "./password";
+import { checkPassword, spendCorrectCheck } from "./check";
+import { hashPassword } from "./password";
 import { MAX_PASSWORD_LENGTH, NewPassword, passwordReuseProblem } from "./password-policy";
 import { signInWithPassword } from "./sign-in";
 
@@ -64,7 +64,7 @@ export const changePasswordRoute = createRoute({
   request: { params: TenantPath, body: jsonBody(ChangePasswordBody) },
   responses: {
     204: { description: "Changed" },
-    ...problems("validation_failed", "unauthorized", "account_inactive", "account_locked"),
+    ...problems("validation_failed", "unauthorized", "account_inactive", "account_locked", "rate_limited"),
   },
 });
 
@@ -76,26 +76,28 @@ export const changePassword: RouteHandler<typeof changePasswordRoute, AppEnv> = 
   const { currentPassword, newPassword } = c.req.valid("json");
   const { tenant, db } = c.var;
   const { user, sessionId } = c.var.principal;
-  const now = new Date();
+  const scope = scopeOf(c);
 
   const reuse = passwordReuseProblem(newPassword, user);
   if (reuse) throw validationFailed([{ path: "newPassword", message: reuse }]);
 
-  // The attempt is counted before the password is checked (see reserveAttempt), like a sign-in.
-  const [reservation] = await reserveAttempt(db, tenant, eq(users.id, user.id), now);
-  if (!reservation) throw accountLocked(Math.max(lockedForSeconds(user, now), 1));
-  if (!user.passwordHash || !(await verifyPassword(currentPassword, user.passwordHash))) {
-    const nowLockedFor = lockedForSeconds(reservation, now);
-    if (nowLockedFor > 0) throw accountLocked(nowLockedFor);
-    throw validationFailed([{ path: "currentPassword", message: "Not the current password" }]);
+  const check = await checkPassword(scope, tenant, { userId: user.id }, currentPassword);
+  if (!check.correct) {
+    if (check.refusal.code !== "invalid_credentials") throw check.refusal;
+    throw validationFailed(
+      [{ path: "currentPassword", message: "Not the current password" }],
+      // A retry of a change that went through meets the new password: say so.
+      "The current password is not correct. If you have just changed it, the new one is already in effect.",
+    );
   }
-  await commit(db, [
-    db
-      .update(users)
-      .set({ passwordHash: await hashPassword(newPassword), failedSignIns: 0, lockedUntil: null, updatedAt: now })
-      .where(eq(users.id, user.id)),
-    revokeUserSessions(db, user.id, sessionId, now),
-  ]);
+  const passwordHash = await hashPassword(newPassword);
+  const now = new Date();
+  await spendCorrectCheck(scope, check, (settle) =>
+    commit(db, [
+      settle,
+      db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id)),
+      revokeUserSessions(db, user.id, sessionId, now),
+    ]),
+  );
   return c.body(null, 204);
 };
-

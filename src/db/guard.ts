@@ -8,7 +8,7 @@
  */
 
 /** How long one request may wait on D1 in all, unless the `D1_BUDGET_MS` var says otherwise. */
-export const DEFAULT_D1_BUDGET_MS = 8_000;
+export const DEFAULT_D1_BUDGET_MS = 10_000;
 
 export class DatabaseUnavailable extends Error {
   constructor(reason: string, options?: { cause?: unknown }) {

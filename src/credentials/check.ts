@@ -1,0 +1,123 @@
+import { sql, type SQL } from "drizzle-orm";
+import { commit, type Write } from "../db/batch";
+import { isDatabaseUnavailable } from "../db/guard";
+import { users, type Tenant, type User } from "../db/schema";
+import type { Scope } from "../http/context";
+import { AppError } from "../http/errors";
+import { bucketOf } from "./login-buckets";
+import {
+  accountLocked,
+  countUnknownLogin,
+  lockedForSeconds,
+  releaseSlot,
+  settleCorrect,
+  settleWrong,
+  takeCheckSlot,
+  unknownLoginLock,
+  userOfLogin,
+} from "./lockout";
+import { dummyHash, verifyPassword } from "./password";
+
+/** How long a check waits for a slot while other checks of the same account are under way. */
+const SLOT_WAIT_MS = 5_000;
+
+export type PasswordCheck =
+  /** `settle` gives the slot back and clears the failures: write it with whatever the password opens. */
+  | { correct: true; user: User; settle: Write; release: Write }
+  /** Already counted; `refusal` is `invalid_credentials`, `account_locked` or `rate_limited`. */
+  | { correct: false; user: User | undefined; refusal: AppError };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Rule L, the one function every password goes through (sign-in, password change, a retried
+ * registration): the login resolves to exactly one user, the check is counted before the hash is
+ * computed, a login that names nobody is counted in its bucket and answered on the same schedule after
+ * the same work (a dummy hash), and only a wrong password counts as a failure. Concurrent checks of one
+ * account wait for a slot rather than being refused.
+ */
+export async function checkPassword(
+  scope: Scope,
+  tenant: Tenant,
+  who: { login: string } | { userId: string },
+  password: string,
+): Promise<PasswordCheck> {
+  const { db } = scope;
+  const target: SQL = "login" in who ? userOfLogin(tenant.id, who.login) : sql`${who.userId}`;
+  const bucket = "login" in who ? await bucketOf(scope.env.SIGNING_KEYS ?? "", tenant.id, who.login) : undefined;
+  const giveUpAt = Date.now() + SLOT_WAIT_MS;
+
+  for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
+    const now = new Date();
+    const readUser = db.select().from(users).where(sql`${users.id} = ${target}`).limit(1);
+    const slot = takeCheckSlot(db, tenant, target, now);
+    let user: User | undefined;
+    let taken: unknown[];
+    let unknownLock: { lockedUntil: Date | null } | undefined;
+    let unknownCounted = false;
+    if (bucket === undefined) {
+      [[user], taken] = await db.batch([readUser, slot]);
+    } else {
+      let counted: unknown[];
+      [[user], taken, counted, [unknownLock]] = await db.batch([
+        readUser,
+        slot,
+        countUnknownLogin(db, tenant, bucket, sql`${target} IS NULL`, now),
+        unknownLoginLock(db, tenant.id, bucket),
+      ]);
+      unknownCounted = counted.length > 0;
+    }
+
+    if (!user) {
+      // Nobody: the same answers as a wrong password, after the same work, on the same schedule.
+      if (!unknownCounted) return refused(undefined, accountLocked(Math.max(lockedForSeconds(unknownLock ?? { lockedUntil: null }, now), 1)));
+      await verifyPassword(password, await dummyHash());
+      const lockedFor = lockedForSeconds(unknownLock ?? { lockedUntil: null }, now);
+      return refused(undefined, lockedFor > 0 ? accountLocked(lockedFor) : new AppError("invalid_credentials"));
+    }
+
+    if (taken.length === 0) {
+      const lockedFor = lockedForSeconds(user, now);
+      if (lockedFor > 0) return refused(user, accountLocked(lockedFor));
+      // Every slot is held by a check under way: one of them will give it back soon.
+      if (Date.now() + wait > giveUpAt) {
+        return refused(user, new AppError("rate_limited", { detail: "Too many sign-ins of this account at once: try again in a moment.", headers: { "Retry-After": "1" } }));
+      }
+      await sleep(wait);
+      continue;
+    }
+
+    const correct = user.passwordHash
+      ? await verifyPassword(password, user.passwordHash)
+      : // A user who signs in only through a provider has no password: the same work, and a refusal.
+        (await verifyPassword(password, await dummyHash()), false);
+    if (correct) return { correct, user, settle: settleCorrect(db, user.id), release: releaseSlot(db, user.id) };
+
+    const [settled] = await settleWrong(db, tenant, user.id, now);
+    const lockedFor = lockedForSeconds(settled ?? { lockedUntil: null }, now);
+    return refused(user, lockedFor > 0 ? accountLocked(lockedFor) : new AppError("invalid_credentials"));
+  }
+}
+
+function refused(user: User | undefined, refusal: AppError): PasswordCheck {
+  return { correct: false, user, refusal };
+}
+
+/**
+ * Writes what a correct password opens (`writes`, with the check's settlement). If the database fails
+ * on the way, an infrastructure fault never counts against the person: the slot is given back, with
+ * `onFault` (the record of what they got), as far as the database lets us; then the fault is answered.
+ */
+export async function spendCorrectCheck<T>(
+  scope: Scope,
+  check: Extract<PasswordCheck, { correct: true }>,
+  write: (settle: Write) => Promise<T>,
+  onFault: Write[] = [],
+): Promise<T> {
+  try {
+    return await write(check.settle);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) await commit(scope.db, [check.release, ...onFault]).catch(() => undefined);
+    throw error;
+  }
+}
