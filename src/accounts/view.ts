@@ -6,6 +6,9 @@ export const UserView = z
     id: z.string(),
     username: z.string(),
     email: z.string().nullable(),
+    emailVerified: z
+      .boolean()
+      .openapi({ description: "Whether the address is proven (rule E): verified by the person, or vouched for by a provider" }),
     firstName: z.string().nullable(),
     lastName: z.string().nullable(),
     displayName: z.string(),
@@ -26,6 +29,7 @@ export function userView(user: User, identities: ProviderName[]): z.infer<typeof
     id: user.id,
     username: user.username,
     email: user.email,
+    emailVerified: user.emailVerified,
     firstName: user.firstName,
     lastName: user.lastName,
     displayName: displayNameOf(user),

@@ -2,7 +2,7 @@
 // per tenant regardless of case (rule L signs in by username in any case, so two that differ only in case
 // would be one login), free across tenants (rule T), and validated like every username. Holes closed: a
 // rename that takes over another user's login, a rename that leaves the old login working, a malformed
-// username that sign-in could never match.
+// username that sign-in could never match. The view also says whether the address is proven (rule E).
 import { describe, expect, it } from "vitest";
 import { eu, type Region } from "../support/regions";
 import { createTenant } from "../support/tenants";
@@ -144,6 +144,18 @@ describe("validation", () => {
       expect(await storedUsername(user.id)).toBe(user.username);
     },
   );
+});
+
+describe("the user view", () => {
+  it("E GET and PATCH /me say whether the address is proven: emailVerified false until it is, then true", async () => {
+    const { name, user, accessToken } = await signedIn();
+    const view = async () => (await eu.fetch(`/t/${name}/me`, { headers: bearer(accessToken) })).json();
+    expect(await view()).toMatchObject({ email: user.email, emailVerified: false });
+    expect(await (await rename(name, accessToken, uniqueName())).json()).toMatchObject({ emailVerified: false });
+
+    await eu.db.prepare("UPDATE users SET email_verified = 1 WHERE id = ?").bind(user.id).run();
+    expect(await view()).toMatchObject({ email: user.email, emailVerified: true });
+  });
 });
 
 describe("policy", () => {
