@@ -98,7 +98,7 @@ async function sign(
   const wantsIdToken = grant.scope.split(" ").includes("openid");
   const [accessToken, idToken] = await Promise.all([
     signAccessToken(keys, subject, grant.scope),
-    wantsIdToken ? signIdToken(keys, subject, grant.nonce) : undefined,
+    wantsIdToken ? signIdToken(keys, subject, grant.scope, grant.nonce) : undefined,
   ]);
   return {
     access_token: accessToken,

@@ -62,18 +62,37 @@ export function signAccessToken(keys: SigningKeys, subject: TokenSubject, scope:
     .sign(keys.current.key);
 }
 
-/** An OpenID Connect ID token, for clients that asked for the `openid` scope. */
-export function signIdToken(keys: SigningKeys, subject: TokenSubject, nonce?: string | null): Promise<string> {
-  const { user } = subject;
+/**
+ * The claims of the `email` scope. Rule E: an address is asserted only once proven; `email_verified`
+ * always answers, so an app can tell "no proven address" from "not asked".
+ */
+function emailClaims(user: User) {
+  return user.email && user.emailVerified ? { email: user.email, email_verified: true } : { email_verified: false };
+}
+
+/** The claims of the `profile` scope (OpenID Connect Core §5.4), those the user has. */
+function profileClaims(user: User) {
   const name = [user.firstName, user.lastName].filter(Boolean).join(" ");
-  return new SignJWT({
-    sid: subject.sessionId,
-    ...(nonce ? { nonce } : {}),
+  return {
     preferred_username: user.username,
-    ...(user.email ? { email: user.email } : {}),
     ...(name ? { name } : {}),
     ...(user.firstName ? { given_name: user.firstName } : {}),
     ...(user.lastName ? { family_name: user.lastName } : {}),
+  };
+}
+
+/**
+ * An OpenID Connect ID token, for clients that asked for the `openid` scope; it says about the person only
+ * what the other scopes granted (`email`, `profile`).
+ */
+export function signIdToken(keys: SigningKeys, subject: TokenSubject, scope: string, nonce?: string | null): Promise<string> {
+  const { user } = subject;
+  const granted = new Set(scope.split(" "));
+  return new SignJWT({
+    sid: subject.sessionId,
+    ...(nonce ? { nonce } : {}),
+    ...(granted.has("email") ? emailClaims(user) : {}),
+    ...(granted.has("profile") ? profileClaims(user) : {}),
   })
     .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.current.kid, typ: "JWT" })
     .setIssuer(subject.issuer)
