@@ -59,6 +59,7 @@ export async function renewSession(
     token: refresh.refreshToken,
     tenantId: refresh.tenant.id,
     clientId: refresh.clientId,
+    reuseSeconds: refresh.tenant.refreshReuseSeconds,
   });
   if (!rotation.rotated) {
     throw new OAuthError(
