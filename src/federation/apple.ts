@@ -1,7 +1,8 @@
 import { importPKCS8, SignJWT } from "jose";
 import { AppError } from "../http/errors";
 import type { ProviderBindings } from "./bindings";
-import { claim, endpointsFrom, splitList, type Endpoints, type Provider } from "./provider";
+import { text } from "./claims";
+import { endpointsFrom, splitList, type Endpoints, type Provider } from "./provider";
 
 const defaults: Endpoints = {
   issuer: "https://appleid.apple.com",
@@ -13,7 +14,8 @@ const defaults: Endpoints = {
 /**
  * Sign in with Apple. Its client secret is a JWT we sign with the team's key; it answers the browser
  * flow with a form POST, and sends the user's name only then, on the first authorization (`user`), never
- * in the ID token. Private-relay addresses (…@privaterelay.appleid.com) are e-mails like any other.
+ * in the ID token. Apple verifies every address it puts in a token (rule E), private-relay ones
+ * (…@privaterelay.appleid.com) included: they are e-mails like any other.
  */
 export function apple(env: ProviderBindings): Provider | undefined {
   if (!env.APPLE_CLIENT_ID) return undefined;
@@ -45,14 +47,11 @@ export function apple(env: ProviderBindings): Provider | undefined {
         .sign(key);
     },
     issuerMatches: (_account, claims) => claims.iss === endpoints.issuer,
-    profile: (claims, given) =>
-      claims.sub
-        ? {
-            subject: claims.sub,
-            email: claim(claims, "email"),
-            firstName: given.firstName?.trim() || null,
-            lastName: given.lastName?.trim() || null,
-          }
-        : undefined,
+    profile: (claims, given) => ({
+      subject: claims.sub,
+      email: text(claims, "email"),
+      firstName: given.firstName?.trim() || null,
+      lastName: given.lastName?.trim() || null,
+    }),
   };
 }

@@ -1,5 +1,6 @@
 import type { ProviderBindings } from "./bindings";
-import { claim, endpointsFrom, splitList, type Endpoints, type Provider } from "./provider";
+import { isTrue, personName, text } from "./claims";
+import { endpointsFrom, splitList, type Endpoints, type Provider } from "./provider";
 
 const defaults: Endpoints = {
   issuer: "https://accounts.google.com",
@@ -22,15 +23,12 @@ export function google(env: ProviderBindings): Provider | undefined {
     // Google also issues tokens naming "accounts.google.com" without the scheme.
     issuerMatches: (_account, claims) =>
       claims.iss === endpoints.issuer || (endpoints.issuer === defaults.issuer && claims.iss === "accounts.google.com"),
-    profile: (claims) =>
-      claims.sub
-        ? {
-            subject: claims.sub,
-            // Only an address Google has verified is the person's: an unverified one is no e-mail at all.
-            email: claims.email_verified === true || claims.email_verified === "true" ? claim(claims, "email") : null,
-            firstName: claim(claims, "given_name"),
-            lastName: claim(claims, "family_name"),
-          }
-        : undefined,
+    profile: (claims) => ({
+      subject: claims.sub,
+      // Rule E: only an address Google has verified is the person's; an unverified one is no e-mail at all.
+      email: isTrue(claims.email_verified) ? text(claims, "email") : null,
+      firstName: personName(claims, "given_name"),
+      lastName: personName(claims, "family_name"),
+    }),
   };
 }

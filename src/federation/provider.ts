@@ -1,6 +1,7 @@
 import type { JWTPayload } from "jose";
 import type { AccountKind, ProviderName } from "../db/schema";
 import type { ProviderBindings } from "./bindings";
+import type { IdTokenClaims } from "./claims";
 
 /** Where a provider lives. Every one is configurable, so tests and `npm run dev` use a local OIDC server. */
 export interface Endpoints {
@@ -14,7 +15,7 @@ export interface Endpoints {
 export interface Profile {
   /** The stable key of the identity: `sub`, or for Microsoft `tid/oid`. Never the e-mail. */
   subject: string;
-  /** An e-mail the provider vouches for, or null. */
+  /** An address the provider vouches for (rule E), or null: never one it merely repeats. */
   email: string | null;
   firstName: string | null;
   lastName: string | null;
@@ -45,7 +46,8 @@ export interface Provider {
   clientSecret(): Promise<string | null>;
   /** Whether the token's `iss` is this provider's (Microsoft's issuer embeds the user's `tid`). */
   issuerMatches(account: AccountKind, claims: JWTPayload): boolean;
-  profile(claims: JWTPayload, given: GivenNames): Profile | undefined;
+  /** Who a verified token names; throws `InvalidClaim` when a claim the identity rests on is malformed. */
+  profile(claims: IdTokenClaims, given: GivenNames): Profile;
 }
 
 /** A provider's endpoints: each the `{PREFIX}_ISSUER`-style override if set, else the real provider's. */
@@ -56,12 +58,6 @@ export function endpointsFrom(env: ProviderBindings, prefix: "APPLE" | "GOOGLE",
     token: env[`${prefix}_TOKEN_ENDPOINT`] ?? defaults.token,
     jwks: env[`${prefix}_JWKS_URI`] ?? defaults.jwks,
   };
-}
-
-/** Reads an optional string claim. */
-export function claim(claims: JWTPayload, name: string): string | null {
-  const value = claims[name];
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : null;
 }
 
 export function splitList(value: string | undefined): string[] {

@@ -5,7 +5,7 @@ import { recordAttempt } from "../credentials/attempts";
 import { commit } from "../db/batch";
 import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
 import { scopeOf, type AppEnv } from "../http/context";
-import { AppError } from "../http/errors";
+import { AppError, describe } from "../http/errors";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { requestMeta } from "../http/request-meta";
 import { validationFailed } from "../http/validation";
@@ -23,8 +23,11 @@ import type { GivenNames, Profile, Provider } from "./provider";
 import { providerOf } from "./providers";
 import { userForIdentity } from "./rule-x";
 
-/** The scope of tokens issued after a provider sign-in: an ID token for the app, as OIDC clients expect. */
-const FEDERATED_SCOPE = "openid";
+/**
+ * The scope of tokens issued after a provider sign-in: an ID token for the app, as OIDC clients expect,
+ * with the person's names and (when proven, rule E) address, which the app had from the provider anyway.
+ */
+const FEDERATED_SCOPE = "openid email profile";
 
 const ProviderParam = z.enum(providerNames).openapi({ param: { name: "provider", in: "path" } });
 const Account = z.enum(accountKinds).openapi({ description: "WORK ACCOUNT or PERSONAL ACCOUNT" });
@@ -194,17 +197,17 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
   try {
     const provider = providerOf(c.env, name);
     if (params.error || !params.code || !provider) {
-      throw new AppError("provider_error", { detail: `The provider answered: ${params.error ?? "no code"}` });
+      const detail = params.error ? `The provider refused the sign-in (${params.error}).` : "The provider sent no authorization code back.";
+      throw new AppError("provider_error", { detail });
     }
     const tokens = await exchangeCode(provider, flow.account, config.origin, params.code, flow.codeVerifier);
-    const claims = await verifyIdToken(provider, tokens.idToken(), {
+    ({ profile } = await verifyIdToken(provider, tokens.idToken(), {
       account: flow.account,
       audiences: [provider.clientId],
       nonce: flow.nonce,
       refusal: "provider_error",
-    });
-    profile = provider.profile(claims, name === "apple" ? appleNames(params.user) : {});
-    if (!profile) throw new AppError("provider_error", { internal: `${name} ID token lacks its subject` });
+      given: name === "apple" ? appleNames(params.user) : {},
+    }));
     const user = await userForIdentity(db, tenant, name, profile, flow.account);
     const code = await issueAuthorizationCode(db, {
       tenantId: tenant.id,
@@ -221,7 +224,7 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
     if (!(error instanceof AppError)) throw error;
     if (error.status >= 500) console.error(JSON.stringify({ level: "warn", message: error.message, code: error.code }));
     await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, code: error.code })]);
-    return backToApp(flow, { error: error.code, error_description: error.options.detail ?? error.code });
+    return backToApp(flow, { error: error.code, error_description: describe(error) });
   }
 }
 
@@ -241,6 +244,9 @@ export const idTokenRoute = createRoute({
   path: "/t/{tenant}/oauth/{provider}/id-token",
   tags: ["Sign-in with providers"],
   summary: "Sign in with an ID token from the provider's own SDK in the app",
+  description:
+    "The token is verified against the provider's keys (signature, `iss`, `aud`, `exp`, and its `nonce` against the request's). " +
+    "The tokens granted have the scope `openid email profile`.",
   middleware: [tenantRoute()],
   request: { params: TenantPath.extend({ provider: ProviderParam }), body: jsonBody(IdTokenBody) },
   responses: {
@@ -269,24 +275,21 @@ export const idToken: RouteHandler<typeof idTokenRoute, AppEnv> = async (c) => {
   let profile: Profile | undefined;
   let user: User | undefined;
   try {
-    const claims = await verifyIdToken(provider, body.idToken, {
+    const verified = await verifyIdToken(provider, body.idToken, {
       account: body.account,
       audiences: [provider.clientId, ...provider.nativeClientIds],
       nonce: body.nonce,
       refusal: "invalid_credentials",
+      given: body,
     });
-    profile = provider.profile(claims, body);
-    if (!profile) throw new AppError("invalid_credentials", { internal: `${name} ID token lacks its subject` });
+    profile = verified.profile;
     user = await userForIdentity(db, tenant, name, profile, body.account);
+    const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce };
+    const tokens = await startSession(scopeOf(c), grant, [attempt(c, tenant, name, body.clientId, { profile, user, code: null })]);
+    c.header("Cache-Control", "no-store");
+    return c.json(tokens, 200);
   } catch (error) {
-    if (error instanceof AppError) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, code: error.code })]);
+    if (error instanceof AppError) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, user, code: error.code })]);
     throw error;
   }
-  const tokens = await startSession(
-    scopeOf(c),
-    { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce },
-    [attempt(c, tenant, name, body.clientId, { profile, user, code: null })],
-  );
-  c.header("Cache-Control", "no-store");
-  return c.json(tokens, 200);
 };

@@ -11,9 +11,12 @@ import { emailHasAccount, findLinkedUser, linkIdentity } from "./queries";
 /**
  * Rule X: who an external identity is in a tenant.
  * - A known identity (provider, subject) is its user, if that user may sign in.
- * - An unknown one registers a new user (rule R), unless its e-mail already has an account here:
- *   external authentication is not available for existing accounts, and nothing is linked by e-mail
- *   (Keycloak's "first broker login", Auth0's linking guidance).
+ * - An unknown one registers a new user, so rule R comes first: on a tenant closed to registration it is
+ *   `registration_disabled`, whatever its e-mail (answering otherwise for an address that has an account
+ *   would tell anyone with a provider account which addresses do).
+ * - Then, if its e-mail (one the provider vouches for, rule E) already has an account here: external
+ *   authentication is not available for existing accounts, and nothing is linked by e-mail (Keycloak's
+ *   "first broker login", Auth0's linking guidance).
  * - The new user gets a generated username, `Guest_{random}` when the provider gave no names; is of the
  *   kind the person chose; is active or waits for an admin as the tenant says.
  */
@@ -30,10 +33,10 @@ export async function userForIdentity(
 }
 
 async function register(db: Database, tenant: Tenant, provider: ProviderName, profile: Profile, account: AccountKind): Promise<User> {
+  if (!tenant.allowRegistration) throw new AppError("registration_disabled");
   if (profile.email && (await emailHasAccount(db, tenant.id, profile.email))) {
     throw new AppError("external_auth_unavailable_for_existing_account");
   }
-  if (!tenant.allowRegistration) throw new AppError("registration_disabled");
 
   const named = Boolean(profile.firstName || profile.lastName);
   try {

@@ -11,32 +11,15 @@ import {
   MICROSOFT_PERSONAL_TID,
   mintIdToken,
   oidc,
+  postIdToken,
   providerTenant,
+  signedIn,
   signInWith,
   usersOf,
   type OidcProviderName,
 } from "../support/oidc";
-import { eu, us, type Region } from "../support/regions";
+import { eu, us } from "../support/regions";
 import { json } from "../support/tenants";
-import type { TokenResponse } from "../support/users";
-
-interface IdTokenBody {
-  idToken: string;
-  account?: "work" | "personal";
-  clientId?: string;
-  nonce?: string;
-  firstName?: string;
-  lastName?: string;
-}
-
-function postIdToken(region: Region, tenant: string, provider: OidcProviderName, body: IdTokenBody) {
-  return region.fetch(`/t/${tenant}/oauth/${provider}/id-token`, json({ account: "work", clientId: "printid-mobile", ...body }));
-}
-
-async function signedIn(response: Response): Promise<TokenResponse> {
-  if (response.status !== 200) throw new Error(`id-token: ${response.status} ${await response.text()}`);
-  return (await response.json()) as TokenResponse;
-}
 
 async function problem(response: Response, status: number, code: string) {
   const text = await response.text();
@@ -187,6 +170,25 @@ describe("rules R and X in the native flow", () => {
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
   });
 
+  it.each(["apple", "google", "microsoft"] as const)(
+    "R before X %s: registration closed, an address that has an account is registration_disabled like any other, nothing linked",
+    async (provider) => {
+      const tenant = await providerTenant(eu, { allowRegistration: false });
+      const claims = (email: string) => ({ ...identity(provider), email, email_verified: true, xms_edov: true });
+      const known = await postIdToken(eu, tenant.name, provider, { idToken: await mintIdToken(provider, claims(`admin@${tenant.name}.example`)) });
+      const unknown = await postIdToken(eu, tenant.name, provider, { idToken: await mintIdToken(provider, claims(`nobody@${tenant.name}.example`)) });
+      const answer = async (response: Response) => {
+        const { status, code, title, detail } = (await response.json()) as Record<string, unknown>;
+        return { status: response.status, body: { status, code, title, detail } };
+      };
+      const [a, b] = [await answer(known), await answer(unknown)];
+      expect(a).toEqual({ status: 403, body: { status: 403, code: "registration_disabled", title: expect.any(String), detail: expect.any(String) } });
+      expect(a).toEqual(b);
+      expect(await identitiesOf(eu, tenant.id)).toHaveLength(0);
+      expect(await usersOf(eu, tenant.id)).toHaveLength(1);
+    },
+  );
+
   it("R new users waiting for activation: 403 account_pending_activation, and no tokens", async () => {
     const tenant = await providerTenant(eu, { newUsersActiveByDefault: false });
     const idToken = await mintIdToken("apple", { sub: `native-${crypto.randomUUID()}` });
@@ -199,7 +201,8 @@ describe("rules R and X in the native flow", () => {
     "X %s: an unknown identity with an existing account's address is 409 external_auth_unavailable_for_existing_account, nothing linked",
     async (provider) => {
       const tenant = await providerTenant(eu);
-      const idToken = await mintIdToken(provider, { ...identity(provider), email: `Admin@${tenant.name}.example`, email_verified: true });
+      // Each provider vouching for the address (rule E): Google's email_verified, Microsoft's xms_edov.
+      const idToken = await mintIdToken(provider, { ...identity(provider), email: `Admin@${tenant.name}.example`, email_verified: true, xms_edov: true });
       await problem(await postIdToken(eu, tenant.name, provider, { idToken }), 409, "external_auth_unavailable_for_existing_account");
       expect(await identitiesOf(eu, tenant.id)).toHaveLength(0);
       expect(await usersOf(eu, tenant.id)).toHaveLength(1);

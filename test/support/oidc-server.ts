@@ -19,8 +19,9 @@
 //                                              "token-endpoint-down" (connection closed, no answer),
 //                                              "invalid-grant", "no-id-token"
 //   POST /mint   {provider, claims?, foreignKey?, kid?, expiresIn?} → {idToken}, for the native SDK flow:
-//                                              signed by the provider's key; foreignKey: a key not in its
-//                                              JWKS under the same kid; kid: that (unknown) kid
+//                                              signed by the provider's key, a fresh `jti` in each;
+//                                              foreignKey: a key not in its JWKS under the same kid; kid:
+//                                              that (unknown) kid
 //   GET  /token-requests?provider&code         → the token requests made for that code {body, authorization}
 // Failures and claims are keyed by authorization code, never global: test files run concurrently against
 // the same three servers.
@@ -321,6 +322,8 @@ class LocalProvider {
       aud: this.config.nativeClientIds[0],
       iat: now,
       exp: now + (options.expiresIn ?? 3600),
+      // Every token the provider issues is a new one (RS256 is deterministic: same claims, same token).
+      jti: crypto.randomUUID(),
       ...defaultIdentity(this.name),
       ...options.claims,
     };

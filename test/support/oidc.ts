@@ -10,7 +10,7 @@ import { base64url } from "jose";
 import { testEnv as env } from "./env";
 import type { FailMode, OidcProviderName } from "./oidc-server";
 import type { Region } from "./regions";
-import { createTenant } from "./tenants";
+import { createTenant, json } from "./tenants";
 import { CLIENT_ID, tokenRequest, type TokenResponse } from "./users";
 
 export type { OidcProviderName } from "./oidc-server";
@@ -155,7 +155,8 @@ export interface MintOptions {
 
 /**
  * An ID token as the provider's native SDK hands it to the app: iss = the provider, aud = its first native
- * client id, a fresh `sub` (Microsoft: `oid`, and `tid` of a work directory), iat, exp; `claims` last.
+ * client id, a fresh `sub` (Microsoft: `oid`, and `tid` of a work directory), iat, exp, and a fresh `jti`
+ * (every token is a new one, as the real providers' are); `claims` last.
  */
 export async function mintIdToken(provider: OidcProviderName, claims: Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> {
   const response = await control("/mint", { provider, claims, ...options });
@@ -262,6 +263,26 @@ export async function signInWith(region: Region, tenant: string, options: SignIn
   return result;
 }
 
+export interface IdTokenBody {
+  idToken: string;
+  account?: Account;
+  clientId?: string;
+  nonce?: string;
+  firstName?: string;
+  lastName?: string;
+}
+
+/** The native SDK flow: POST /t/{tenant}/oauth/{provider}/id-token (a work account of printid-mobile unless told). */
+export function postIdToken(region: Region, tenant: string, provider: OidcProviderName, body: IdTokenBody): Promise<Response> {
+  return region.fetch(`/t/${tenant}/oauth/${provider}/id-token`, json({ account: "work", clientId: CLIENT_ID, ...body }));
+}
+
+/** The token response of a native sign-in; fails the test on anything else. */
+export async function signedIn(response: Response): Promise<TokenResponse> {
+  if (response.status !== 200) throw new Error(`id-token: ${response.status} ${await response.text()}`);
+  return (await response.json()) as TokenResponse;
+}
+
 /** A fresh tenant of `region` whose settings say who may register (defaults: anyone, active at once). */
 export async function providerTenant(
   region: Region,
@@ -277,6 +298,7 @@ export interface StoredUser {
   id: string;
   username: string;
   email: string | null;
+  email_verified: number;
   first_name: string | null;
   last_name: string | null;
   kind: string;
@@ -288,7 +310,7 @@ export interface StoredUser {
 /** The tenant's users, straight from D1 (oldest first). */
 export async function usersOf(region: Region, tenantId: string): Promise<StoredUser[]> {
   const { results } = await region.db
-    .prepare("SELECT id, username, email, first_name, last_name, kind, active, activated_at, created_via FROM users WHERE tenant_id = ? ORDER BY created_at, id")
+    .prepare("SELECT id, username, email, email_verified, first_name, last_name, kind, active, activated_at, created_via FROM users WHERE tenant_id = ? ORDER BY created_at, id")
     .bind(tenantId)
     .all<StoredUser>();
   return results;
@@ -303,10 +325,20 @@ export async function identitiesOf(region: Region, tenantId: string) {
   return results;
 }
 
+/** The tenant's recorded sign-in attempts (rule L), straight from D1, oldest first. */
+export async function attemptsOf(region: Region, tenantId: string) {
+  const { results } = await region.db
+    .prepare("SELECT login, user_id, success, code, method, client_id FROM sign_in_attempts WHERE tenant_id = ? ORDER BY id")
+    .bind(tenantId)
+    .all<{ login: string; user_id: string | null; success: number; code: string | null; method: string; client_id: string | null }>();
+  return results;
+}
+
 export interface Me {
   id: string;
   username: string;
   email: string | null;
+  emailVerified: boolean;
   firstName: string | null;
   lastName: string | null;
   kind: string;
