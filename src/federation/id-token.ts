@@ -93,11 +93,15 @@ export async function verifyIdToken(provider: Provider, token: string, expected:
 }
 
 /**
- * The nonce binds a token to the sign-in that asked for it. Apple's native SDK puts the SHA-256 (hex) of
- * the app's nonce in the token, so both forms are accepted.
+ * The nonce binds a token to the sign-in that asked for it. A token that carries one is good only with
+ * it: without, anyone holding the token (a log, another app) could sign in with it. Apple's native SDK
+ * puts the SHA-256 (hex) of the app's nonce in the token, so both forms are accepted.
  */
 async function checkNonce(claims: JWTPayload, nonce: string | undefined, refused: (detail: string, internal: string) => AppError) {
-  if (nonce === undefined) return;
+  if (nonce === undefined && claims.nonce === undefined) return;
+  if (nonce === undefined) {
+    throw refused("The ID token was issued with a nonce: send that nonce with it.", "nonce in the token, none in the request");
+  }
   const accepted = [nonce, await sha256Hex(nonce)];
   if (typeof claims.nonce !== "string" || !accepted.includes(claims.nonce)) {
     throw refused("The ID token was not issued for this sign-in: its nonce is not the one sent.", "nonce mismatch");

@@ -22,6 +22,7 @@ import { verifyIdToken } from "./id-token";
 import type { GivenNames, Profile, Provider } from "./provider";
 import { providerOf } from "./providers";
 import { userForIdentity } from "./rule-x";
+import { isSpentIdToken, spendIdToken } from "./used-id-tokens";
 
 /**
  * The scope of tokens issued after a provider sign-in: an ID token for the app, as OIDC clients expect,
@@ -231,7 +232,9 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
 const IdTokenBody = z
   .object({
     idToken: z.string().min(1).max(8192),
-    nonce: z.string().min(1).max(500).optional(),
+    nonce: z.string().min(1).max(500).optional().openapi({
+      description: "The nonce the app gave the provider's SDK; required when the token carries one (Apple's: its SHA-256, hex)",
+    }),
     account: Account,
     clientId: ClientId,
     firstName: z.string().trim().min(1).max(100).optional().openapi({ description: "Apple: the name the SDK gave" }),
@@ -246,7 +249,8 @@ export const idTokenRoute = createRoute({
   summary: "Sign in with an ID token from the provider's own SDK in the app",
   description:
     "The token is verified against the provider's keys (signature, `iss`, `aud`, `exp`, and its `nonce` against the request's). " +
-    "The tokens granted have the scope `openid email profile`.",
+    "Each provider ID token signs in once: presented again, it is `401 invalid_credentials`. The tokens granted have the scope " +
+    "`openid email profile`.",
   middleware: [tenantRoute()],
   request: { params: TenantPath.extend({ provider: ProviderParam }), body: jsonBody(IdTokenBody) },
   responses: {
@@ -285,7 +289,17 @@ export const idToken: RouteHandler<typeof idTokenRoute, AppEnv> = async (c) => {
     profile = verified.profile;
     user = await userForIdentity(db, tenant, name, profile, body.account);
     const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce };
-    const tokens = await startSession(scopeOf(c), grant, [attempt(c, tenant, name, body.clientId, { profile, user, code: null })]);
+    // The token is spent in the session's own batch: it is used only if the session opens.
+    const tokens = await startSession(scopeOf(c), grant, [
+      ...(await spendIdToken(db, body.idToken, verified.claims)),
+      attempt(c, tenant, name, body.clientId, { profile, user, code: null }),
+    ]).catch((error: unknown) => {
+      if (!isSpentIdToken(error)) throw error;
+      throw new AppError("invalid_credentials", {
+        detail: "This ID token has already been used to sign in: get a new one from the provider.",
+        internal: `${name} ID token replayed`,
+      });
+    });
     c.header("Cache-Control", "no-store");
     return c.json(tokens, 200);
   } catch (error) {
