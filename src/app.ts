@@ -38,6 +38,7 @@ import {
   idTokenRoute,
 } from "./federation/routes";
 import { handleError, handleNotFound } from "./http/problem";
+import { rateLimit, rateLimits } from "./http/rate-limit";
 import { rejectInvalidInput } from "./http/validation";
 import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
 import { tenantCard, tenantCardRoute } from "./tenants/card";
@@ -64,6 +65,15 @@ export function buildApp() {
   // The OAuth endpoints answer every error, even a refused body, in RFC 6749's shape.
   app.use("/t/:tenant/token", speaksOAuth);
   app.use("/t/:tenant/revoke", speaksOAuth);
+  // Rate limits (rule H), per client address and tenant, before any body is read.
+  app.on("POST", "/t/:tenant/sign-in", rateLimit(rateLimits.credentials));
+  app.on("POST", "/t/:tenant/register", rateLimit(rateLimits.credentials));
+  app.on("POST", "/t/:tenant/me/password", rateLimit(rateLimits.credentials));
+  app.on("POST", "/t/:tenant/oauth/:provider/id-token", rateLimit(rateLimits.credentials));
+  app.on("POST", "/t/:tenant/console/sign-in", rateLimit(rateLimits.credentials));
+  app.on("GET", "/t/:tenant/oauth/:provider/authorize", rateLimit(rateLimits.oauth));
+  app.on(["GET", "POST"], "/oauth/:provider/callback", rateLimit(rateLimits.oauth));
+  app.on("POST", "/t/:tenant/token", rateLimit(rateLimits.oauth));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,

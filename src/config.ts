@@ -18,6 +18,10 @@ export interface Bindings extends ProviderBindings {
   OPERATOR_TOKEN?: string;
   /** Secret: this region's token signing keys, a JSON array of private ES256 JWKs, newest first. */
   SIGNING_KEYS?: string;
+  /** Rate limits (src/http/rate-limit.ts). */
+  CREDENTIALS_LIMIT: RateLimit;
+  OAUTH_LIMIT: RateLimit;
+  UNKNOWN_TENANT_LIMIT: RateLimit;
   /** How long one request may wait on D1 in all before it answers 503 (default 10000 ms). */
   D1_BUDGET_MS?: string;
 }

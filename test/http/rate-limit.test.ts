@@ -1,0 +1,93 @@
+// Rule H, rate limits: every unauthenticated path that costs work answers `429 rate_limited` with
+// Retry-After once one client address has used up its allowance for a tenant (RFC 6749's shape on
+// /token), without touching other addresses or other tenants; unknown tenant names are limited too, and
+// a burst for one unknown name asks the global directory once. Closes: password spraying and flow-table
+// filling at full speed, and every typo reaching the single global Durable Object.
+import { describe, expect, it } from "vitest";
+import { problemOf } from "../support/problems";
+import { eu, us } from "../support/regions";
+import { createTenant, json } from "../support/tenants";
+import { CLIENT_ID } from "../support/users";
+
+const from = (ip: string, init: RequestInit = {}): RequestInit => ({ ...init, headers: { ...(init.headers as object), "CF-Connecting-IP": ip } });
+const ipOf = () => `203.0.113.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 4)}`;
+
+async function burst(count: number, send: () => Promise<Response>): Promise<Response[]> {
+  const answers: Response[] = [];
+  for (let i = 0; i < count; i++) answers.push(await send());
+  return answers;
+}
+
+describe("H: rate limits per client address and tenant", () => {
+  it("H sign-in: the 61st request of a minute from one address is 429 rate_limited with Retry-After, before any password is checked", async () => {
+    const { name } = await createTenant(eu);
+    const ip = ipOf();
+    // Each a login of its own, so that no lockout (rule L) answers before the rate limit does.
+    const signIn = (address: string, tenant = name) =>
+      eu.fetch(`/t/${tenant}/sign-in`, from(address, json({ login: `nobody-${crypto.randomUUID()}`, password: "whatever it is", clientId: CLIENT_ID })));
+    const answers = await burst(61, () => signIn(ip));
+    expect(answers.slice(0, 60).every((r) => r.status === 401)).toBe(true);
+    const limited = await problemOf(answers[60]!, 429, "rate_limited");
+    expect(answers[60]!.headers.get("Retry-After")).toBe("60");
+    expect(limited.detail).toBe("Too many requests from your network: try again in 60 seconds.");
+    // Another address, and the same address at another tenant, are not held back.
+    expect((await signIn(ipOf())).status).toBe(401);
+    const other = await createTenant(eu);
+    expect((await signIn(ip, other.name)).status).toBe(401);
+  });
+
+  it("H /token: over the limit the answer is RFC 6749-shaped, 429 with Retry-After", async () => {
+    const { name } = await createTenant(eu);
+    const ip = ipOf();
+    const answers = await burst(121, () =>
+      eu.fetch(
+        `/t/${name}/token`,
+        from(ip, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: `grant_type=refresh_token&refresh_token=x&client_id=${CLIENT_ID}` }),
+      ),
+    );
+    expect(answers[119]!.status).toBe(400);
+    const last = answers[120]!;
+    expect(last.status).toBe(429);
+    expect(last.headers.get("Retry-After")).toBe("60");
+    expect(await last.json()).toEqual({ error: "rate_limited", error_description: "Too many requests from your network: try again in 60 seconds." });
+  });
+
+  it("H provider authorize: over the limit no flow is stored", async () => {
+    const { name, body } = await createTenant(eu);
+    const ip = ipOf();
+    const query = new URLSearchParams({
+      account: "work",
+      client_id: CLIENT_ID,
+      redirect_uri: "com.printid.app:/oauth/callback",
+      state: "s",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+    });
+    const answers = await burst(125, () => eu.fetch(`/t/${name}/oauth/google/authorize?${query}`, from(ip, { redirect: "manual" })));
+    expect(answers.filter((r) => r.status === 302)).toHaveLength(120);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(5);
+    const flows = await eu.db.prepare("SELECT count(*) AS n FROM oauth_flows WHERE tenant_id = ?").bind(body.id).first<{ n: number }>();
+    expect(flows?.n).toBe(120);
+  });
+
+  it("H unknown tenant names: the 61st of a minute from one address is 429 rate_limited", async () => {
+    const ip = ipOf();
+    const answers = await burst(61, () => eu.fetch(`/t/no-such-${crypto.randomUUID().slice(0, 8)}`, from(ip)));
+    expect(answers.slice(0, 60).every((r) => r.status === 404)).toBe(true);
+    await problemOf(answers[60]!, 429, "rate_limited");
+    // A known tenant answers as ever.
+    const { name } = await createTenant(eu);
+    expect((await eu.fetch(`/t/${name}`, from(ip))).status).toBe(200);
+  });
+
+  it("H a burst for one unknown name asks the directory once: its answer is remembered for a few seconds", async () => {
+    const name = `later-${crypto.randomUUID().slice(0, 8)}`;
+    const first = await problemOf(await eu.fetch(`/t/${name}`, from(ipOf())), 404, "tenant_not_found");
+    expect(first.region).toBeUndefined();
+    // The name is then created in us: eu's remembered answer (no home) still stands for a moment,
+    // which shows that the directory was not asked again.
+    await createTenant(us, name);
+    const again = await problemOf(await eu.fetch(`/t/${name}`, from(ipOf())), 404, "tenant_not_found");
+    expect(again.region).toBeUndefined();
+  });
+});
