@@ -26,7 +26,7 @@ export type UserStatus = "active" | "inactive" | "pending";
 
 export interface UserPage {
   status?: UserStatus;
-  /** Matches username, e-mail, first or last name, anywhere, in any case. */
+  /** Matches username, e-mail, first or last name, anywhere, literally; ASCII letters in any case. */
   q?: string;
   limit: number;
   /** Resume after this user (newest first: created_at, then id). */
@@ -41,8 +41,11 @@ const statusFilter: Record<UserStatus, SQL> = {
 
 /** The admin's user list: newest first, keyset-paginated, so a page is stable while users are added. */
 export async function listUsers(db: Database, tenantId: string, page: UserPage) {
-  const pattern = page.q ? `%${page.q.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%` : undefined;
-  const matches = (column: SQL | typeof users.username) => sql`lower(${column}) LIKE ${pattern} ESCAPE '\\'`;
+  // instr(), not LIKE: D1 refuses LIKE patterns over 50 bytes (a long e-mail address), and instr() takes
+  // `%`, `_` and `\` literally. Both sides go through SQLite's lower(), which folds ASCII letters only
+  // (D1 has no ICU), so any text finds itself, and ASCII letters match in either case.
+  const { q } = page;
+  const matches = (column: SQL | typeof users.username) => sql`instr(lower(${column}), lower(${q})) > 0`;
   const rows = await db
     .select({ user: users, identities: identitiesColumn })
     .from(users)
@@ -50,7 +53,7 @@ export async function listUsers(db: Database, tenantId: string, page: UserPage) 
       and(
         eq(users.tenantId, tenantId),
         page.status ? statusFilter[page.status] : undefined,
-        pattern
+        q
           ? or(matches(users.username), matches(sql`${users.email}`), matches(sql`${users.firstName}`), matches(sql`${users.lastName}`))
           : undefined,
         page.after

@@ -1,14 +1,12 @@
 import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { AppEnv } from "../http/context";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
-import { requireUser } from "../policy/require-user";
 import { saveSettings } from "../tenants/queries";
 import { SettingsPatch, settingsOf, TenantSettings } from "../tenants/settings";
 import { TenantPath } from "../tenants/slug";
+import { adminOnly } from "./admin-only";
 
-/** Administration › Settings › User management, for the tenant's admins (role checked per request). */
-export const adminOnly = { security: [{ bearer: [] }], middleware: [requireUser({ role: "admin" })] };
-
+/** Administration › Settings › User management. */
 export const getSettingsRoute = createRoute({
   method: "get",
   path: "/t/{tenant}/admin/settings",

@@ -4,7 +4,7 @@ import type { AppEnv } from "../http/context";
 import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
 import { jsonResponse, problems } from "../http/openapi";
 import { TenantPath } from "../tenants/slug";
-import { adminOnly } from "./settings";
+import { adminOnly } from "./admin-only";
 
 const AttemptView = z
   .object({

@@ -12,10 +12,13 @@ import { AppError } from "../http/errors";
 import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { TenantPath } from "../tenants/slug";
-import { adminOnly } from "./settings";
+import { adminOnly } from "./admin-only";
 
 const UserPath = TenantPath.extend({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 const Roles = z.array(z.enum(roleNames)).transform((roles) => [...new Set(roles)]);
+
+/** The longest user search, in the API and the console alike. */
+export const MAX_SEARCH_LENGTH = 100;
 
 export const listUsersRoute = createRoute({
   method: "get",
@@ -27,7 +30,7 @@ export const listUsersRoute = createRoute({
     params: TenantPath,
     query: z.object({
       status: z.enum(["active", "inactive", "pending"]).optional(),
-      q: z.string().trim().min(1).max(100).optional(),
+      q: z.string().trim().min(1).max(MAX_SEARCH_LENGTH).optional(),
       limit: PageLimit,
       cursor: cursorOf(z.tuple([z.number().int(), z.uuid()])).optional(),
     }),

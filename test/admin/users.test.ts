@@ -177,6 +177,51 @@ describe("GET /t/{tenant}/admin/users", () => {
     expect(await usernames(f, `q=${encodeURIComponent(q)}`)).toEqual(expected);
   });
 
+  describe("R a search of any accepted length, in any script, taken literally", () => {
+    const LONG_MAIL = `${"q".repeat(40)}.${"z".repeat(30)}@long-mail.example`;
+    const MAXED = `${"m".repeat(50)}${"n".repeat(50)}`;
+
+    /** Users whose fields only the query under test can match (the tenant's own name is random hex). */
+    async function searchable() {
+      const f = await fixture();
+      await create(f, person("longmail", { email: LONG_MAIL }));
+      await create(f, person("maxed", { lastName: MAXED }));
+      await create(f, person("emile", { firstName: "Émile", lastName: "Zoë" }));
+      await create(f, person("accent", { firstName: "😀".repeat(25), lastName: "é".repeat(60) }));
+      await create(f, person("wild", { lastName: `${"%".repeat(30)}${"_".repeat(30)}` }));
+      return f;
+    }
+
+    it.each<[string, string, string[]]>([
+      // ASCII: one byte a character. D1 refuses LIKE patterns over 50 bytes, `%q%` included.
+      ["1 byte, another case", "Q", ["longmail"]],
+      ["49 bytes", LONG_MAIL.slice(0, 49), ["longmail"]],
+      ["50 bytes", LONG_MAIL.slice(0, 50), ["longmail"]],
+      ["51 bytes", LONG_MAIL.slice(0, 51), ["longmail"]],
+      ["a whole long e-mail, upper case", LONG_MAIL.toUpperCase(), ["longmail"]],
+      ["100 characters, the longest accepted", MAXED, ["maxed"]],
+      ["multibyte letters as typed", "Émile", ["emile"]],
+      ["multibyte letters with ASCII ones in another case", "ÉMILE", ["emile"]],
+      ["multibyte, 30 characters in 60 bytes", "é".repeat(30), ["accent"]],
+      ["astral characters, 25 of them in 100 bytes", "😀".repeat(25), ["accent"]],
+      ["percent signs and underscores over 50 bytes", `${"%".repeat(30)}${"_".repeat(30)}`, ["wild"]],
+      ["55 underscores, which no field holds", "_".repeat(55), []],
+      ["51 percent signs, which no field holds", "%".repeat(51), []],
+    ])("R q of %s is a 200 with exactly the users it matches", async (_what, q, expected) => {
+      const f = await searchable();
+      const response = await api(f, "GET", `/users?q=${encodeURIComponent(q)}`);
+      expect(response.status, await response.clone().text()).toBe(200);
+      expect(((await response.json()) as Page).items.map((user) => user.username)).toEqual(expected);
+    });
+
+    it("R a long search pages like any other: limit and cursor visit every match once", async () => {
+      const f = await fixture();
+      for (let i = 1; i <= 5; i++) await create(f, person(`user${i}`, { email: `${"x".repeat(60)}.${i}@example.com` }));
+      const pages = await walk(f, `q=${"x".repeat(60)}`, 2);
+      expect(pages).toEqual([["user5", "user4"], ["user3", "user2"], ["user1"]]);
+    });
+  });
+
   it.each([
     ["all users", ""],
     ["active users", "status=active"],
@@ -256,6 +301,8 @@ describe("POST /t/{tenant}/admin/users", () => {
         id: expect.any(String),
         username: "worker",
         email: "worker@example.com",
+        // An admin typed the address; nobody has proven it yet (rule E).
+        emailVerified: false,
         firstName: "Wanda",
         lastName: "Worker",
         displayName: "Wanda Worker",
@@ -358,8 +405,9 @@ describe("GET /t/{tenant}/admin/users/{id}", () => {
   it("T a user of another tenant is 404 not_found here, read or changed, and stays unchanged", async () => {
     const [a, b] = [await fixture(), await fixture()];
     const theirs = await create(b, person("theirs"));
-    const before = await userRow(b, theirs.id);
     const theirSession = await tokensOf(b, "theirs");
+    // After the sign-in, which writes its own bookkeeping on the row (rule L).
+    const before = await userRow(b, theirs.id);
 
     await problemOf(await api(a, "GET", `/users/${theirs.id}`), 404, "not_found");
     for (const changes of [{ active: false }, { roles: ["admin"] }, { username: "renamed" }]) {

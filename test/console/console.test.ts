@@ -17,6 +17,7 @@ import {
   consoleOf,
   consoleSignIn,
   csrfOf,
+  expectSecurityHeaders,
   locationOf,
   page,
   setCookieOf,
@@ -55,15 +56,6 @@ async function adminSettings(tenant: string) {
   const response = await eu.fetch(`/t/${tenant}/admin/settings`, { headers: bearer(access_token) });
   expect(response.status).toBe(200);
   return (await response.json()) as { allowRegistration: boolean; newUsersActiveByDefault: boolean; lockout: unknown };
-}
-
-function expectSecurityHeaders(response: Response) {
-  expect(response.headers.get("Cache-Control")).toBe("no-store");
-  expect(response.headers.get("Content-Security-Policy")).toBe(
-    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-  );
-  expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
-  expect(response.headers.get("Referrer-Policy")).toBe("same-origin");
 }
 
 /** The `printid-console` sessions of a user, as stored. */
@@ -362,6 +354,25 @@ describe("users: pending registrations, activation and deactivation", () => {
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
   });
 
+  const LONG_MAIL = `${"q".repeat(40)}.%_${"z".repeat(30)}@long-mail.example`;
+  const LOOKALIKE = `${"q".repeat(40)}.xx${"z".repeat(30)}@long-mail.example`;
+
+  it.each<[string, string, string[]]>([
+    ["its first byte", "Q", ["lookalike", "longmail"]],
+    ["its first 49 bytes, `%` and `_` among them", LONG_MAIL.slice(0, 49), ["longmail"]],
+    ["its first 50 bytes", LONG_MAIL.slice(0, 50), ["longmail"]],
+    ["its first 51 bytes", LONG_MAIL.slice(0, 51), ["longmail"]],
+    ["all of it in upper case", LONG_MAIL.toUpperCase(), ["longmail"]],
+  ])("R the search box finds a long e-mail by %s, literally and in any case", async (_what, q, expected) => {
+    const { name, id } = await tenantWith();
+    await seedUser(eu, id, { username: "longmail", email: LONG_MAIL });
+    await seedUser(eu, id, { username: "lookalike", email: LOOKALIKE });
+    const browser = await signedInBrowser(name);
+    const { html } = await page(browser, `${consoleOf(name)}/users?q=${encodeURIComponent(q)}`);
+    expect([...html.matchAll(/<th scope="row">([^<]+)<\/th>/g)].map((row) => row[1])).toEqual(expected);
+    expect(html).toContain('maxlength="100"');
+  });
+
   it("R the list pages with a Next page link, newest first", async () => {
     const { name, id } = await tenantWith();
     for (let i = 0; i < 51; i++) await seedUser(eu, id, { username: `bulk-${String(i).padStart(2, "0")}` });
@@ -448,7 +459,7 @@ describe("CSRF: every console form", () => {
     await page(browser, `${consoleOf(name)}/users`);
   });
 
-  it("S a JSON body (which the origin check lets through) still needs the form's token", async () => {
+  it("S a JSON body (which the origin check lets through) is no form: refused (400) even with the form's token", async () => {
     const { name } = await tenantWith();
     const browser = await signedInBrowser(name);
     const { csrf } = await page(browser, `${consoleOf(name)}/users`);
@@ -457,7 +468,8 @@ describe("CSRF: every console form", () => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ csrf }),
     });
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("This form could not be used, and nothing was changed.");
     expect(await adminSettings(name)).toMatchObject({ allowRegistration: true, newUsersActiveByDefault: true });
   });
 

@@ -85,6 +85,16 @@ export function csrfOf(html: string): string {
   return token;
 }
 
+/** The headers every console answer carries, page or refusal. */
+export function expectSecurityHeaders(response: Response) {
+  expect(response.headers.get("Cache-Control")).toBe("no-store");
+  expect(response.headers.get("Content-Security-Policy")).toBe(
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  );
+  expect(response.headers.get("X-Content-Type-Options")).toBe("nosniff");
+  expect(response.headers.get("Referrer-Policy")).toBe("same-origin");
+}
+
 /** Where a 303 points to, relative to the origin. */
 export function locationOf(response: Response): string {
   expect(response.status).toBe(303);

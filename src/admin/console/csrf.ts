@@ -5,6 +5,7 @@ import type { AppEnv } from "../../http/context";
 import { randomSecret, sha256 } from "../../tokens/random";
 import { readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
 import type { ConsoleContext } from "./env";
+import { formFields } from "./forms";
 
 /**
  * Cross-site request forgery, refused twice over on every console form:
@@ -36,10 +37,9 @@ export function sessionCsrfToken(c: ConsoleContext): Promise<string> {
   return sha256(`${readCookie(c, SESSION_COOKIE) ?? ""}:csrf`);
 }
 
+/** The form's token; a body that is no console form at all is refused by `formFields()` first (400). */
 async function fieldOf(c: ConsoleContext): Promise<string> {
-  const body = await c.req.parseBody();
-  const value = body[CSRF_FIELD];
-  return typeof value === "string" ? value : "";
+  return (await formFields(c))[CSRF_FIELD] ?? "";
 }
 
 /** For POSTs behind `requireConsoleAdmin()`: the form's token must be this session's. */

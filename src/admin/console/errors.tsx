@@ -1,36 +1,55 @@
 import { HTTPException } from "hono/http-exception";
-import { AppError, errorTitle } from "../../http/errors";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError } from "../../http/errors";
 import { handleError } from "../../http/problem";
 import { CsrfRefused } from "./csrf";
 import type { ConsoleContext } from "./env";
 import { BarePage } from "./layout";
 
+/** The problem document the API's error handler answers (RFC 9457), as much of it as a page shows. */
+interface Problem {
+  title: string;
+  detail: string;
+  errors?: { message: string }[];
+}
+
 /**
- * The console's `onError`: people read its answers, so expected errors are pages, with the API's status.
  * A CSRF refusal (hono's origin check throws a 403 HTTPException; the token checks throw CsrfRefused)
- * says only that the form was refused. Anything unexpected leaves through the API's handler (a logged
- * 500 without details).
+ * is the API's `forbidden`, saying only that the form was refused.
  */
-export function renderError(err: Error, c: ConsoleContext): Response | Promise<Response> {
-  if (err instanceof CsrfRefused || (err instanceof HTTPException && err.status === 403)) {
-    return c.html(
-      <BarePage title="Request refused">
-        <p role="alert">
-          This form was refused: it did not come from this console page, or the page is too old.
-        </p>
-        <p>Go back, reload the page and try again.</p>
-      </BarePage>,
-      403,
-    );
-  }
-  if (err instanceof AppError && err.status < 500) {
-    for (const [name, value] of Object.entries(err.options.headers ?? {})) c.header(name, value);
-    return c.html(
-      <BarePage title={errorTitle[err.code]}>
-        <p role="alert">{err.options.detail ?? errorTitle[err.code]}</p>
-      </BarePage>,
-      err.status,
-    );
-  }
-  return handleError(err, c);
+function asAppError(err: Error): Error {
+  if (!(err instanceof CsrfRefused || (err instanceof HTTPException && err.status === 403))) return err;
+  return new AppError("forbidden", {
+    detail:
+      "This form was refused: it did not come from this console page, or the page is too old. " +
+      "Go back, reload the page and try again.",
+    internal: err.message,
+  });
+}
+
+/**
+ * The console's `onError`: people read its answers, so every error is a page. The API's own error exit
+ * decides the status, the headers (`Retry-After`, the request id) and the log line, and writes the words
+ * (its problem document's title, detail and reasons); this only lays them out.
+ */
+export async function renderError(err: Error, c: ConsoleContext): Promise<Response> {
+  const answer = handleError(asAppError(err), c);
+  const problem = (await answer.json()) as Problem;
+  answer.headers.forEach((value, name) => {
+    if (name !== "content-type") c.header(name, value);
+  });
+  const reasons = (problem.errors ?? []).map((error) => error.message).filter((message) => message !== problem.detail);
+  return c.html(
+    <BarePage title={problem.title}>
+      <p role="alert">{problem.detail}</p>
+      {reasons.length > 0 && (
+        <ul>
+          {reasons.map((reason) => (
+            <li>{reason}</li>
+          ))}
+        </ul>
+      )}
+    </BarePage>,
+    answer.status as ContentfulStatusCode,
+  );
 }

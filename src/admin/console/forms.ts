@@ -1,25 +1,91 @@
 import type { z } from "zod";
-import { fieldErrors, validationFailed } from "../../http/validation";
+import { AppError, type FieldError } from "../../http/errors";
+import { fieldErrors } from "../../http/validation";
 import type { ConsoleContext } from "./env";
 
 /**
- * A console form (`application/x-www-form-urlencoded`), checked by its zod schema. When it does not
- * pass, `invalid()` answers (a page saying what to fix), or else `400 validation_failed`.
+ * What a refused form or link says, as the lead sentence of its 400 page (errors.tsx); the page then lists
+ * the reasons. A person can cause only some of them (an empty or too long field); the others mean a page
+ * was changed or cut short, so the way out is a fresh page.
+ */
+const refusal = {
+  form: "This form could not be used, and nothing was changed. Go back, reload the page and try again.",
+  link: "This link is not valid: it was cut short or changed. Open the page again from the console's menu.",
+} as const;
+
+/** The reason for a field that only a changed page can get wrong (a hidden field, a switch's value). */
+const altered = {
+  form: "Some of its fields are not as the console's page sends them.",
+  link: "Part of it is not as the console made it.",
+} as const;
+
+type Source = keyof typeof refusal;
+
+/** One entry per sentence: two fields refused for the same reason say it once. */
+function distinct(errors: FieldError[]): FieldError[] {
+  return [...new Map(errors.map((error) => [error.message, error])).values()];
+}
+
+/** The API's `400 validation_failed`, so that its error exit logs it; errors.tsx lays it out as a page. */
+function refused(source: Source, errors: FieldError[], internal: string): AppError {
+  return new AppError("validation_failed", {
+    detail: refusal[source],
+    errors: distinct(errors),
+    internal: `console ${source}: ${internal}`,
+  });
+}
+
+/** Every console form is a browser's `application/x-www-form-urlencoded` POST: none sends files. */
+const FORM_TYPE = "application/x-www-form-urlencoded";
+
+/**
+ * The fields of the POST's form (hono keeps the body, so the CSRF check and the handler both read it).
+ * Anything else is refused before a field is looked at: another content type, or a field sent twice
+ * (which value would count is the client's guess, so neither does).
+ */
+export async function formFields(c: ConsoleContext): Promise<Record<string, string>> {
+  const type = c.req.header("Content-Type")?.split(";", 1)[0]?.trim().toLowerCase();
+  if (type !== FORM_TYPE) {
+    const reason = "It was not sent the way the console's pages send forms.";
+    throw refused("form", [{ path: "", message: reason }], "not a urlencoded form");
+  }
+  const fields: Record<string, string> = Object.create(null);
+  // Bytes, then UTF-8 (as browsers encode forms): workerd warns when a non-text type is read as text.
+  const body = new TextDecoder().decode(await c.req.arrayBuffer());
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (name in fields) {
+      throw refused("form", [{ path: name, message: "A field was sent more than once." }], "repeated field");
+    }
+    fields[name] = value;
+  }
+  return fields;
+}
+
+/** In the schema's own words where it has some (what a person can get wrong), else `altered`'s. */
+function check<T extends z.ZodType>(source: Source, schema: T, input: unknown) {
+  return schema.safeParse(input, { error: () => altered[source] });
+}
+
+/**
+ * A console form, checked by its zod schema, whose messages are sentences for the person who filled it
+ * in. When it does not pass, `invalid()` answers with those sentences (a page saying what to fix), or
+ * else the console's 400 page lists them.
  */
 export async function formOf<T extends z.ZodType>(
   c: ConsoleContext,
   schema: T,
-  invalid?: () => Response | Promise<Response>,
+  invalid?: (reasons: string[]) => Response | Promise<Response>,
 ): Promise<z.infer<T> | Response> {
-  const parsed = schema.safeParse(await c.req.parseBody());
+  const parsed = check("form", schema, await formFields(c));
   if (parsed.success) return parsed.data;
-  if (invalid) return invalid();
-  throw validationFailed(fieldErrors(parsed.error), "The form is not valid");
+  const errors = fieldErrors(parsed.error);
+  if (invalid) return invalid(distinct(errors).map((error) => error.message));
+  throw refused("form", errors, "invalid fields");
 }
 
-/** A page's query string, checked by its zod schema: a bad one is `400 validation_failed` (a page). */
+/** A page's query string, checked by its zod schema: a bad one is the console's 400 page. */
 export function queryOf<T extends z.ZodType>(c: ConsoleContext, schema: T): z.infer<T> {
-  const parsed = schema.safeParse(c.req.query());
+  const parsed = check("link", schema, c.req.query());
   if (parsed.success) return parsed.data;
-  throw validationFailed(fieldErrors(parsed.error), "The link is not valid");
+  throw refused("link", fieldErrors(parsed.error), "invalid query");
 }

@@ -5,6 +5,7 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/context";
+import { AppError } from "../../http/errors";
 import { tenantRoute } from "../../tenants/middleware";
 import { attemptsPage } from "./attempts";
 import { requireCsrfToken, sameOrigin } from "./csrf";
@@ -36,3 +37,9 @@ consoleApp.post("/users/:id/deactivate", requireConsoleAdmin(), requireCsrfToken
 consoleApp.get("/settings", requireConsoleAdmin(), settingsPage);
 consoleApp.post("/settings", requireConsoleAdmin(), requireCsrfToken(), saveSettingsForm);
 consoleApp.get("/sign-in-attempts", requireConsoleAdmin(), attemptsPage);
+
+// Anything else under the console is a page that does not exist, said as a page (a mounted app's own
+// notFound is never called: the main app's would answer in JSON).
+consoleApp.all("*", () => {
+  throw new AppError("not_found", { detail: "There is no such page in the console." });
+});

@@ -19,9 +19,20 @@ export function signInPage(c: ConsoleContext) {
   return renderSignIn(c, c.var.tenant, { notice: doneText(done) });
 }
 
+const ENTER_LOGIN = "Enter your username or e-mail.";
+const ENTER_PASSWORD = "Enter your password.";
+
+/** In the words the form shows: what to type, or how much at most. */
 const SignInForm = z.object({
-  login: z.string().trim().min(1).max(320),
-  password: z.string().min(1).max(MAX_PASSWORD_LENGTH),
+  login: z
+    .string({ error: ENTER_LOGIN })
+    .trim()
+    .min(1, ENTER_LOGIN)
+    .max(320, "The username or e-mail is too long: at most 320 characters."),
+  password: z
+    .string({ error: ENTER_PASSWORD })
+    .min(1, ENTER_PASSWORD)
+    .max(MAX_PASSWORD_LENGTH, `The password is too long: at most ${MAX_PASSWORD_LENGTH} characters.`),
 });
 
 /** How the API's sign-in refusals read on the form; the status stays the API's. */
@@ -54,9 +65,7 @@ function refusalView(error: AppError, login: string): SignInView {
 export async function signInSubmit(c: ConsoleContext) {
   await checkSignInCsrf(c);
   const { tenant } = c.var;
-  const form = await formOf(c, SignInForm, () =>
-    renderSignIn(c, tenant, { status: 400, error: "Enter your username or e-mail, and your password." }),
-  );
+  const form = await formOf(c, SignInForm, (reasons) => renderSignIn(c, tenant, { status: 400, error: reasons.join(" ") }));
   if (form instanceof Response) return form;
 
   let tokens;

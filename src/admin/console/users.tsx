@@ -6,6 +6,7 @@ import type { User } from "../../db/schema";
 import { cursorOf, encodeCursor } from "../../http/cursor";
 import { AppError } from "../../http/errors";
 import { isPendingActivation } from "../../policy/admission";
+import { MAX_SEARCH_LENGTH } from "../users";
 import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";
 import { doneText, errorText, FlashQuery, type Failure } from "./flash";
@@ -17,7 +18,10 @@ const PAGE_SIZE = 50;
 /** An empty field of a GET form (`?status=&q=`) means "not given". */
 const blankAsAbsent = (value: unknown) => (value === "" ? undefined : value);
 const Status = z.preprocess(blankAsAbsent, z.enum(["pending", "active", "inactive"]).optional());
-const Search = z.preprocess(blankAsAbsent, z.string().trim().max(100).optional());
+const Search = z.preprocess(
+  blankAsAbsent,
+  z.string().trim().max(MAX_SEARCH_LENGTH, `The search is too long: at most ${MAX_SEARCH_LENGTH} characters.`).optional(),
+);
 
 /** Which users the list shows; carried through the row buttons so the admin comes back to the same list. */
 const ListFilter = z.object({ status: Status, q: Search });
@@ -78,7 +82,7 @@ export async function usersPage(c: ConsoleContext) {
           {query.status && <input type="hidden" name="status" value={query.status} />}
           <div class="field">
             <label for="q">Search</label>
-            <input type="search" id="q" name="q" value={query.q ?? ""} placeholder="Name, username or e-mail" />
+            <input type="search" id="q" name="q" value={query.q ?? ""} maxlength={MAX_SEARCH_LENGTH} placeholder="Name, username or e-mail" />
           </div>
           <button type="submit" class="secondary">Search</button>
         </form>
