@@ -1,5 +1,8 @@
-import type { Tenant, User } from "../db/schema";
+import { and, eq, gt, sql } from "drizzle-orm";
+import { checkPassword } from "../credentials/check";
 import { hashPassword } from "../credentials/password";
+import { commit } from "../db/batch";
+import { users, type Tenant, type User } from "../db/schema";
 import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import { startSession, type TokenResponse } from "../tokens/issue";
@@ -42,8 +45,46 @@ export async function registerPersonalAccount(scope: Scope, tenant: Tenant, inpu
       passwordHash: await hashPassword(input.password),
     },
     input.username ? { chosen: input.username } : { generatedFrom: usernameBase(input) },
-  );
+  ).catch(async (error: unknown) => {
+    if (!(error instanceof AppError && error.code === "account_exists")) throw error;
+    return (await retriedRegistration(scope, tenant, input)) ?? Promise.reject(error);
+  });
   if (!user.active) return { status: "pending_activation", user };
   const tokens = await startSession(scope, { tenant, user, clientId: input.clientId, method: "password", scope: input.scope });
   return { status: "active", user, tokens };
+}
+
+/** How long after a registration its retry is still recognised as the same registration. */
+const RETRY_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Rule H: a registration whose answer was lost (the database failed after the account was written) is
+ * retried by the app with the same request. Such a retry is answered as the first should have been, not
+ * `409 account_exists`: when the address belongs to an account registered moments ago with the same
+ * names and username, and the password is its password (checked by rule L's one function, so it cannot
+ * be used to guess).
+ */
+async function retriedRegistration(scope: Scope, tenant: Tenant, input: Registration): Promise<User | undefined> {
+  const recent = await scope.db
+    .select({ id: users.id, username: users.username, firstName: users.firstName, lastName: users.lastName })
+    .from(users)
+    .where(
+      and(
+        eq(users.tenantId, tenant.id),
+        eq(sql`lower(${users.email})`, input.email.toLowerCase()),
+        eq(users.createdVia, "registration"),
+        gt(users.createdAt, new Date(Date.now() - RETRY_WINDOW_MS)),
+      ),
+    )
+    .get();
+  const same =
+    recent &&
+    (input.username === undefined || input.username.toLowerCase() === recent.username.toLowerCase()) &&
+    (input.firstName ?? null) === recent.firstName &&
+    (input.lastName ?? null) === recent.lastName;
+  if (!same) return undefined;
+  const check = await checkPassword(scope, tenant, { userId: recent.id }, input.password);
+  if (!check.correct) return undefined;
+  await commit(scope.db, [check.settle]);
+  return check.user;
 }

@@ -18,7 +18,7 @@ export class DatabaseUnavailable extends Error {
 }
 
 /** Errors that are the statement's fault, whatever the database's health: never retried, never 503. */
-const STATEMENT_FAULT = /constraint failed|no such (table|column|function)|syntax error|SQLITE_(MISMATCH|RANGE|TOOBIG)|datatype mismatch|too many SQL variables/i;
+const STATEMENT_FAULT = /constraint failed|SQLITE_CONSTRAINT|no such (table|column|function)|syntax error|SQLITE_(MISMATCH|RANGE|TOOBIG)|datatype mismatch|too many SQL variables/i;
 
 function classify(error: unknown): unknown {
   if (error instanceof DatabaseUnavailable) return error;

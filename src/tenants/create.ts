@@ -5,7 +5,7 @@ import { isUniqueViolation } from "../db/errors";
 import type { Tenant, User } from "../db/schema";
 import { hashPassword } from "../credentials/password";
 import { AppError } from "../http/errors";
-import { tenantDirectory } from "./directory";
+import { ABANDONED_CLAIM_MS, tenantDirectory } from "./directory";
 import { findTenantBySlug, insertTenant } from "./queries";
 import { settingsColumns, type TenantSettings } from "./settings";
 
@@ -40,7 +40,12 @@ export async function createTenant(
 
   const directory = tenantDirectory(env);
   const claim = await directory.claim(input.slug, region);
-  if (!claim.claimed) throw tenantExists(input.slug, claim.region);
+  if (!claim.claimed) {
+    // Held by this region, yet not in its database: a creation under way, or an earlier one whose
+    // outcome was unknown, which keeps the name until its claim is abandoned (see below).
+    if (claim.region === region && !(await findTenantBySlug(db, input.slug))) throw creationUnsettled(input.slug, region);
+    throw tenantExists(input.slug, claim.region);
+  }
 
   const now = new Date();
   const tenant: Tenant = {
@@ -78,8 +83,22 @@ export async function createTenant(
   } catch (error) {
     // The tenant exists after all (an abandoned claim was taken over): the claim is rightly held.
     if (isUniqueViolation(error)) throw tenantExists(input.slug, region);
-    await directory.release(input.slug, claim.token);
+    // The claim is given back only when the tenant is certainly not written: a write that failed may
+    // still have committed (D1 answered late, or the answer was lost). Unsure, the claim stays; this
+    // region may take it over once abandoned.
+    const written = await findTenantBySlug(db, input.slug).catch(() => "unknown" as const);
+    if (written === undefined) await directory.release(input.slug, claim.token);
+    else if (written !== "unknown" && written.id === tenant.id) return { tenant, admin };
     throw error;
   }
   return { tenant, admin };
+}
+
+function creationUnsettled(slug: string, region: string): AppError {
+  return new AppError("tenant_exists", {
+    detail:
+      `The name '${slug}' is held by a creation in region '${region}' that has not finished. If it was yours and ` +
+      `it failed, try again in ${ABANDONED_CLAIM_MS / 60_000} minutes.`,
+    extensions: { region },
+  });
 }

@@ -11,8 +11,12 @@ import { eu, type Region } from "./regions";
 export type Fault =
   /** Every call fails. */
   | { kind: "down" }
-  /** The n-th D1 call of each request (1-based; a batch is one call) fails, the others succeed. */
-  | { kind: "nth"; n: number }
+  /**
+   * The n-th D1 call of each request (1-based; a batch is one call; several with an array) fails, the
+   * others succeed. With `lost`, the call is carried out and only its answer is lost (D1 committed, the
+   * Worker saw an error), the hardest case for a retry.
+   */
+  | { kind: "nth"; n: number | number[]; lost?: boolean }
   /** Each call fails with this probability (a seeded generator, so that a run can be repeated). */
   | { kind: "random"; rate: number; seed: number }
   /** Each call answers only after this many milliseconds. */
@@ -41,13 +45,14 @@ export function faultyD1(real: D1Database, fault: Fault, random = fault.kind ===
   async function call<T>(run: () => Promise<T>): Promise<T> {
     counter.calls += 1;
     const fails =
-      fault.kind === "down" || (fault.kind === "nth" && counter.calls === fault.n) || (fault.kind === "random" && random() < fault.rate);
+      fault.kind === "down" ||
+      (fault.kind === "nth" && [fault.n].flat().includes(counter.calls)) ||
+      (fault.kind === "random" && random() < fault.rate);
     if (fault.kind === "slow") await new Promise((resolve) => setTimeout(resolve, fault.ms));
-    if (fails) {
-      counter.failed += 1;
-      throw new Error(D1_OUTAGE);
-    }
-    return run();
+    if (!fails) return run();
+    counter.failed += 1;
+    if (fault.kind === "nth" && fault.lost) await run();
+    throw new Error(D1_OUTAGE);
   }
 
   function statement(real: D1PreparedStatement): D1PreparedStatement {
