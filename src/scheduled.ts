@@ -1,5 +1,7 @@
 import { lt } from "drizzle-orm";
 import { pruneAttempts } from "./credentials/attempts";
+import { pruneUnknownLoginFailures } from "./credentials/lockout";
+import { pruneUsedIdTokens } from "./federation/used-id-tokens";
 import { commit } from "./db/batch";
 import type { Database } from "./db/client";
 import { authorizationCodes, oauthFlows, sessions } from "./db/schema";
@@ -14,5 +16,7 @@ export async function prune(db: Database, now = new Date()): Promise<void> {
     db.delete(authorizationCodes).where(lt(authorizationCodes.expiresAt, now)),
     db.delete(oauthFlows).where(lt(oauthFlows.expiresAt, now)),
     db.delete(sessions).where(lt(sessions.expiresAt, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS))),
+    pruneUsedIdTokens(db, now),
+    pruneUnknownLoginFailures(db, now),
   ]);
 }

@@ -1,4 +1,4 @@
-import { and, eq, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { unknownLoginFailures, users, type Tenant } from "../db/schema";
 import { AppError } from "../http/errors";
@@ -130,4 +130,9 @@ export function unknownLoginLock(db: Database, tenantId: string, bucket: number)
     .select({ lockedUntil: unknownLoginFailures.lockedUntil })
     .from(unknownLoginFailures)
     .where(and(eq(unknownLoginFailures.tenantId, tenantId), eq(unknownLoginFailures.bucket, bucket)));
+}
+
+/** Buckets idle for longer than any lockout lasts (a day, the policy's maximum) count nothing any more. */
+export function pruneUnknownLoginFailures(db: Database, now: Date) {
+  return db.delete(unknownLoginFailures).where(lt(unknownLoginFailures.updatedAt, new Date(now.getTime() - 86_400_000)));
 }

@@ -1,5 +1,6 @@
 // Rule L's records are kept for a bounded time: the daily scheduled handler deletes sign-in attempts past
-// their retention, expired codes and provider flows, and sessions long over; it keeps everything recent.
+// their retention, expired codes and provider flows, sessions long over, idle unknown-login buckets and
+// expired provider ID tokens; it keeps everything recent.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_RETENTION_MS } from "../../src/credentials/attempts";
@@ -49,5 +50,35 @@ describe("retention", () => {
     expect(await count("SELECT count(*) AS n FROM sessions WHERE user_id = ?", user.id)).toBe(1);
     expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[0])).toBe(0);
     expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[1])).toBe(1);
+  });
+
+  it("L unknown-login buckets idle for over a day are pruned; a bucket in use is kept", async () => {
+    const { name, body } = await createTenant(eu);
+    for (const login of ["ghost-one", "ghost-two"]) await signIn(eu, name, { login, password: "wrong password" });
+    const buckets = (
+      await eu.db.prepare("SELECT bucket FROM unknown_login_failures WHERE tenant_id = ? ORDER BY bucket").bind(body.id).all<{ bucket: number }>()
+    ).results;
+    expect(buckets).toHaveLength(2);
+    await eu.db
+      .prepare("UPDATE unknown_login_failures SET updated_at = ? WHERE tenant_id = ? AND bucket = ?")
+      .bind(Date.now() - 2 * DAY, body.id, buckets[0]!.bucket)
+      .run();
+
+    await runDailyCleanUp();
+
+    expect(await count("SELECT count(*) AS n FROM unknown_login_failures WHERE tenant_id = ?", body.id)).toBe(1);
+  });
+
+  it("X used provider ID tokens are forgotten once expired; unexpired ones kept", async () => {
+    const [expired, live] = [`expired-${crypto.randomUUID()}`, `live-${crypto.randomUUID()}`];
+    await eu.db
+      .prepare("INSERT INTO used_id_tokens (token_hash, expires_at) VALUES (?, ?), (?, ?)")
+      .bind(expired, Date.now() - 1000, live, Date.now() + 3600_000)
+      .run();
+
+    await runDailyCleanUp();
+
+    expect(await count("SELECT count(*) AS n FROM used_id_tokens WHERE token_hash IN (?, ?)", expired, live)).toBe(1);
+    expect(await count("SELECT count(*) AS n FROM used_id_tokens WHERE token_hash = ?", live)).toBe(1);
   });
 });
