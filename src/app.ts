@@ -38,7 +38,8 @@ import {
   idTokenRoute,
 } from "./federation/routes";
 import { handleError, handleNotFound } from "./http/problem";
-import { rateLimit, rateLimits } from "./http/rate-limit";
+import { rateLimit, rateLimits, type RateLimitName } from "./http/rate-limit";
+import { finishDocument } from "./http/openapi-document";
 import { rejectInvalidInput } from "./http/validation";
 import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
 import { tenantCard, tenantCardRoute } from "./tenants/card";
@@ -47,6 +48,19 @@ import { rejectAsInvalidRequest, revoke, revokeRoute, speaksOAuth, token, tokenR
 
 /** No request of this API needs more; larger bodies are refused before they are read. */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Every unauthenticated route that costs work (a hash, a stored flow, a code exchange), and its limit. */
+const rateLimitedRoutes: [method: "GET" | "POST", path: string, limit: RateLimitName][] = [
+  ["POST", "/t/:tenant/sign-in", rateLimits.credentials],
+  ["POST", "/t/:tenant/register", rateLimits.credentials],
+  ["POST", "/t/:tenant/me/password", rateLimits.credentials],
+  ["POST", "/t/:tenant/oauth/:provider/id-token", rateLimits.credentials],
+  ["POST", "/t/:tenant/console/sign-in", rateLimits.credentials],
+  ["GET", "/t/:tenant/oauth/:provider/authorize", rateLimits.oauth],
+  ["GET", "/oauth/:provider/callback", rateLimits.oauth],
+  ["POST", "/oauth/:provider/callback", rateLimits.oauth],
+  ["POST", "/t/:tenant/token", rateLimits.oauth],
+];
 
 export function buildApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput });
@@ -66,14 +80,7 @@ export function buildApp() {
   app.use("/t/:tenant/token", speaksOAuth);
   app.use("/t/:tenant/revoke", speaksOAuth);
   // Rate limits (rule H), per client address and tenant, before any body is read.
-  app.on("POST", "/t/:tenant/sign-in", rateLimit(rateLimits.credentials));
-  app.on("POST", "/t/:tenant/register", rateLimit(rateLimits.credentials));
-  app.on("POST", "/t/:tenant/me/password", rateLimit(rateLimits.credentials));
-  app.on("POST", "/t/:tenant/oauth/:provider/id-token", rateLimit(rateLimits.credentials));
-  app.on("POST", "/t/:tenant/console/sign-in", rateLimit(rateLimits.credentials));
-  app.on("GET", "/t/:tenant/oauth/:provider/authorize", rateLimit(rateLimits.oauth));
-  app.on(["GET", "POST"], "/oauth/:provider/callback", rateLimit(rateLimits.oauth));
-  app.on("POST", "/t/:tenant/token", rateLimit(rateLimits.oauth));
+  for (const [method, path, limit] of rateLimitedRoutes) app.on(method, path, rateLimit(limit));
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -137,14 +144,19 @@ export function buildApp() {
     scheme: "bearer",
     description: "The region's OPERATOR_TOKEN secret",
   });
-  app.doc31("/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "printid",
-      version: "1",
-      description: "Sign-in and accounts of the cloud print & scan platform, one region of it.",
-    },
-    servers: [{ url: configOf(c.env).origin, description: `Region ${configOf(c.env).region}` }],
-  }));
+  const limited = new Set(rateLimitedRoutes.map(([method, path]) => `${method.toLowerCase()} ${path.replace(/:(\w+)/g, "{$1}")}`));
+  app.get("/openapi.json", (c) => {
+    const { origin, region } = configOf(c.env);
+    const document = app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "printid",
+        version: "1",
+        description: "Sign-in and accounts of the cloud print & scan platform, one region of it.",
+      },
+      servers: [{ url: origin, description: `Region ${region}` }],
+    });
+    return c.json(finishDocument(document, limited));
+  });
   return app;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../src/app";
 import { eu } from "../support/regions";
-import { operatorAuth, tenantBody, uniqueSlug } from "../support/tenants";
+import { createTenant as createTenantIn, operatorAuth, tenantBody, uniqueSlug } from "../support/tenants";
 
 async function problemOf(response: Response) {
   expect(response.headers.get("Content-Type")).toBe("application/problem+json");
@@ -27,10 +27,12 @@ describe("problem+json", () => {
     }
   });
 
-  it("malformed JSON is 400 validation_failed", async () => {
+  it("malformed JSON is 400 validation_failed, with errors naming no field and a sentence as detail", async () => {
     const response = await createTenant({ headers: { "Content-Type": "application/json" }, body: '{"name": "x",' });
     expect(response.status).toBe(400);
-    expect(await problemOf(response)).toMatchObject({ code: "validation_failed" });
+    const problem = await problemOf(response);
+    expect(problem).toMatchObject({ code: "validation_failed", errors: [{ path: "", message: problem.detail }] });
+    expect(problem.detail).toMatch(/^The request could not be read: .+\.$/);
   });
 
   it("a JSON body that is not an object is 400 validation_failed", async () => {
@@ -76,5 +78,39 @@ describe("problem+json", () => {
     const problem = await problemOf(response);
     const paths = (problem.errors as { path: string; message: string }[]).map((error) => error.path).sort();
     expect(paths).toEqual(["admin.email", "admin.password", "admin.username", "displayName"]);
+  });
+});
+
+describe("H: the OAuth endpoints answer every 4xx in RFC 6749's shape", () => {
+  const oauthError = async (response: Response, status: number, error: string) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get("Content-Type")).toBe("application/json");
+    expect(response.headers.get("Cache-Control")).toBe("no-store");
+    const body = (await response.json()) as { error: string; error_description: string };
+    expect(Object.keys(body).sort()).toEqual(["error", "error_description"]);
+    expect(body.error).toBe(error);
+    expect(body.error_description).toMatch(/^[A-Z].*[.!?]$/);
+    return body;
+  };
+
+  it.each(["token", "revoke"])("/%s: a body of another type is 415 invalid_request, an oversized one 413 invalid_request", async (endpoint) => {
+    const { name } = await createTenantIn(eu);
+    await oauthError(await eu.fetch(`/t/${name}/${endpoint}`, { method: "POST", headers: { "Content-Type": "text/plain" }, body: "token=x" }), 415, "invalid_request");
+    const big = `token=${"x".repeat(MAX_BODY_BYTES)}&grant_type=refresh_token`;
+    await oauthError(
+      await eu.fetch(`/t/${name}/${endpoint}`, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: big }),
+      413,
+      "invalid_request",
+    );
+    await oauthError(await eu.fetch(`/t/${name}/${endpoint}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }), 400, "invalid_request");
+  });
+
+  it("/token of an unknown tenant is 404 in RFC 6749's shape, naming the tenant_not_found code", async () => {
+    const response = await eu.fetch(`/t/${uniqueSlug("none")}/token`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "grant_type=refresh_token&refresh_token=x&client_id=printid-mobile",
+    });
+    await oauthError(response, 404, "tenant_not_found");
   });
 });

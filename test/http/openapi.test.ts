@@ -30,4 +30,48 @@ describe("GET /openapi.json", () => {
     expect(euDoc.servers[0]?.url).toBe(eu.origin);
     expect(usDoc.servers[0]?.url).toBe(us.origin);
   });
+
+  type Operation = {
+    operationId?: string;
+    security?: unknown[];
+    requestBody?: unknown;
+    parameters?: { name: string; in: string; description?: string }[];
+    responses: Record<string, { content?: Record<string, unknown> }>;
+  };
+  const operationsOf = async () => {
+    const doc = (await (await eu.fetch("/openapi.json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    return Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ key: `${method} ${path}`, operation })));
+  };
+
+  it("gives every operation a unique operationId, and says `security: []` where no credential is needed", async () => {
+    const operations = await operationsOf();
+    const ids = operations.map(({ operation }) => operation.operationId);
+    expect(ids.every((id) => typeof id === "string" && /^[a-z][A-Za-z]+$/.test(id))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    const byKey = Object.fromEntries(operations.map(({ key, operation }) => [key, operation]));
+    expect(byKey["post /t/{tenant}/sign-in"]?.operationId).toBe("postTenantSignIn");
+    expect(byKey["get /t/{tenant}/admin/users/{id}"]?.operationId).toBe("getTenantAdminUsersById");
+    expect(byKey["post /t/{tenant}/sign-in"]?.security).toEqual([]);
+    expect(byKey["get /t/{tenant}/me"]?.security).toEqual([{ bearer: [] }]);
+  });
+
+  it("H documents 413 and 415 for every body, 429 on the rate-limited routes and 503 everywhere, in the route's error shape", async () => {
+    for (const { key, operation } of await operationsOf()) {
+      expect(operation.responses["503"], key).toBeDefined();
+      if (operation.requestBody) {
+        expect(operation.responses["413"], key).toBeDefined();
+        expect(operation.responses["415"], key).toBeDefined();
+      }
+    }
+    const byKey = Object.fromEntries((await operationsOf()).map(({ key, operation }) => [key, operation]));
+    expect(Object.keys(byKey["post /t/{tenant}/sign-in"]!.responses["429"]!.content!)).toEqual(["application/problem+json"]);
+    expect(Object.keys(byKey["post /t/{tenant}/token"]!.responses["415"]!.content!)).toEqual(["application/json"]);
+    expect(byKey["get /t/{tenant}/me"]!.responses["429"]).toBeUndefined();
+  });
+
+  it("says that tenant names are matched case-insensitively", async () => {
+    const tenantParameters = (await operationsOf()).flatMap(({ operation }) => (operation.parameters ?? []).filter((p) => p.name === "tenant"));
+    expect(tenantParameters.length).toBeGreaterThan(10);
+    expect(tenantParameters.every((p) => /case-insensitively/.test(p.description ?? ""))).toBe(true);
+  });
 });
