@@ -147,7 +147,7 @@ export const refreshTokens = sqliteTable(
      * lost response) succeeds; later, or once a successor has been used, it revokes its session.
      */
     spentAt: integer("spent_at", { mode: "timestamp_ms" }),
-    /** The token this one was exchanged for (its predecessor's hash); null for a session's first token. */
+    /** The hash of the token this one was exchanged from; null for a session's first token. */
     parentHash: text("parent_hash"),
   },
   (t) => [index("refresh_tokens_session").on(t.sessionId), index("refresh_tokens_parent").on(t.parentHash)],
