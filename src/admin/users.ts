@@ -30,7 +30,13 @@ export const listUsersRoute = createRoute({
     params: TenantPath,
     query: z.object({
       status: z.enum(["active", "inactive", "pending"]).optional(),
-      q: z.string().trim().min(1).max(MAX_SEARCH_LENGTH).optional(),
+      q: z
+        .string()
+        .trim()
+        .min(1)
+        .max(MAX_SEARCH_LENGTH)
+        .optional()
+        .openapi({ description: "Found anywhere in the username, e-mail, first or last name; taken literally (`%` and `_` too), ASCII letters in any case" }),
       limit: PageLimit,
       cursor: cursorOf(z.tuple([z.number().int(), z.uuid()])).optional(),
     }),
