@@ -4,7 +4,6 @@
  * resolves its tenant through `tenantRoute()` or, when authenticated, `requireUser()`.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { me, meRoute, updateMe, updateMeRoute } from "./accounts/me";
 import { register, registerRoute } from "./accounts/routes";
 import { consoleApp } from "./admin/console";
@@ -25,7 +24,6 @@ import { changePassword, changePasswordRoute, signIn, signInRoute } from "./cred
 import { database } from "./db/client";
 import { guardD1 } from "./db/guard";
 import type { AppEnv } from "./http/context";
-import { AppError } from "./http/errors";
 import { health, healthRoute } from "./http/health";
 import {
   authorize,
@@ -37,6 +35,7 @@ import {
   idToken,
   idTokenRoute,
 } from "./federation/routes";
+import { limitBody } from "./http/body-limit";
 import { handleError, handleNotFound } from "./http/problem";
 import { rateLimit, rateLimits, type RateLimitName } from "./http/rate-limit";
 import { finishDocument } from "./http/openapi-document";
@@ -46,8 +45,7 @@ import { tenantCard, tenantCardRoute } from "./tenants/card";
 import { discovery, discoveryRoute, jwks, jwksRoute } from "./tokens/discovery";
 import { rejectAsInvalidRequest, revoke, revokeRoute, speaksOAuth, token, tokenRoute } from "./tokens/routes";
 
-/** No request of this API needs more; larger bodies are refused before they are read. */
-export const MAX_BODY_BYTES = 64 * 1024;
+export { MAX_BODY_BYTES } from "./http/body-limit";
 
 /** Every unauthenticated route that costs work (a hash, a stored flow, a code exchange), and its limit. */
 const rateLimitedRoutes: [method: "GET" | "POST", path: string, limit: RateLimitName][] = [
@@ -55,7 +53,6 @@ const rateLimitedRoutes: [method: "GET" | "POST", path: string, limit: RateLimit
   ["POST", "/t/:tenant/register", rateLimits.credentials],
   ["POST", "/t/:tenant/me/password", rateLimits.credentials],
   ["POST", "/t/:tenant/oauth/:provider/id-token", rateLimits.credentials],
-  ["POST", "/t/:tenant/console/sign-in", rateLimits.credentials],
   ["GET", "/t/:tenant/oauth/:provider/authorize", rateLimits.oauth],
   ["GET", "/oauth/:provider/callback", rateLimits.oauth],
   ["POST", "/oauth/:provider/callback", rateLimits.oauth],
@@ -81,14 +78,10 @@ export function buildApp() {
   app.use("/t/:tenant/revoke", speaksOAuth);
   // Rate limits (rule H), per client address and tenant, before any body is read.
   for (const [method, path, limit] of rateLimitedRoutes) app.on(method, path, rateLimit(limit));
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("payload_too_large", { detail: `Request bodies are limited to ${MAX_BODY_BYTES} bytes` });
-      },
-    }),
-  );
+  // The admin console answers people with pages, its refusals included: it is mounted before the API's
+  // body limit, and applies its own limit and rate limit inside, so that its onError renders them.
+  app.route("/t/:tenant/console", consoleApp);
+  app.use(limitBody());
 
   // Public
   app.openapi(healthRoute, health);
@@ -125,9 +118,6 @@ export function buildApp() {
   app.openapi(getUserRoute, getUserHandler);
   app.openapi(patchUserRoute, patchUserHandler);
   app.openapi(listAttemptsRoute, listSignInAttempts);
-
-  // Tenant admin console: HTML pages for admins' browsers (not API, so not in /openapi.json)
-  app.route("/t/:tenant/console", consoleApp);
 
   // Platform operator
   app.openapi(createTenantRoute, createTenantHandler);

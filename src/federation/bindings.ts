@@ -28,6 +28,7 @@ export interface ProviderBindings {
   MICROSOFT_PERSONAL_TENANT?: string;
   /** May contain `{tenantid}`, replaced by the token's `tid`. */
   MICROSOFT_ISSUER?: string;
+  /** These three may contain `{tenant}`, replaced by the account kind's directory (organizations, consumers). */
   MICROSOFT_AUTHORIZATION_ENDPOINT?: string;
   MICROSOFT_TOKEN_ENDPOINT?: string;
   MICROSOFT_JWKS_URI?: string;

@@ -43,6 +43,8 @@ export function microsoft(env: ProviderBindings): Provider | undefined {
     account === "work" ? (env.MICROSOFT_WORK_TENANT ?? "organizations") : (env.MICROSOFT_PERSONAL_TENANT ?? "consumers");
   const login = (account: AccountKind) => `https://login.microsoftonline.com/${directory(account)}`;
   const issuer = env.MICROSOFT_ISSUER ?? "https://login.microsoftonline.com/{tenantid}/v2.0";
+  // An overridden endpoint may name the account kind's directory as `{tenant}`, as Microsoft's own do.
+  const inDirectory = (endpoint: string | undefined, account: AccountKind) => endpoint?.replace("{tenant}", directory(account));
   return {
     name: "microsoft",
     clientId: env.MICROSOFT_CLIENT_ID,
@@ -50,9 +52,9 @@ export function microsoft(env: ProviderBindings): Provider | undefined {
     scopes: ["openid", "email", "profile"],
     endpoints: (account) => ({
       issuer,
-      authorization: env.MICROSOFT_AUTHORIZATION_ENDPOINT ?? `${login(account)}/oauth2/v2.0/authorize`,
-      token: env.MICROSOFT_TOKEN_ENDPOINT ?? `${login(account)}/oauth2/v2.0/token`,
-      jwks: env.MICROSOFT_JWKS_URI ?? `${login(account)}/discovery/v2.0/keys`,
+      authorization: inDirectory(env.MICROSOFT_AUTHORIZATION_ENDPOINT, account) ?? `${login(account)}/oauth2/v2.0/authorize`,
+      token: inDirectory(env.MICROSOFT_TOKEN_ENDPOINT, account) ?? `${login(account)}/oauth2/v2.0/token`,
+      jwks: inDirectory(env.MICROSOFT_JWKS_URI, account) ?? `${login(account)}/discovery/v2.0/keys`,
     }),
     authorizationParams: {},
     clientSecret: async () => env.MICROSOFT_CLIENT_SECRET ?? null,

@@ -6,6 +6,7 @@ import { commit } from "../db/batch";
 import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
 import { scopeOf, type AppEnv } from "../http/context";
 import { AppError, describe } from "../http/errors";
+import { logError, toAppError } from "../http/problem";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { requestMeta } from "../http/request-meta";
 import { validationFailed } from "../http/validation";
@@ -221,10 +222,12 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
     });
     await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, user, code: null })]);
     return backToApp(flow, { code });
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    if (error.status >= 500) console.error(JSON.stringify({ level: "warn", message: error.message, code: error.code }));
-    await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, code: error.code })]);
+  } catch (thrown) {
+    // The flow is spent: whatever went wrong (the database included) goes back to the app, which can
+    // start again, and is logged like any other error.
+    const error = toAppError(thrown);
+    logError(c, error);
+    await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, code: error.code })]).catch(() => undefined);
     return backToApp(flow, { error: error.code, error_description: describe(error) });
   }
 }

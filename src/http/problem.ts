@@ -81,7 +81,11 @@ function reasonOf(err: unknown): string {
 }
 
 /** One JSON line per error answer, 4xx included, with the request id the response also carries. */
-function logError(c: Context<AppEnv>, status: number, code: string, reason: string): void {
+export function logError(c: Context<AppEnv>, error: AppError): void {
+  logLine(c, error.status, error.code, error.options.internal ?? describe(error));
+}
+
+function logLine(c: Context<AppEnv>, status: number, code: string, reason: string): void {
   const line = JSON.stringify({
     level: status >= 500 ? "error" : "info",
     requestId: c.var.requestId,
@@ -103,14 +107,14 @@ function logError(c: Context<AppEnv>, status: number, code: string, reason: stri
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   const response =
     err instanceof OAuthError
-      ? (logError(c, err.status, err.error, err.description), err.toResponse())
+      ? (logLine(c, err.status, err.error, err.description), err.toResponse())
       : respond(c, toAppError(err));
   if (c.var.requestId) response.headers.set("X-Request-Id", c.var.requestId);
   return response;
 }
 
 function respond(c: Context<AppEnv>, error: AppError): Response {
-  logError(c, error.status, error.code, error.options.internal ?? describe(error));
+  logError(c, error);
   return c.var.errorShape === "oauth" ? oauthResponse(error) : problemResponse(error);
 }
 

@@ -37,7 +37,7 @@ export const discovery: RouteHandler<typeof discoveryRoute, AppEnv> = (c) => {
       revocation_endpoint_auth_methods_supported: ["none"],
       code_challenge_methods_supported: ["S256"],
       scopes_supported: [...supportedScopes],
-      claims_supported: ["sub", "iss", "aud", "exp", "iat", "sid", "nonce", "preferred_username", "email", "name", "given_name", "family_name"],
+      claims_supported: ["sub", "iss", "aud", "exp", "iat", "sid", "nonce", "preferred_username", "email", "email_verified", "name", "given_name", "family_name"],
     },
     200,
   );

@@ -7,6 +7,7 @@ import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { pruneUsedIdTokens } from "../../src/federation/used-id-tokens";
+import { faultyRegion } from "../support/faults";
 import { attemptsOf, meOf, mintIdToken, postIdToken, providerTenant, s256, signedIn } from "../support/oidc";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
@@ -83,19 +84,12 @@ describe("S one provider ID token, one sign-in", () => {
     const who = person();
     const first = await signedIn(await postIdToken(eu, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
     const me = await meOf(eu, tenant.name, first.access_token);
-    // The database refuses this user's next session (only theirs: other tests share the database).
-    const trigger = `fail_session_${me.id.replaceAll("-", "")}`;
-    await eu.db
-      .prepare(`CREATE TRIGGER ${trigger} BEFORE INSERT ON sessions WHEN NEW.user_id = '${me.id}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END`)
-      .run();
     const idToken = await mintIdToken("google", who);
-    try {
-      // Rule H: the database's failure is 503 unavailable, never counted against the person.
-      await problemOf(await postIdToken(eu, tenant.name, "google", { idToken }), 503, "unavailable");
-      expect(await usedRow(idToken)).toBeNull();
-    } finally {
-      await eu.db.prepare(`DROP TRIGGER ${trigger}`).run();
-    }
+    // D1 calls of a native sign-in: 1 the tenant, 2 the identity, 3 the session with the used token.
+    const { region } = faultyRegion({ kind: "nth", n: 3 });
+    // Rule H: the database's failure is 503 unavailable, never counted against the person.
+    await problemOf(await postIdToken(region, tenant.name, "google", { idToken }), 503, "unavailable");
+    expect(await usedRow(idToken)).toBeNull();
     await signedIn(await postIdToken(eu, tenant.name, "google", { idToken }));
     expect(await sessionsOf(me.id)).toBe(2);
   });

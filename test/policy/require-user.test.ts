@@ -107,6 +107,7 @@ describe("a valid token", () => {
       id: user.id,
       username: user.username,
       email: user.email,
+      emailVerified: false,
       firstName: "Test",
       lastName: "User",
       displayName: "Test User",

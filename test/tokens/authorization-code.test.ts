@@ -104,7 +104,9 @@ describe("redemption", () => {
     const jwks = createLocalJWKSet((await (await eu.fetch(`/t/${name}/.well-known/jwks.json`)).json()) as never);
     const issuer = `${eu.origin}/t/${name}`;
     const { payload: idToken } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: CLIENT_ID, algorithms: ["ES256"] });
-    expect(idToken).toMatchObject({ sub: user.id, nonce: "n-0S6_WzA2Mj", preferred_username: user.username });
+    expect(idToken).toMatchObject({ sub: user.id, nonce: "n-0S6_WzA2Mj" });
+    // Scope openid alone: no profile claims (OIDC Core §5.4).
+    expect(idToken.preferred_username).toBeUndefined();
     const { payload: access } = await jwtVerify(tokens.access_token, jwks, { issuer, audience: CLIENT_ID, typ: "at+jwt" });
     expect(access).toMatchObject({ sub: user.id, tid: tenantId, region: "eu", sid: idToken.sid });
 

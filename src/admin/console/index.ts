@@ -5,7 +5,9 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../http/context";
+import { limitBody } from "../../http/body-limit";
 import { AppError } from "../../http/errors";
+import { rateLimit, rateLimits } from "../../http/rate-limit";
 import { tenantRoute } from "../../tenants/middleware";
 import { attemptsPage } from "./attempts";
 import { requireCsrfToken, sameOrigin } from "./csrf";
@@ -21,12 +23,13 @@ export const consoleApp = new Hono<AppEnv>();
 
 consoleApp.onError(renderError);
 consoleApp.use(securityHeaders());
+consoleApp.use(limitBody());
 // Every POST first proves it comes from a page of this origin (each form then carries its token).
 consoleApp.use(sameOrigin());
 
 // Signing in and out
 consoleApp.get("/sign-in", tenantRoute(), signInPage);
-consoleApp.post("/sign-in", tenantRoute(), signInSubmit);
+consoleApp.post("/sign-in", rateLimit(rateLimits.credentials), tenantRoute(), signInSubmit);
 consoleApp.post("/sign-out", requireConsoleAdmin(), requireCsrfToken(), signOut);
 
 // Signed-in pages (rule P on every request: an active admin of this tenant)
