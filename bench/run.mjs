@@ -1,5 +1,6 @@
 // `npm run bench`: what rule P (token check + one D1 query) costs next to a bare D1 read, what a password
-// sign-in costs, and how big the bundle is. bench/README.md says how to read the output.
+// sign-in costs, whether a burst of correct sign-ins of one user is served (and what it does to GET /me),
+// and how big the bundle is. bench/README.md says how to read the output.
 //   1. bundle sizes and a build of bench/worker.ts (wrangler deploy --dry-run), 2. that build under
 //   `wrangler dev` with fresh local state, 3. a tenant through the operator API, 4. loads, 5. a table.
 // Exits 0 even below target; 1 only when it could not measure.
@@ -25,9 +26,33 @@ const TARGET = 0.8;
 const LOAD = { connections: 10, warmup: 2, slice: 2, slices: 5 }; // seconds; 5 × 2 s = 10 s each
 // Each sign-in hashes for ~40 ms of CPU: a few connections already saturate, and each request adds a session.
 const SIGN_IN_LOAD = { connections: 4, warmup: 1, seconds: 5 };
+// (d) and (e): many connections signing in as ONE user with the right password (shared scan accounts on
+// several printers, apps that retry), under the tenant's default lockout policy; GET /me, one connection,
+// measured during that burst and unloaded just before it.
+const BURST = { connections: 10, seconds: 6 };
 const SEQUENTIAL = 20;
 const HASHES_PER_REQUEST = 5;
 const PASSWORD = `Bench-${randomBytes(9).toString("base64url")}`;
+
+/**
+ * A fresh client address per request: sign-in is rate limited per CF-Connecting-IP and tenant (rule H), and
+ * these rows measure hashing and lockout, not the limiter. 10.x.y.z, never repeated within a run.
+ */
+let addresses = 0;
+const freshIp = () => { addresses++; return `10.${(addresses >> 16) & 255}.${(addresses >> 8) & 255}.${addresses & 255}`; };
+
+/** An autocannon request that carries a fresh CF-Connecting-IP each time it is sent. */
+function fromManyAddresses({ url, method = "GET", headers = {}, body }, onResponse) {
+  const { origin, pathname, search } = new URL(url);
+  return {
+    url: origin,
+    requests: [{
+      method, path: pathname + search, headers, body,
+      setupRequest: (req) => ({ ...req, headers: { ...req.headers, "cf-connecting-ip": freshIp() } }),
+      ...(onResponse ? { onResponse } : {}),
+    }],
+  };
+}
 
 /** A port nobody listens on now (the OS picks it), so the bench never collides with `npm run dev`. */
 function freePort() {
@@ -153,8 +178,14 @@ async function seed(origin, operatorToken) {
     settings: { lockout: { maxAttempts: 100, lockoutSeconds: 900 } },
   }, { authorization: `Bearer ${operatorToken}` });
   const signIn = { login: "admin", password: PASSWORD, clientId: "printid-mobile" };
-  const { access_token: accessToken } = await postJson(`${origin}/t/${slug}/sign-in`, signIn);
-  return { slug, tenantId: tenant.id, accessToken, signIn };
+  const { access_token: accessToken } = await postJson(`${origin}/t/${slug}/sign-in`, signIn, { "cf-connecting-ip": freshIp() });
+  // (d): a tenant with the default lockout policy (no settings), whose admin the burst signs in as.
+  const burstSlug = `burst${randomBytes(3).toString("hex")}`;
+  await postJson(`${origin}/operator/tenants`, {
+    name: burstSlug, displayName: "Bench burst", admin: { username: "scan", email: `scan@${burstSlug}.example`, password: PASSWORD },
+  }, { authorization: `Bearer ${operatorToken}` });
+  const burstSignIn = { login: "scan", password: PASSWORD, clientId: "printid-mobile" };
+  return { slug, tenantId: tenant.id, accessToken, signIn, burstSlug, burstSignIn };
 }
 
 /** Latencies, time and CPU of one kind of request, pooled over several autocannon runs. */
@@ -176,7 +207,7 @@ async function drive(request, connections, seconds, into = pool()) {
 function summary(p, what) {
   if (p.failed > 0) throw new Error(`${what}: ${p.failed} requests failed (non-2xx, error or timeout)`);
   const sorted = p.latencies.toSorted((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : NaN);
   return { rps: sorted.length / p.seconds, p50: at(0.5), p99: at(0.99), cpu: p.cpuMs / sorted.length };
 }
 
@@ -194,10 +225,10 @@ async function compare(requests) {
   return { baseline: summary(pools.a, "baseline"), me: summary(pools.b, "GET /me"), pairRatios };
 }
 
-/** Wall time of one request, the answer read in full. */
+/** Wall time of one request, the answer read in full (sign-ins from a fresh address each, see freshIp). */
 async function wallMs(url, init = {}) {
   const start = performance.now();
-  const response = await fetch(url, init);
+  const response = await fetch(url, init.method === "POST" ? { ...init, headers: { ...init.headers, "cf-connecting-ip": freshIp() } } : init);
   await response.arrayBuffer();
   if (!response.ok) throw new Error(`${url}: ${response.status}`);
   return performance.now() - start;
@@ -233,17 +264,52 @@ async function hashCost(origin) {
   };
 }
 
+/**
+ * (d) BURST.connections sign in as one user with the right password for BURST.seconds, each request from its
+ * own address; every answer counted, non-2xx by status and code (the goal is none: a correct password is
+ * never refused). (e) GET /me on one connection during the burst, and for as long unloaded just before.
+ */
+async function burst(origin, { slug, accessToken, burstSlug, burstSignIn }) {
+  const me = { url: `${origin}/t/${slug}/me`, headers: { authorization: `Bearer ${accessToken}` } };
+  const signIn = { url: `${origin}/t/${burstSlug}/sign-in`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(burstSignIn) };
+  const refusals = new Map(); // "429 account_locked" -> count
+  const onResponse = (status, body) => {
+    if (status < 300) return;
+    let code = "";
+    try { const json = JSON.parse(body); code = json.code ?? json.error ?? ""; } catch { /* not JSON */ }
+    const key = `${status} ${code}`.trim();
+    refusals.set(key, (refusals.get(key) ?? 0) + 1);
+  };
+  const meUnloaded = pool();
+  await drive(me, 1, BURST.seconds, meUnloaded);
+  const signIns = pool();
+  const meLoaded = pool();
+  const cpuBefore = workerCpuMs();
+  await Promise.all([
+    drive(fromManyAddresses(signIn, onResponse), BURST.connections, BURST.seconds, signIns),
+    drive(me, 1, BURST.seconds, meLoaded),
+  ]);
+  const cpuMs = workerCpuMs() - cpuBefore;
+  const refused = signIns.failed;
+  signIns.failed = 0; // counted and reported by this row, not a failure of the bench
+  const figures = { ...summary(signIns, "sign-in burst"), refused, total: signIns.latencies.length + refused, refusals };
+  figures.cpu = cpuMs / Math.max(1, figures.total); // the window's CPU (both loads) per sign-in
+  return { burst: figures, meUnloaded: summary(meUnloaded, "GET /me unloaded"), meLoaded: summary(meLoaded, "GET /me during the burst") };
+}
+
 /** Everything measured against the running Worker. */
-async function measure(origin, { slug, tenantId, accessToken, signIn }) {
+async function measure(origin, seeded) {
+  const { slug, tenantId, accessToken, signIn } = seeded;
   const base = { url: `${origin}/bench/baseline?id=${tenantId}` };
   const me = { url: `${origin}/t/${slug}/me`, headers: { authorization: `Bearer ${accessToken}` } };
   const signInRequest = { url: `${origin}/t/${slug}/sign-in`, method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(signIn) };
   const figures = await compare({ a: base, b: me });
   const { connections, warmup, seconds } = SIGN_IN_LOAD;
-  await drive(signInRequest, connections, warmup);
+  await drive(fromManyAddresses(signInRequest), connections, warmup);
   const signInPool = pool();
-  await drive(signInRequest, connections, seconds, signInPool);
+  await drive(fromManyAddresses(signInRequest), connections, seconds, signInPool);
   figures.signIn = summary(signInPool, "sign-in");
+  Object.assign(figures, await burst(origin, seeded));
   // Under load a CPU-bound route's p50 is mostly queueing: the unloaded time goes beside it.
   for (const [figure, request] of [[figures.baseline, base], [figures.me, me], [figures.signIn, signInRequest]]) {
     figure.alone = await aloneMs(request.url, request);
@@ -257,17 +323,23 @@ const row = (name, r) =>
   `${name.padEnd(27)}${r.rps.toFixed(0).padStart(5)} req/s  p50 ${ms(r.p50)} ms  p99 ${ms(r.p99)} ms  alone ${ms(r.alone)} ms  cpu ${r.cpu.toFixed(2).padStart(5)} ms/req`;
 const kib = (b) => `${b.gzip.toFixed(1)} KiB gzip (${b.raw.toFixed(0)} KiB raw)`;
 
-function report({ baseline, me, signIn, pairRatios, hash }, bundle, minified) {
+function report({ baseline, me, signIn, burst, meUnloaded, meLoaded, pairRatios, hash }, bundle, minified) {
   const ratio = me.rps / baseline.rps;
   const { connections, slice, slices } = LOAD;
   const pairs = pairRatios.toSorted((x, y) => x - y);
   console.log([
     `load: autocannon, loopback. (a) (b): ${connections} connections, ${slices} alternating slices of ${slice} s each, after a warm-up.`,
     `      (c): ${SIGN_IN_LOAD.connections} connections × ${SIGN_IN_LOAD.seconds} s. alone: median of ${SEQUENTIAL} sequential requests, no load.`,
+    `      (d): ${BURST.connections} connections × ${BURST.seconds} s signing in as one user (right password, default lockout policy); req/s and latency of the 2xx.`,
+    `      (e): GET /me on 1 connection during (d), and ${BURST.seconds} s unloaded just before. Sign-ins come from a fresh CF-Connecting-IP each (rule H limits per address).`,
     `      cpu: CPU time of wrangler + workerd (Worker, local D1, proxy) per request, steadier than req/s on a busy machine.`,
     row("(a) baseline  D1 PK read", baseline),
     row("(b) GET /me   valid token", me),
     row("(c) sign-in   password", signIn),
+    `${"(d) sign-in burst, 1 user".padEnd(27)}${burst.rps.toFixed(0).padStart(5)} req/s  p50 ${ms(burst.p50)} ms  p99 ${ms(burst.p99)} ms  ` +
+      `non-2xx ${burst.refused} of ${burst.total}${burst.refused ? ` (${[...burst.refusals].map(([k, n]) => `${n}× ${k}`).join(", ")})` : ""}; goal 0: ${burst.refused === 0 ? "met" : "MISSED"}`,
+    `${"(e) GET /me  during (d)".padEnd(27)}${meLoaded.rps.toFixed(0).padStart(5)} req/s  p50 ${ms(meLoaded.p50)} ms  p99 ${ms(meLoaded.p99)} ms  ` +
+      `unloaded just before: p50 ${ms(meUnloaded.p50)} ms  p99 ${ms(meUnloaded.p99)} ms (1 connection each; ×${(meLoaded.p50 / meUnloaded.p50).toFixed(1)} at p50)`,
     `ratio (b)/(a) ${ratio.toFixed(2)} req/s (per slice pair ${pairs[0].toFixed(2)}–${pairs.at(-1).toFixed(2)}), ` +
       `${(baseline.cpu / me.cpu).toFixed(2)} by cpu/req; target ≥ ${TARGET.toFixed(2)}: ${ratio >= TARGET ? "met" : "BELOW TARGET"}`,
     `hash  ${ms(hash.wall, 0)} ms wall, ${ms(hash.cpu, 0)} ms cpu per Argon2id verification (m=19 MiB, t=2) inside workerd: ` +
