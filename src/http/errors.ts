@@ -92,6 +92,10 @@ export class AppError extends Error {
 
 /** What a person or an app may be shown of an error: its detail, else its code's title; a sentence. */
 export function describe(error: AppError): string {
-  const text = error.options.detail ?? errorTitle[error.code];
+  return asSentence(error.options.detail ?? errorTitle[error.code]);
+}
+
+/** Texts shown to people end as sentences do. */
+export function asSentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }

@@ -1,4 +1,4 @@
-import { AppError, describe } from "./errors";
+import { AppError, asSentence, describe } from "./errors";
 
 /**
  * The token and revocation endpoints answer errors as RFC 6749 §5.2 says, `{ error, error_description }`,
@@ -15,7 +15,7 @@ export const oauthErrorStatus = {
 export type OAuthErrorCode = keyof typeof oauthErrorStatus;
 
 function oauthJson(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error, error_description: description }), {
+  return new Response(JSON.stringify({ error, error_description: asSentence(description) }), {
     status,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
   });

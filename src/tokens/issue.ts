@@ -2,7 +2,7 @@ import { findUserById } from "../accounts/queries";
 import { commit, type Write } from "../db/batch";
 import type { Tenant, User } from "../db/schema";
 import type { Scope } from "../http/context";
-import { AppError } from "../http/errors";
+import { AppError, describe } from "../http/errors";
 import { admit } from "../policy/admission";
 import { ACCESS_TOKEN_SECONDS, issuerOf, signAccessToken, signIdToken, type TokenSubject } from "./jwt";
 import { signingKeys } from "./keys";
@@ -74,7 +74,7 @@ export async function renewSession(
   try {
     admit(refresh.tenant, user);
   } catch (error) {
-    if (error instanceof AppError) throw new OAuthError("invalid_grant", error.options.detail ?? error.code);
+    if (error instanceof AppError) throw new OAuthError("invalid_grant", describe(error));
     throw error;
   }
   const grant = { tenant: refresh.tenant, user, clientId: refresh.clientId, method: "refresh", scope: rotation.scope };

@@ -2,7 +2,7 @@ import { createRoute, z, type Hook, type RouteHandler } from "@hono/zod-openapi"
 import type { MiddlewareHandler } from "hono";
 import { findUserById } from "../accounts/queries";
 import { scopeOf, type AppEnv, type Scope } from "../http/context";
-import { AppError } from "../http/errors";
+import { AppError, describe } from "../http/errors";
 import { OAuthError } from "../http/oauth-error";
 import { jsonResponse, problems } from "../http/openapi";
 import { TenantPath } from "../tenants/slug";
@@ -130,7 +130,7 @@ async function authorizationCodeGrant(scope: Scope, tenant: Tenant, request: Tok
     return await startSession(scope, { ...grant, tenant, user, sessionId: redemption.sessionId });
   } catch (error) {
     // Rule P refused the user since the code was issued (deactivated meanwhile): no tokens.
-    if (error instanceof AppError) throw new OAuthError("invalid_grant", error.options.detail ?? error.code);
+    if (error instanceof AppError) throw new OAuthError("invalid_grant", describe(error));
     throw error;
   }
 }
