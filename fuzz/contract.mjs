@@ -127,6 +127,8 @@ export function check(doc, op, req, res, { slowMs = 15_000 } = {}) {
   const bodyExpected = req.method !== "HEAD" && status !== 204 && status !== 304;
 
   if (status >= 500) v("5xx", `${status} ${text.slice(0, 300)}`);
+  // Issue 10, point 8: every error answer names its request (the id of its log line).
+  if (status >= 400 && !header("x-request-id")) v("request-id", `${status} without X-Request-Id`);
   if ((status === 429 || status === 503) && !retryAfterOk(header("retry-after"))) v("no-retry-after", `${status} without a valid Retry-After (${header("retry-after")})`);
   if (LEAKS.test(text)) v("leak", `the body shows internals: ${text.match(LEAKS)[0]}`);
   if (req.secrets?.some((secret) => secret && text.includes(secret))) v("leak", "the body echoes a password or token of the request");
