@@ -4,6 +4,7 @@
 //   2. per operation a fresh tenant with an admin, a user and tokens, 3. N requests (fuzz/requests.mjs),
 //   4. every answer checked (fuzz/contract.mjs), 5. a summary, violations with reproductions, exit 1 if any.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -147,6 +148,7 @@ async function main() {
     const doc = await fetch(`${h.origin}/openapi.json`).then((r) => r.json());
     const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, spec]) => ({ path, method, spec, key: `${method.toUpperCase()} ${path}` })))
       .filter((op) => !opts.only || new RegExp(opts.only).test(op.key));
+    console.log(`code: a build of the working tree at ${codeState()}`);
     console.log(`printid fuzz: wrangler dev --env eu --log-level warn at ${h.origin} (providers on ${Object.values(h.providers).map((p) => p.port).join(", ")}), ` +
       `started in ${((Date.now() - t0) / 1000).toFixed(0)} s; ${ops.length} operations × ${PER_OP} requests, ${CONCURRENCY} in flight, seed ${SEED}, ≤ ${SECONDS} s`);
     const foreign = await h.tenantFixture();
@@ -279,6 +281,13 @@ async function main() {
     await cleanUp();
   }
   process.exit(exitCode);
+}
+
+/** Which code the build holds: the commit, and files under src/ changed since (others work in this tree). */
+function codeState() {
+  const git = (...args) => spawnSync("git", args, { cwd: root, encoding: "utf8" }).stdout?.trim() ?? "";
+  const changed = git("status", "--porcelain", "--", "src", "wrangler.toml", "migrations").split("\n").filter(Boolean).length;
+  return `${git("log", "-1", "--format=%h %s").slice(0, 90)}${changed ? ` + uncommitted changes in ${changed} files` : ""}`;
 }
 
 /** Lines of the Worker's log that hold a password or token the run sent, or an e-mail address. */
