@@ -116,10 +116,11 @@ export function check(doc, op, req, res, { slowMs = 15_000 } = {}) {
   // The path as the Worker sees it (dot segments resolved, as WHATWG URL parsing does).
   let rawPath = req.path.split("?")[0];
   try { rawPath = new URL(req.path, "http://fuzz.invalid").pathname; } catch { /* keep raw */ }
-  const tokenPath = req.method === "POST" && /^\/t\/[^/]+\/(token|revoke)$/.test(rawPath);
+  // Another method on these paths may answer either shape.
+  const tokenPath = /^\/t\/[^/]+\/(token|revoke)$/.test(rawPath);
   const oddTenant = /^\/t\/((\.|%2e)+|[^/]*%2f[^/]*)\//i.test(rawPath);
   const looksOAuth = /^\s*\{\s*"error"/.test(res.body.toString("utf8"));
-  const oauthRoute = tokenPath && (!oddTenant || looksOAuth);
+  const oauthRoute = tokenPath && (looksOAuth || (req.method === "POST" && !oddTenant));
   const spec = op.spec;
   const documented = spec.responses?.[String(status)];
   const text = res.body.toString("utf8");

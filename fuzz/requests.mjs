@@ -501,6 +501,7 @@ async function mutateAuth(s, ctx) {
   const good = needs ? tokenFor(needs, f, h) : f.userAccess;
   // The last Authorization mutation is the one sent: its expectation replaces an earlier one's.
   s.authExpect = undefined;
+  s.foreignToken = undefined;
   const refuse = (why) => { if (needs) s.authExpect = { expect: "refuse", why }; };
   const kind = rng.weighted({ none: needs ? 2 : 0, scheme: 3, garbage: 3, forged: needs && needs !== "operator" ? 8 : 1, swapped: 4, multi: 1 });
   s.authRaw = undefined;
@@ -568,6 +569,8 @@ async function mutateAuth(s, ctx) {
       s.notes.push(`Authorization: Bearer <${why}>`);
       const sameKind = token === good || (needs === "user" && token === f.adminAccess);
       if (!sameKind) refuse(why);
+      // The other tenant's tokens are valid on the other tenant's path (a path mutation may put it there).
+      s.foreignToken = token === foreign.adminAccess ? "admin" : token === foreign.userAccess ? "user" : undefined;
       break;
     }
     case "multi":
@@ -664,6 +667,14 @@ export async function generate(doc, op, ctx) {
     else if (kind === "headers") mutateHeaders(s, ctx);
     else if (kind === "method") mutateMethod(s, ctx);
   }
+  // On the other tenant's path, its own tokens are right: refused only for a user's token on admin routes.
+  if (String(s.params.tenant ?? "").trim().toLowerCase() === ctx.foreign.slug && s.pathOverride === undefined) {
+    if (s.foreignToken) {
+      s.tenantExpect = undefined;
+      s.idExpect = undefined;
+      s.authExpect = s.foreignToken === "user" && s.auth === "admin" ? { expect: "refuse", why: "the other tenant's user token on its admin routes" } : undefined;
+    }
+  }
   // Refusals expected by the valid request (an ID token that must fail), the path or the Authorization header.
   const expected = [s.authExpect, s.tenantExpect, s.idExpect, s.expect ? { expect: s.expect, why: s.why } : undefined].find(Boolean);
   s.expect = expected?.expect;
@@ -708,8 +719,12 @@ export function serialize(s, ctx) {
   // Passwords the answer must not echo (not ones that are also another field's value, or one repeated letter).
   const others = JSON.stringify(Object.entries(s.body?.json && typeof s.body.json === "object" ? s.body.json : {}).filter(([k]) => !/password/i.test(k)));
   const secrets = [ctx.f.password, ctx.f.userPassword, ...collectSecrets(s.body?.json)]
-    .filter((x) => typeof x === "string" && x.length >= 8 && !/^(.)\1*$/u.test(x) && !others.includes(x));
+    .filter((x) => typeof x === "string" && x.length >= 8 && !/^(.)\1*$/u.test(x) && !others.includes(x) && !decodeURIComponentSafe(path).includes(x));
   return { method: s.method, path: wireSafe(path), headers, body, chunked: s.chunked, expect: s.expect, why: s.why, matchesOp: s.matchesOp, notes: s.notes, kinds: s.kinds, secrets, placeholders: s.placeholders };
+}
+
+function decodeURIComponentSafe(text) {
+  try { return decodeURIComponent(text); } catch { return text; }
 }
 
 function collectSecrets(json) {
