@@ -96,10 +96,11 @@ export function check(doc, op, req, res, { slowMs = 15_000 } = {}) {
     else violations.push({ kind, message });
   };
   const n = (kind, message) => notes.push({ kind, message });
-  const big = (req.body?.length ?? 0) > 2_000_000;
+  // Over printid's body limit (64 KiB): under wrangler dev, 2-40 % of such requests get a plain-text 500 from
+  // wrangler's proxy, a reset or no answer instead of the Worker's 413 (fuzz/README.md). Listed apart.
+  const big = (req.body?.length ?? 0) > 65_536;
   if (res.error) {
-    // wrangler dev's proxy drops some connections whose multi-megabyte body the Worker refused unread.
-    if (big) return { violations, notes, ignored: "wrangler dev's proxy closed the connection of a body over 2 MB" };
+    if (big) return { violations, notes, ignored: "no answer (reset or timeout) to a body over 64 KiB, under wrangler dev" };
     v("no-answer", `no HTTP answer: ${res.error}`);
     return { violations, notes, ignored: false };
   }
@@ -107,9 +108,10 @@ export function check(doc, op, req, res, { slowMs = 15_000 } = {}) {
   const header = (name) => res.headers[name.toLowerCase()];
   // wrangler dev itself answers 501 for a method it does not know, before the Worker sees the request.
   if (status === 501 && !STANDARD_METHODS.has(req.method)) return { violations, notes, ignored: "wrangler dev's 501 for a method it does not know" };
-  // ... and its proxy a plain-text 500 when the Worker answered (413) before reading a multi-megabyte body.
-  if (status === 500 && /^Error: Network connection lost/.test(res.body.toString("utf8")) && /miniflare/.test(res.body.toString("utf8"))) {
-    return { violations, notes, ignored: "wrangler dev's proxy: 500 Network connection lost (body over 2 MB refused unread)" };
+  // ... and its proxy a plain-text 500 on some over-limit bodies.
+  const proxyError = /^Error: (Network connection lost|Promise will never complete)/.exec(res.body.toString("utf8"));
+  if (status === 500 && big && proxyError && /miniflare/.test(res.body.toString("utf8"))) {
+    return { violations, notes, ignored: `wrangler dev's proxy: 500 "${proxyError[1]}" to a body over 64 KiB` };
   }
   if (res.ms > slowMs) v("slow", `answered after ${Math.round(res.ms)} ms`);
 
@@ -214,6 +216,10 @@ function checkOAuthError(status, ctype, text, v) {
 /** The console's pages are HTML, not API: only no 5xx, an answer at all, and no internals shown. */
 export function checkPage(req, res) {
   const violations = [];
+  const big = (req.body?.length ?? 0) > 65_536;
+  if (big && (res.error || (res.status === 500 && /^Error: (Network connection lost|Promise will never complete)[\s\S]*miniflare/.test(res.body.toString("utf8"))))) {
+    return { violations, notes: [], ignored: "wrangler dev's proxy: 500 or no answer to a body over 64 KiB" };
+  }
   if (res.error) violations.push({ kind: "no-answer", message: `no HTTP answer: ${res.error}` });
   else {
     const text = res.body.toString("utf8");

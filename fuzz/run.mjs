@@ -235,6 +235,7 @@ async function main() {
             stats.sent++;
             stats.statuses.set(res.status ?? "none", (stats.statuses.get(res.status ?? "none") ?? 0) + 1);
             const verdict = checkPage(wire, res);
+            if (verdict.ignored) ignored.set(verdict.ignored, (ignored.get(verdict.ignored) ?? 0) + 1);
             if (verdict.violations.length) stats.violations++;
             for (const violation of verdict.violations) {
               const sig = signature(op.key, violation, res);
