@@ -443,6 +443,8 @@ function mutateContentType(s, ctx) {
 function mutatePath(s, ctx) {
   const { rng, f, foreign } = ctx;
   const names = Object.keys(s.params);
+  // A literal path (a structural mutation) is final: later parameter mutations would not reach the wire.
+  if (s.pathOverride !== undefined) { s.notes.push("(path already literal)"); return; }
   const target = rng.weighted({ tenant: names.includes("tenant") && s.template.includes("{tenant}") ? 5 : 0, provider: names.includes("provider") ? 2 : 0, id: names.includes("id") ? 3 : 0, structure: 2 });
   if (target === "tenant") {
     const value = rng.pick([f.slug.toUpperCase(), ` ${f.slug}`, `${f.slug} `, `zz${rand()}`, "ab", "a", "", "a".repeat(63), "a".repeat(64), "a".repeat(300),
