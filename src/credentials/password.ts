@@ -29,12 +29,16 @@ const passwordBytes = (password: string) => new TextEncoder().encode(password.no
 /**
  * One hash at a time per isolate. An isolate has one thread: hashes running side by side finish no
  * sooner in total, but each holds ~19 MiB, and interleaved they make every other request of the isolate
- * (a /me, a tenant card) wait behind all of them. Queued, another request waits for one hash at most.
+ * (a /me, a tenant card) wait behind all of them. Queued, each hash first yields to the event loop, so
+ * that what other requests were waiting for (a D1 answer, a signature) runs between two hashes: another
+ * request waits for one hash per step at most, not for the whole queue.
  */
 let hashing: Promise<unknown> = Promise.resolve();
 
+const yieldToOthers = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 function oneAtATime<T>(hash: () => Promise<T>): Promise<T> {
-  const turn = hashing.then(hash, hash);
+  const turn = hashing.then(yieldToOthers, yieldToOthers).then(hash);
   hashing = turn.catch(() => undefined);
   return turn;
 }

@@ -40,18 +40,19 @@ export class OAuthError extends Error {
 }
 
 /**
- * Any other error of an OAuth endpoint in the RFC 6749 shape, with its own status and headers: what the
- * request's form got wrong is `invalid_request`; the service's state is RFC 6749's `server_error` /
- * `temporarily_unavailable`; the rest keep the contract's code (`rate_limited`, `tenant_not_found`, …).
+ * Any other error of an OAuth endpoint in the RFC 6749 shape, with its own status and headers: the
+ * service's state is RFC 6749's `server_error` / `temporarily_unavailable`, the contract's `rate_limited`
+ * keeps its name (with Retry-After), and every other refusal of the request (a body, a tenant) is
+ * `invalid_request`, its description saying which.
  */
 export function oauthResponse(error: AppError): Response {
   const code =
-    error.code === "validation_failed" || error.code === "payload_too_large" || error.code === "unsupported_media_type"
-      ? "invalid_request"
-      : error.code === "unavailable"
-        ? "temporarily_unavailable"
-        : error.code === "internal_error"
-          ? "server_error"
-          : error.code;
+    error.code === "unavailable"
+      ? "temporarily_unavailable"
+      : error.code === "internal_error"
+        ? "server_error"
+        : error.code === "rate_limited"
+          ? "rate_limited"
+          : "invalid_request";
   return oauthJson(error.status, code, describe(error), error.options.headers);
 }

@@ -39,7 +39,7 @@ function errorAnswer(operation: Operation, code: ErrorCode): { description: stri
   // The OAuth endpoints already describe their 400 in RFC 6749's shape: their other errors share it.
   const oauth = operation.responses?.["400"]?.content?.["application/json"];
   const content: Record<string, { schema: unknown }> = oauth ? { "application/json": oauth } : { "application/problem+json": { schema: problem } };
-  return { description: `${code}: ${errorTitle[code]}`, content };
+  return { description: oauth ? `${errorTitle[code]}, in RFC 6749's shape` : `${code}: ${errorTitle[code]}`, content };
 }
 
 function addAnswer(operation: Operation, code: ErrorCode): void {
@@ -59,10 +59,10 @@ export function finishDocument(document: OpenAPIObject, rateLimited: ReadonlySet
           parameter.description = "The tenant's name: 3–63 characters of a-z, 0-9 and -, matched case-insensitively (Acme finds acme).";
         }
       }
-      if (operation.requestBody) {
-        addAnswer(operation, "payload_too_large");
-        addAnswer(operation, "unsupported_media_type");
-      }
+      // Any request may carry a body, which is refused unread past the limit.
+      addAnswer(operation, "payload_too_large");
+      if (operation.requestBody) addAnswer(operation, "unsupported_media_type");
+      if (path.includes("{tenant}")) addAnswer(operation, "validation_failed");
       if (rateLimited.has(`${method} ${path}`)) addAnswer(operation, "rate_limited");
       addAnswer(operation, "unavailable");
     }

@@ -352,12 +352,12 @@ describe("policy on refresh", () => {
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
   });
 
-  it("P a disabled tenant refuses the refresh with 403 tenant_disabled, in RFC 6749 §5.2's shape", async () => {
+  it("P a disabled tenant refuses the refresh with 403, in RFC 6749 §5.2's shape (invalid_request, saying why)", async () => {
     const { name, tenantId, tokens } = await signedIn();
     await eu.db.prepare("UPDATE tenants SET enabled = 0 WHERE id = ?").bind(tenantId).run();
     const response = await refresh(eu, name, tokens.refresh_token);
     expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ error: "tenant_disabled", error_description: "The tenant is disabled." });
+    expect(await response.json()).toEqual({ error: "invalid_request", error_description: "The tenant is disabled." });
   });
 });
 
