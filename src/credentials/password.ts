@@ -32,15 +32,32 @@ const passwordBytes = (password: string) => new TextEncoder().encode(password.no
  * (a /me, a tenant card) wait behind all of them. Queued, each hash first yields to the event loop, so
  * that what other requests were waiting for (a D1 answer, a signature) runs between two hashes: another
  * request waits for one hash per step at most, not for the whole queue.
+ *
+ * Every wait and timer belongs to the request that hashes (workerd cancels a finished request's timers),
+ * and a turn is waited for 2 s at most: a request that died holding it cannot stall the isolate.
  */
-let hashing: Promise<unknown> = Promise.resolve();
+let lastTurn: Promise<void> = Promise.resolve();
+const TURN_WAIT_MS = 2_000;
 
-const yieldToOthers = () => new Promise((resolve) => setTimeout(resolve, 0));
+function sleep(ms: number): { done: Promise<void>; cancel(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { done, cancel: () => timer !== null && clearTimeout(timer) };
+}
 
-function oneAtATime<T>(hash: () => Promise<T>): Promise<T> {
-  const turn = hashing.then(yieldToOthers, yieldToOthers).then(hash);
-  hashing = turn.catch(() => undefined);
-  return turn;
+async function oneAtATime<T>(hash: () => Promise<T>): Promise<T> {
+  const previous = lastTurn;
+  let finished = () => {};
+  lastTurn = new Promise<void>((resolve) => (finished = resolve));
+  const patience = sleep(TURN_WAIT_MS);
+  try {
+    await Promise.race([previous, patience.done]);
+    patience.cancel();
+    await sleep(0).done;
+    return await hash();
+  } finally {
+    finished();
+  }
 }
 
 export async function hashPassword(password: string): Promise<string> {

@@ -40,19 +40,17 @@ export class OAuthError extends Error {
 }
 
 /**
- * Any other error of an OAuth endpoint in the RFC 6749 shape, with its own status and headers: the
- * service's state is RFC 6749's `server_error` / `temporarily_unavailable`, the contract's `rate_limited`
- * keeps its name (with Retry-After), and every other refusal of the request (a body, a tenant) is
- * `invalid_request`, its description saying which.
+ * Any other error of an OAuth endpoint in the RFC 6749 shape: the service's state is RFC 6749's
+ * `server_error` / `temporarily_unavailable`, the contract's `rate_limited` keeps its name (429, with
+ * Retry-After), a body refused unread keeps its HTTP status (413, 415), and every other refusal of the
+ * request (an unknown or disabled tenant, a malformed one) is `400 invalid_request` as §5.2 says, its
+ * description saying which.
  */
 export function oauthResponse(error: AppError): Response {
-  const code =
-    error.code === "unavailable"
-      ? "temporarily_unavailable"
-      : error.code === "internal_error"
-        ? "server_error"
-        : error.code === "rate_limited"
-          ? "rate_limited"
-          : "invalid_request";
-  return oauthJson(error.status, code, describe(error), error.options.headers);
+  const { headers } = error.options;
+  if (error.code === "unavailable") return oauthJson(503, "temporarily_unavailable", describe(error), headers);
+  if (error.code === "internal_error") return oauthJson(500, "server_error", describe(error), headers);
+  if (error.code === "rate_limited") return oauthJson(429, "rate_limited", describe(error), headers);
+  const status = error.status === 413 || error.status === 415 ? error.status : 400;
+  return oauthJson(status, "invalid_request", describe(error), headers);
 }

@@ -4,7 +4,7 @@ import { findUserById } from "../accounts/queries";
 import { scopeOf, type AppEnv, type Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
 import { OAuthError } from "../http/oauth-error";
-import { jsonResponse, problems } from "../http/openapi";
+import { jsonResponse } from "../http/openapi";
 import { TenantPath } from "../tenants/slug";
 import { tenantRoute } from "../tenants/middleware";
 import type { Tenant } from "../db/schema";
@@ -78,9 +78,11 @@ export const tokenRoute = createRoute({
   request: { params: TenantPath, body: formOrJson(TokenRequest) },
   responses: {
     200: jsonResponse("New tokens", TokenResponseSchema),
-    400: jsonResponse("invalid_request, invalid_grant, unsupported_grant_type", OAuthErrorSchema),
+    400: jsonResponse(
+      "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, unsupported_grant_type",
+      OAuthErrorSchema,
+    ),
     401: jsonResponse("invalid_client", OAuthErrorSchema),
-    ...problems("tenant_not_found", "tenant_disabled"),
   },
 });
 
@@ -148,8 +150,7 @@ export const revokeRoute = createRoute({
   request: { params: TenantPath, body: formOrJson(RevokeRequest) },
   responses: {
     200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },
-    400: jsonResponse("invalid_request", OAuthErrorSchema),
-    ...problems("tenant_not_found", "tenant_disabled"),
+    400: jsonResponse("invalid_request (also for an unknown or disabled tenant, or a malformed one)", OAuthErrorSchema),
   },
 });
 

@@ -105,13 +105,13 @@ describe("H: the OAuth endpoints answer every 4xx in RFC 6749's shape", () => {
     await oauthError(await eu.fetch(`/t/${name}/${endpoint}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{" }), 400, "invalid_request");
   });
 
-  it("/token of an unknown tenant is 404 in RFC 6749's shape: invalid_request, saying which tenant", async () => {
+  it("/token of an unknown tenant is 400 invalid_request saying which tenant (RFC 6749 §5.2)", async () => {
     const response = await eu.fetch(`/t/${uniqueSlug("none")}/token`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
       body: "grant_type=refresh_token&refresh_token=x&client_id=printid-mobile",
     });
-    const body = await oauthError(response, 404, "invalid_request");
+    const body = await oauthError(response, 400, "invalid_request");
     expect(body.error_description).toMatch(/^There is no tenant 'none-[0-9a-f]{8}'\.$/);
   });
 });

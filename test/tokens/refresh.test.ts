@@ -352,11 +352,11 @@ describe("policy on refresh", () => {
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
   });
 
-  it("P a disabled tenant refuses the refresh with 403, in RFC 6749 §5.2's shape (invalid_request, saying why)", async () => {
+  it("P a disabled tenant refuses the refresh: 400 invalid_request saying why, RFC 6749 §5.2", async () => {
     const { name, tenantId, tokens } = await signedIn();
     await eu.db.prepare("UPDATE tenants SET enabled = 0 WHERE id = ?").bind(tenantId).run();
     const response = await refresh(eu, name, tokens.refresh_token);
-    expect(response.status).toBe(403);
+    expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: "invalid_request", error_description: "The tenant is disabled." });
   });
 });
