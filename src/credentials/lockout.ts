@@ -13,7 +13,12 @@ import { AppError } from "../http/errors";
  * than the policy allows, while a correct password gives its slot back and never counts.
  */
 
-/** A slot held longer than this belongs to a request that died (isolate evicted, D1 gone): it lapses. */
+/**
+ * Slots still held this long after the account's checks began (with none free in between) belong to
+ * requests that died (isolate evicted, D1 gone before the slot was given back): they lapse together. The
+ * lease runs from when the held slots went from none to some, so steady sign-ins cannot keep renewing a
+ * leaked slot.
+ */
 export const CHECK_LEASE_MS = 30_000;
 
 /** Seconds until a locked account may try again; 0 when it is not locked. */
@@ -65,7 +70,7 @@ export function takeCheckSlot(db: Database, tenant: Tenant, userId: SQL | string
       failedSignIns: failuresNow(now),
       lockedUntil: sql`(CASE WHEN ${unlocked} THEN NULL ELSE ${users.lockedUntil} END)`,
       passwordChecksInFlight: sql`${checksNow(now)} + 1`,
-      passwordChecksSince: now,
+      passwordChecksSince: sql`(CASE WHEN ${checksNow(now)} = 0 THEN ${nowMs(now)} ELSE ${users.passwordChecksSince} END)`,
     })
     .where(and(sql`${users.id} = ${userId}`, unlocked, room))
     .returning({ id: users.id });

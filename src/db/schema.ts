@@ -71,7 +71,7 @@ export const users = sqliteTable(
      * Password checks started and not yet finished. A check holds a slot until its outcome is known, so
      * that at most the lockout's number of wrong passwords is checked at once, while correct ones give
      * their slot back and are never refused. A slot held past `passwordChecksSince` + a lease is stale
-     * (its request died) and no longer counts.
+     * (its request died) and no longer counts; the lease runs from when the held slots went from none to some.
      */
     passwordChecksInFlight: integer("password_checks_in_flight").notNull().default(0),
     passwordChecksSince: integer("password_checks_since", { mode: "timestamp_ms" }),

@@ -160,3 +160,23 @@ describe("H: a database fault never counts against a person", () => {
     expect(await counters(user.id)).toMatchObject({ failures: 0, inFlight: 0 });
   });
 });
+
+describe("H: sign-in at 20 % random D1 faults", () => {
+  it("H apps that retry every 503 all sign in, and the account is never locked by our faults", async () => {
+    const { tenant, tenantId } = await tenantWith({ maxAttempts: 5, lockoutSeconds: 900 });
+    const user = await seedUser(eu, tenantId);
+    const { region } = faultyRegion({ kind: "random", rate: 0.2, seed: 7 }, 10_000);
+    const signInRetrying = async () => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const response = await signIn(region, tenant, { login: user.username, password: PASSWORD });
+        if (response.status !== 503) return response.status;
+      }
+      return 503;
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push(await signInRetrying());
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const row = await counters(user.id);
+    expect(row).toMatchObject({ failures: 0, lockedUntil: null });
+  });
+});
