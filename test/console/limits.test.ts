@@ -24,13 +24,14 @@ describe("H: console refusals before any page handler runs", () => {
     expect(await (await eu.fetch(`/t/${name}`)).json()).toEqual(before);
   });
 
-  it("H the 61st sign-in of a minute from one address is a 429 page with Retry-After", async () => {
+  it("H past 60 sign-ins a minute from one address, a 429 page with Retry-After", async () => {
     const { name } = await createTenant(eu);
     const browser = new Browser();
     const csrf = csrfOf(await (await browser.get(`${consoleOf(name)}/sign-in`)).text());
     const ip = { "CF-Connecting-IP": `198.51.100.${Math.floor(Math.random() * 250) + 1}-${crypto.randomUUID().slice(0, 4)}` };
+    // The limiter counts in fixed 60 s windows: a burst straddling two may pass 60 once, never 120.
     let last: Response | undefined;
-    for (let i = 0; i < 61; i++) {
+    for (let i = 0; i < 121 && last?.status !== 429; i++) {
       last = await browser.post(`${consoleOf(name)}/sign-in`, { csrf, login: `nobody-${i}`, password: "not a password" }, ip);
     }
     expect(last!.status).toBe(429);
