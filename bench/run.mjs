@@ -24,7 +24,7 @@ const TARGET = 0.8;
 // ~10 connections saturate one isolate on 2 cores (shared/TOOLING.md). (a) and (b) alternate in short
 // slices, so a burst of other work on this shared machine falls on both rather than on one.
 const LOAD = { connections: 10, warmup: 2, slice: 2, slices: 5 }; // seconds; 5 × 2 s = 10 s each
-// Each sign-in hashes for ~40 ms of CPU: a few connections already saturate, and each request adds a session.
+// Each sign-in hashes for ~20 ms of CPU: a few connections already saturate, and each request adds a session.
 const SIGN_IN_LOAD = { connections: 4, warmup: 1, seconds: 5 };
 // (d) and (e): many connections signing in as ONE user with the right password (shared scan accounts on
 // several printers, apps that retry), under the tenant's default lockout policy; GET /me, one connection,

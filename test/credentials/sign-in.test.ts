@@ -4,12 +4,12 @@
 // counted atomically however many arrive at once; every attempt is recorded for the admin's audit. Closes
 // the holes of account enumeration (by answer or by timing), unbounded password guessing, logins leaking
 // across tenants or regions, and sign-ins that leave no trace.
-import { argon2id } from "argon2-wasm-edge";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, uniqueSlug } from "../support/tenants";
 import { CLIENT_ID, PASSWORD, seedUser, signIn, type SeededUser, type TokenResponse } from "../support/users";
+import { previousHashes } from "../support/hashes";
 import { problemOf } from "../support/problems";
 
 
@@ -140,15 +140,8 @@ describe("signing in", () => {
 
   it("S a hash made with weaker Argon2id parameters signs in and is upgraded to today's", async () => {
     const f = await fixture();
-    const weak = await argon2id({
-      password: PASSWORD,
-      salt: crypto.getRandomValues(new Uint8Array(16)),
-      memorySize: 4096,
-      iterations: 1,
-      parallelism: 1,
-      hashLength: 32,
-      outputType: "encoded",
-    });
+    // Made by the previous Argon2 implementation, with weaker parameters, of PASSWORD.
+    const weak = previousHashes.weak;
     await eu.db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(weak, f.user.id).run();
     expect((await userRow(f))?.password_hash).toMatch(/^\$argon2id\$v=19\$m=4096,t=1,p=1\$/);
 
