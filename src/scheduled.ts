@@ -1,5 +1,5 @@
 import { lt } from "drizzle-orm";
-import { pruneAttempts } from "./credentials/attempts";
+import { pruneAttempts } from "./audit/attempts";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import { pruneUsedIdTokens } from "./federation/used-id-tokens";
 import { commit } from "./db/batch";

@@ -1,5 +1,5 @@
 import { createRoute, z, type RouteHandler } from "@hono/zod-openapi";
-import { listAttempts } from "../credentials/attempts";
+import { listAttempts } from "../audit/attempts";
 import type { AppEnv } from "../http/context";
 import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
 import { jsonResponse, problems } from "../http/openapi";

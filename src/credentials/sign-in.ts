@@ -6,7 +6,7 @@ import { AppError } from "../http/errors";
 import type { RequestMeta } from "../http/request-meta";
 import { admit } from "../policy/admission";
 import { startSession, type TokenResponse } from "../tokens/issue";
-import { recordAttempt, type Attempt } from "./attempts";
+import { recordAttempt, type Attempt } from "../audit/attempts";
 import { checkPassword, spendCorrectCheck } from "./check";
 import { hashPassword, needsRehash } from "./password";
 

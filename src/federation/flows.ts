@@ -1,7 +1,7 @@
 import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { oauthFlows } from "../db/schema";
-import { randomSecret, sha256 } from "../tokens/random";
+import { randomSecret, sha256 } from "../crypto/secrets";
 
 /** How long a person may spend at the provider between /authorize and the callback. */
 export const FLOW_MS = 10 * 60_000;

@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from "jose";
+import { sha256Hex } from "../crypto/secrets";
 import type { AccountKind } from "../db/schema";
 import { AppError } from "../http/errors";
 import { InvalidClaim, subject, validAddress, type IdTokenClaims } from "./claims";
@@ -17,11 +18,6 @@ function keySet(uri: string) {
     keySets.set(uri, keys);
   }
   return keys;
-}
-
-async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export interface Expectations {

@@ -1,7 +1,7 @@
 import { createRoute, z, type RouteHandler } from "@hono/zod-openapi";
 import { CodeChallengeMethod } from "arctic";
 import type { Context } from "hono";
-import { recordAttempt } from "../credentials/attempts";
+import { recordAttempt } from "../audit/attempts";
 import { commit } from "../db/batch";
 import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
 import { scopeOf, type AppEnv } from "../http/context";

@@ -3,7 +3,7 @@ import type { Write } from "../db/batch";
 import type { Database } from "../db/client";
 import { uniqueViolation } from "../db/errors";
 import { usedIdTokens } from "../db/schema";
-import { sha256 } from "../tokens/random";
+import { sha256 } from "../crypto/secrets";
 import type { IdTokenClaims } from "./claims";
 import { CLOCK_TOLERANCE_SECONDS } from "./id-token";
 

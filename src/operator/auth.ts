@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { secretsEqual } from "../credentials/constant-time";
+import { secretsEqual } from "../crypto/constant-time";
 import { bearerToken } from "../http/bearer";
 import type { AppEnv } from "../http/context";
 import { AppError } from "../http/errors";

@@ -1,8 +1,8 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { authorizationCodes } from "../db/schema";
-import { secretsEqual } from "../credentials/constant-time";
-import { randomSecret, sha256 } from "./random";
+import { secretsEqual } from "../crypto/constant-time";
+import { randomSecret, sha256 } from "../crypto/secrets";
 import { revokeSession } from "./sessions";
 
 /** Codes are redeemed by the app within seconds; five minutes leaves room for a slow network. */

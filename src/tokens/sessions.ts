@@ -3,7 +3,7 @@ import { alias } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
 import { refreshTokens, sessions } from "../db/schema";
-import { randomSecret, sha256 } from "./random";
+import { randomSecret, sha256 } from "../crypto/secrets";
 
 /** A session ends 30 days after sign-in at the latest, however often its refresh token rotates. */
 export const SESSION_MS = 30 * 24 * 3600_000;

@@ -8,7 +8,7 @@
 // posts, console access by non-admins or by another tenant's admin, sessions that outlive deactivation or
 // sign-out, and admin pages cached or framed.
 import { describe, expect, it } from "vitest";
-import { sha256 } from "../../src/tokens/random";
+import { sha256 } from "../../src/crypto/secrets";
 import { eu } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";

@@ -3,7 +3,7 @@
 // expired provider ID tokens; it keeps everything recent.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ATTEMPT_RETENTION_MS } from "../../src/credentials/attempts";
+import { ATTEMPT_RETENTION_MS } from "../../src/audit/attempts";
 import worker from "../../src/index";
 import { testEnv } from "../support/env";
 import { eu } from "../support/regions";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listAttempts } from "../../credentials/attempts";
+import { listAttempts } from "../../audit/attempts";
 import { cursorOf, encodeCursor } from "../../http/cursor";
 import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";

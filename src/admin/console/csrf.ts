@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
-import { secretsEqual } from "../../credentials/constant-time";
+import { secretsEqual } from "../../crypto/constant-time";
 import type { AppEnv } from "../../http/context";
-import { randomSecret, sha256 } from "../../tokens/random";
+import { randomSecret, sha256 } from "../../crypto/secrets";
 import { readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
 import type { ConsoleContext } from "./env";
 import { formFields } from "./forms";

@@ -7,7 +7,7 @@ import type { AppEnv } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
 import { tenantNotFound, tenantSlugOf } from "../../tenants/middleware";
-import { sha256 } from "../../tokens/random";
+import { sha256 } from "../../crypto/secrets";
 import { revokeSession } from "../../tokens/sessions";
 import { clearCookie, readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
 import { consolePath, type ConsoleContext } from "./env";
