@@ -24,6 +24,7 @@ import type { GivenNames, Profile, Provider } from "./provider";
 import { providerOf } from "./providers";
 import { userForIdentity } from "./rule-x";
 import { isSpentIdToken, spendIdToken } from "./used-id-tokens";
+import { admitTenant } from "../tenants/admission";
 
 /**
  * The scope of tokens issued after a provider sign-in: an ID token for the app, as OIDC clients expect,
@@ -193,10 +194,11 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
     throw new AppError("validation_failed", { detail: "This sign-in has expired or was already used: start again from the app" });
   }
   const tenant = await findTenantById(db, flow.tenantId);
-  if (!tenant?.enabled) return backToApp(flow, { error: "tenant_disabled" });
+  if (!tenant) return backToApp(flow, { error: "tenant_not_found", error_description: "This tenant no longer exists." });
 
   let profile: Profile | undefined;
   try {
+    admitTenant(tenant);
     const provider = providerOf(c.env, name);
     if (params.error || !params.code || !provider) {
       const detail = params.error ? `The provider refused the sign-in (${params.error}).` : "The provider sent no authorization code back.";

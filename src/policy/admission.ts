@@ -1,12 +1,13 @@
 import type { Role, Tenant, User } from "../db/schema";
 import { AppError } from "../http/errors";
+import { admitTenant } from "../tenants/admission";
 
 /**
  * Rule P, as one pure check: may this user of this tenant act (and, with `role`, act as that role)?
  * Every path that issues tokens and every authenticated request goes through it.
  */
 export function admit(tenant: Tenant, user: User, role?: Role): void {
-  if (!tenant.enabled) throw new AppError("tenant_disabled");
+  admitTenant(tenant);
   if (user.tenantId !== tenant.id) throw new AppError("unauthorized");
   if (!user.active) {
     throw new AppError("account_inactive", {

@@ -8,6 +8,7 @@ import { issuerOf, verifyAccessToken } from "../tokens/jwt";
 import { signingKeys } from "../tokens/keys";
 import { admit } from "./admission";
 import { loadPrincipal } from "./queries";
+import { admitTenant } from "../tenants/admission";
 
 function unauthorized(detail: string, error = "invalid_token"): AppError {
   return new AppError("unauthorized", {
@@ -38,7 +39,7 @@ export function requireUser(options: { role?: Role } = {}): MiddlewareHandler<Ap
     const loaded = await loadPrincipal(c.var.db, slug, claims);
     if (!loaded) throw await tenantNotFound(c, slug);
     const { tenant, session, user, identities } = loaded;
-    if (!tenant.enabled) throw new AppError("tenant_disabled");
+    admitTenant(tenant);
     // A tenant deleted and created again under the same name is another tenant.
     if (claims.tid !== tenant.id) throw unauthorized("The access token belongs to another tenant");
     if (!session || !user || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now()) {

@@ -6,6 +6,7 @@ import { fieldErrors, validationFailed } from "../http/validation";
 import { tenantDirectory } from "./directory";
 import { findTenantBySlug } from "./queries";
 import { SLUG_PATTERN, TenantSlug } from "./slug";
+import { admitTenant } from "./admission";
 
 /** The `{tenant}` of the path, validated and lower-cased; `400 validation_failed` when malformed. */
 export function tenantSlugOf(c: Context<AppEnv>): string {
@@ -66,7 +67,7 @@ export function tenantRoute(): MiddlewareHandler<AppEnv> {
     const slug = tenantSlugOf(c);
     const tenant = await findTenantBySlug(c.var.db, slug);
     if (!tenant) throw await tenantNotFound(c, slug);
-    if (!tenant.enabled) throw new AppError("tenant_disabled");
+    admitTenant(tenant);
     c.set("tenant", tenant);
     await next();
   };

@@ -357,7 +357,7 @@ describe("policy on refresh", () => {
     await eu.db.prepare("UPDATE tenants SET enabled = 0 WHERE id = ?").bind(tenantId).run();
     const response = await refresh(eu, name, tokens.refresh_token);
     expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: "invalid_request", error_description: "The tenant is disabled." });
+    expect(await response.json()).toEqual({ error: "invalid_request", error_description: "This tenant is disabled: contact its administrator." });
   });
 });
 

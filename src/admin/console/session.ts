@@ -12,6 +12,7 @@ import { revokeSession } from "../../tokens/sessions";
 import { clearCookie, readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
 import { consolePath, type ConsoleContext } from "./env";
 import { renderSignIn } from "./sign-in-page";
+import { admitTenant } from "../../tenants/admission";
 
 /**
  * The console's session is an ordinary session, opened by the MyQ password sign-in for this client id
@@ -89,7 +90,7 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
     const loaded = await loadConsoleSession(c.var.db, slug, await sha256(secret));
     if (!loaded) throw await tenantNotFound(c, slug);
     const { tenant, session, user, identities } = loaded;
-    if (!tenant.enabled) throw new AppError("tenant_disabled");
+    admitTenant(tenant);
     if (!session || !user) {
       clearConsoleSession(c, slug);
       return c.redirect(signInPage, 303);
