@@ -102,3 +102,21 @@ describe("H: rate limits per client address and tenant", () => {
     expect(again.region).toBeUndefined();
   });
 });
+
+describe("H: every limited route answers 429 past its limit", () => {
+  const form = (body: string): RequestInit => ({ method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body });
+  it.each<[string, number, (tenant: string) => [string, RequestInit]]>([
+    ["POST /register", 60, (t) => [`/t/${t}/register`, json({ email: "not an address", password: "x", clientId: CLIENT_ID })]],
+    ["POST /me/password", 60, (t) => [`/t/${t}/me/password`, json({ currentPassword: "a", newPassword: "b" })]],
+    ["POST /oauth/google/id-token", 60, (t) => [`/t/${t}/oauth/google/id-token`, json({ idToken: "x", account: "work", clientId: CLIENT_ID })]],
+    ["GET /oauth/google/callback", 120, () => ["/oauth/google/callback?state=unknown&code=x", {}]],
+    ["POST /oauth/apple/callback", 120, () => ["/oauth/apple/callback", form("state=unknown&code=x")]],
+  ])("H %s: 429 rate_limited with Retry-After once one address has used up its %i a minute", async (_route, limit, request) => {
+    const { name } = await createTenant(eu);
+    const ip = ipOf();
+    const [path, init] = request(name);
+    const answers = await untilLimited(limit, () => eu.fetch(path, from(ip, { ...init, redirect: "manual" })));
+    expect(answers.slice(0, -1).some((r) => r.status === 429)).toBe(false);
+    expect(answers.at(-1)!.headers.get("Retry-After")).toBe("60");
+  });
+});
