@@ -7,6 +7,7 @@ import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import { startSession, type TokenResponse } from "../tokens/issue";
 import { createUser } from "./create";
+import { admitRegistration } from "./rule-r";
 import { usernameBase } from "./usernames";
 
 export interface Registration {
@@ -28,7 +29,7 @@ export type Registered =
  * only where new users are active by default, otherwise waiting for an admin, with no tokens.
  */
 export async function registerPersonalAccount(scope: Scope, tenant: Tenant, input: Registration): Promise<Registered> {
-  if (!tenant.allowRegistration) throw new AppError("registration_disabled");
+  const { active } = admitRegistration(tenant);
   const user = await createUser(
     scope.db,
     tenant,
@@ -39,7 +40,7 @@ export async function registerPersonalAccount(scope: Scope, tenant: Tenant, inpu
       firstName: input.firstName ?? null,
       lastName: input.lastName ?? null,
       kind: "personal",
-      active: tenant.newUsersActiveByDefault,
+      active,
       roles: [],
       createdVia: "registration",
       passwordHash: await hashPassword(input.password),

@@ -1,4 +1,5 @@
 import { createUser } from "../accounts/create";
+import { admitRegistration } from "../accounts/rule-r";
 import { guestUsername, usernameBase } from "../accounts/usernames";
 import type { Database } from "../db/client";
 import { uniqueViolation } from "../db/errors";
@@ -33,7 +34,7 @@ export async function userForIdentity(
 }
 
 async function register(db: Database, tenant: Tenant, provider: ProviderName, profile: Profile, account: AccountKind): Promise<User> {
-  if (!tenant.allowRegistration) throw new AppError("registration_disabled");
+  const { active } = admitRegistration(tenant);
   if (profile.email && (await emailHasAccount(db, tenant.id, profile.email))) {
     throw new AppError("external_auth_unavailable_for_existing_account");
   }
@@ -50,7 +51,7 @@ async function register(db: Database, tenant: Tenant, provider: ProviderName, pr
         firstName: profile.firstName,
         lastName: profile.lastName,
         kind: account,
-        active: tenant.newUsersActiveByDefault,
+        active,
         roles: [],
         createdVia: provider,
         passwordHash: null,
