@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { commit, type Write } from "../db/batch";
 import { isDatabaseUnavailable } from "../db/guard";
+import type { Database } from "../db/client";
 import { users, type Tenant, type User } from "../db/schema";
 import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
@@ -49,34 +50,18 @@ export async function checkPassword(
 
   for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
     const now = new Date();
-    const readUser = db.select().from(users).where(sql`${users.id} = ${target}`).limit(1);
-    const slot = takeCheckSlot(db, tenant, target, now);
-    let user: User | undefined;
-    let taken: unknown[];
-    let unknownLock: { lockedUntil: Date | null } | undefined;
-    let unknownCounted = false;
-    if (bucket === undefined) {
-      [[user], taken] = await db.batch([readUser, slot]);
-    } else {
-      let counted: unknown[];
-      [[user], taken, counted, [unknownLock]] = await db.batch([
-        readUser,
-        slot,
-        countUnknownLogin(db, tenant, bucket, sql`${target} IS NULL`, now),
-        unknownLoginLock(db, tenant.id, bucket),
-      ]);
-      unknownCounted = counted.length > 0;
-    }
+    const { user, slotTaken, unknownLogin } = await reserve(db, tenant, target, bucket, now);
 
     if (!user) {
-      // Nobody: the same answers as a wrong password, after the same work, on the same schedule.
-      if (!unknownCounted) return refused(undefined, accountLocked(Math.max(lockedForSeconds(unknownLock ?? { lockedUntil: null }, now), 1)));
+      // A user id that names nobody (gone meanwhile) has no bucket: simply not the password.
+      if (!unknownLogin) return refused(undefined, new AppError("invalid_credentials"));
+      // A login that names nobody: the same answers as a wrong password, after the same work, on the same schedule.
+      if (!unknownLogin.counted) return refused(undefined, accountLocked(Math.max(unknownLogin.lockedFor, 1)));
       await verifyPassword(password, await dummyHash());
-      const lockedFor = lockedForSeconds(unknownLock ?? { lockedUntil: null }, now);
-      return refused(undefined, lockedFor > 0 ? accountLocked(lockedFor) : new AppError("invalid_credentials"));
+      return refused(undefined, unknownLogin.lockedFor > 0 ? accountLocked(unknownLogin.lockedFor) : new AppError("invalid_credentials"));
     }
 
-    if (taken.length === 0) {
+    if (!slotTaken) {
       const lockedFor = lockedForSeconds(user, now);
       if (lockedFor > 0) return refused(user, accountLocked(lockedFor));
       // Every slot is held by a check under way: one of them will give it back soon.
@@ -94,9 +79,29 @@ export async function checkPassword(
     if (correct) return { correct, user, settle: settleCorrect(db, user.id), release: releaseSlot(db, user.id) };
 
     const [settled] = await settleWrong(db, tenant, user.id, now);
-    const lockedFor = lockedForSeconds(settled ?? { lockedUntil: null }, now);
+    const lockedFor = lockedForSeconds(settled, now);
     return refused(user, lockedFor > 0 ? accountLocked(lockedFor) : new AppError("invalid_credentials"));
   }
+}
+
+/**
+ * One D1 batch: the user `target` names, as it was, and a slot of theirs if one is free; for a login
+ * (`bucket` set) that names nobody, its failure counted in its bucket, and the bucket's lock.
+ */
+async function reserve(db: Database, tenant: Tenant, target: SQL, bucket: number | undefined, now: Date) {
+  const readUser = db.select().from(users).where(sql`${users.id} = ${target}`).limit(1);
+  const slot = takeCheckSlot(db, tenant, target, now);
+  if (bucket === undefined) {
+    const [[user], taken] = await db.batch([readUser, slot]);
+    return { user, slotTaken: taken.length > 0, unknownLogin: undefined };
+  }
+  const [[user], taken, counted, [lock]] = await db.batch([
+    readUser,
+    slot,
+    countUnknownLogin(db, tenant, bucket, sql`${target} IS NULL`, now),
+    unknownLoginLock(db, tenant.id, bucket),
+  ]);
+  return { user, slotTaken: taken.length > 0, unknownLogin: { counted: counted.length > 0, lockedFor: lockedForSeconds(lock, now) } };
 }
 
 function refused(user: User | undefined, refusal: AppError): PasswordCheck {

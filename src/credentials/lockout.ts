@@ -21,9 +21,9 @@ import { AppError } from "../http/errors";
  */
 export const CHECK_LEASE_MS = 30_000;
 
-/** Seconds until a locked account may try again; 0 when it is not locked. */
-export function lockedForSeconds(row: { lockedUntil: Date | null }, now: Date): number {
-  const until = row.lockedUntil?.getTime() ?? 0;
+/** Seconds until a locked account (or bucket) may try again; 0 when it is not locked, or not there. */
+export function lockedForSeconds(row: { lockedUntil: Date | null } | undefined, now: Date): number {
+  const until = row?.lockedUntil?.getTime() ?? 0;
   return until > now.getTime() ? Math.ceil((until - now.getTime()) / 1000) : 0;
 }
 

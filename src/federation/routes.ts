@@ -6,10 +6,11 @@ import { commit } from "../db/batch";
 import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
 import { scopeOf, type AppEnv } from "../http/context";
 import { AppError, describe } from "../http/errors";
-import { logError, toAppError } from "../http/problem";
+import { loggedError } from "../http/problem";
 import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { requestMeta } from "../http/request-meta";
 import { validationFailed } from "../http/validation";
+import { admitTenant } from "../tenants/admission";
 import { tenantRoute } from "../tenants/middleware";
 import { findTenantById } from "../tenants/queries";
 import { TenantPath } from "../tenants/slug";
@@ -24,7 +25,6 @@ import type { GivenNames, Profile, Provider } from "./provider";
 import { providerOf } from "./providers";
 import { userForIdentity } from "./rule-x";
 import { isSpentIdToken, spendIdToken } from "./used-id-tokens";
-import { admitTenant } from "../tenants/admission";
 
 /**
  * The scope of tokens issued after a provider sign-in: an ID token for the app, as OIDC clients expect,
@@ -227,8 +227,7 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
   } catch (thrown) {
     // The flow is spent: whatever went wrong (the database included) goes back to the app, which can
     // start again, and is logged like any other error.
-    const error = toAppError(thrown);
-    logError(c, error);
+    const error = loggedError(c, thrown);
     await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, code: error.code })]).catch(() => undefined);
     return backToApp(flow, { error: error.code, error_description: describe(error) });
   }

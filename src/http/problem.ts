@@ -53,7 +53,7 @@ function fromHttpException(exception: HTTPException): AppError {
  * Any thrown value as the contract's error: expected errors as they are, Hono's in their terms, the
  * database being down or too slow as `503 unavailable` (rule H), and anything else as a bare 500.
  */
-export function toAppError(err: unknown): AppError {
+function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
   if (isDatabaseUnavailable(err)) {
@@ -80,9 +80,15 @@ function reasonOf(err: unknown): string {
   return `${name}: ${line}`;
 }
 
-/** One JSON line per error answer, 4xx included, with the request id the response also carries. */
-export function logError(c: Context<AppEnv>, error: AppError): void {
+/**
+ * Anything thrown, as the contract's error, logged: one JSON line per error answer, 4xx included, with
+ * the request id the response also carries. Every exit (the API's, the console's pages, the redirect back
+ * to an app) answers with what this returns.
+ */
+export function loggedError(c: Context<AppEnv>, thrown: unknown): AppError {
+  const error = toAppError(thrown);
   logLine(c, error.status, error.code, error.options.internal ?? describe(error));
+  return error;
 }
 
 function logLine(c: Context<AppEnv>, status: number, code: string, reason: string): void {
@@ -108,13 +114,13 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
   const response =
     err instanceof OAuthError
       ? (logLine(c, err.status, err.error, err.description), err.toResponse())
-      : respond(c, toAppError(err));
+      : respond(c, err);
   if (c.var.requestId) response.headers.set("X-Request-Id", c.var.requestId);
   return response;
 }
 
-function respond(c: Context<AppEnv>, error: AppError): Response {
-  logError(c, error);
+function respond(c: Context<AppEnv>, thrown: Error): Response {
+  const error = loggedError(c, thrown);
   return c.var.errorShape === "oauth" ? oauthResponse(error) : problemResponse(error);
 }
 

@@ -3,12 +3,12 @@ import type { Role } from "../db/schema";
 import { bearerToken } from "../http/bearer";
 import type { AppEnv } from "../http/context";
 import { AppError } from "../http/errors";
+import { admitTenant } from "../tenants/admission";
 import { tenantNotFound, tenantSlugOf } from "../tenants/middleware";
 import { issuerOf, verifyAccessToken } from "../tokens/jwt";
 import { signingKeys } from "../tokens/keys";
 import { admit } from "./admission";
 import { loadPrincipal } from "./queries";
-import { admitTenant } from "../tenants/admission";
 
 function unauthorized(detail: string, error = "invalid_token"): AppError {
   return new AppError("unauthorized", {

@@ -3,10 +3,10 @@ import { AppError } from "../http/errors";
 import type { AppEnv } from "../http/context";
 import { enforceLimit, rateLimits } from "../http/rate-limit";
 import { fieldErrors, validationFailed } from "../http/validation";
+import { admitTenant } from "./admission";
 import { tenantDirectory } from "./directory";
 import { findTenantBySlug } from "./queries";
 import { SLUG_PATTERN, TenantSlug } from "./slug";
-import { admitTenant } from "./admission";
 
 /** The `{tenant}` of the path, validated and lower-cased; `400 validation_failed` when malformed. */
 export function tenantSlugOf(c: Context<AppEnv>): string {

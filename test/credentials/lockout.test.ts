@@ -77,6 +77,17 @@ describe("L: logins that name nobody", () => {
     expect(results.some((row) => row.failures === 2)).toBe(true);
   });
 
+  it("T an unknown login locked in one tenant is not locked in another", async () => {
+    const [a, b] = [await tenantWith(), await tenantWith()];
+    const tries = async (tenant: string) => {
+      const answers: number[] = [];
+      for (let i = 0; i < 3; i++) answers.push((await signIn(eu, tenant, { login: "ghost-of-both", password: WRONG })).status);
+      return answers;
+    };
+    expect(await tries(a.tenant)).toEqual([401, 401, 429]);
+    expect(await tries(b.tenant)).toEqual([401, 401, 429]);
+  });
+
   it("L a known login never writes a bucket", async () => {
     const { tenant, tenantId } = await tenantWith();
     const user = await seedUser(eu, tenantId);

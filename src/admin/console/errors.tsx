@@ -1,17 +1,10 @@
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { AppError } from "../../http/errors";
-import { handleError } from "../../http/problem";
+import { AppError, describe } from "../../http/errors";
+import { loggedError } from "../../http/problem";
 import { CsrfRefused } from "./csrf";
 import type { ConsoleContext } from "./env";
 import { BarePage } from "./layout";
-
-/** The problem document the API's error handler answers (RFC 9457), as much of it as a page shows. */
-interface Problem {
-  title: string;
-  detail: string;
-  errors?: { message: string }[];
-}
 
 /**
  * A CSRF refusal (hono's origin check throws a 403 HTTPException; the token checks throw CsrfRefused)
@@ -29,19 +22,17 @@ function asAppError(err: Error): Error {
 
 /**
  * The console's `onError`: people read its answers, so every error is a page. The API's own error exit
- * decides the status, the headers (`Retry-After`, the request id) and the log line, and writes the words
- * (its problem document's title, detail and reasons); this only lays them out.
+ * decides the error (status, headers such as `Retry-After`, the words: title, detail and reasons) and
+ * logs it; this only lays it out.
  */
-export async function renderError(err: Error, c: ConsoleContext): Promise<Response> {
-  const answer = handleError(asAppError(err), c);
-  const problem = (await answer.json()) as Problem;
-  answer.headers.forEach((value, name) => {
-    if (name !== "content-type") c.header(name, value);
-  });
-  const reasons = (problem.errors ?? []).map((error) => error.message).filter((message) => message !== problem.detail);
+export function renderError(err: Error, c: ConsoleContext): Response | Promise<Response> {
+  const error = loggedError(c, asAppError(err));
+  for (const [name, value] of Object.entries(error.options.headers ?? {})) c.header(name, value);
+  const detail = describe(error);
+  const reasons = (error.options.errors ?? []).map((reason) => reason.message).filter((message) => message !== detail);
   return c.html(
-    <BarePage title={problem.title}>
-      <p role="alert">{problem.detail}</p>
+    <BarePage title={error.title}>
+      <p role="alert">{detail}</p>
       {reasons.length > 0 && (
         <ul>
           {reasons.map((reason) => (
@@ -50,6 +41,6 @@ export async function renderError(err: Error, c: ConsoleContext): Promise<Respon
         </ul>
       )}
     </BarePage>,
-    answer.status as ContentfulStatusCode,
+    error.status as ContentfulStatusCode,
   );
 }

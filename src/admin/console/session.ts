@@ -1,18 +1,18 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { identitiesColumn, parseIdentities } from "../../accounts/queries";
+import { sha256 } from "../../crypto/secrets";
 import type { Database } from "../../db/client";
 import { refreshTokens, sessions, tenants, users } from "../../db/schema";
 import type { AppEnv } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
+import { admitTenant } from "../../tenants/admission";
 import { tenantNotFound, tenantSlugOf } from "../../tenants/middleware";
-import { sha256 } from "../../crypto/secrets";
 import { revokeSession } from "../../tokens/sessions";
 import { clearCookie, readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
 import { consolePath, type ConsoleContext } from "./env";
 import { renderSignIn } from "./sign-in-page";
-import { admitTenant } from "../../tenants/admission";
 
 /**
  * The console's session is an ordinary session, opened by the MyQ password sign-in for this client id
