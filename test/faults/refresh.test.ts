@@ -98,7 +98,7 @@ describe("H: a refresh that fails half-way", () => {
   });
 
   it.each(calls(REFRESH_CALLS))(
-    "H D1 call %i of a refresh fails: 503 temporarily_unavailable (RFC 6749 §5.2), and the retry with the same token succeeds",
+    "H D1 call %i of a refresh fails: 503 in RFC 6749 §5.2's shape (temporarily_unavailable, the code §4.1.2.1 defines), and the retry with the same token succeeds",
     async (n) => {
       const { name, tokens, sessionId } = await signedIn();
       const { region, state } = faultyRegion({ kind: "nth", n });
