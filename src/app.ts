@@ -1,66 +1,37 @@
 /**
- * The route table: read top to bottom, it is ../shared/API.md. Each line names a route declared (with its
- * schemas and middleware, hence /openapi.json) in the room that owns its rule. Every `/t/{tenant}` route
- * resolves its tenant through `tenantRoute()` or, when authenticated, `requireUser()`.
+ * The route table, and the API's map: read top to bottom, each line is a method, a path, the guards that
+ * say who may call it (guards.ts: rate limits, public per tenant, signed-in user, tenant admin,
+ * operator) and the route a room declares (its OpenAPI description, validators and handler).
+ * ../shared/API.md describes the same API in prose; /openapi.json is generated from these lines.
  */
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { me, meRoute, updateMe, updateMeRoute } from "./accounts/me";
-import { register, registerRoute } from "./accounts/routes";
+import { Hono } from "hono";
+import { generateSpecs } from "hono-openapi";
+import { me, updateMe } from "./accounts/me";
+import { register } from "./accounts/routes";
 import { consoleApp } from "./admin/console";
-import { getSettings, getSettingsRoute, patchSettings, patchSettingsRoute } from "./admin/settings";
-import { listAttemptsRoute, listSignInAttempts } from "./admin/sign-in-attempts";
-import {
-  createUserHandler,
-  createUserRoute,
-  getUserHandler,
-  getUserRoute,
-  listUsersHandler,
-  listUsersRoute,
-  patchUserHandler,
-  patchUserRoute,
-} from "./admin/users";
+import { getSettings, patchSettings } from "./admin/settings";
+import { listSignInAttempts } from "./admin/sign-in-attempts";
+import { createUser, getUser, listUsers, patchUser } from "./admin/users";
 import { configOf } from "./config";
-import { changePassword, changePasswordRoute, signIn, signInRoute } from "./credentials/routes";
+import { changePassword, signIn } from "./credentials/routes";
 import { database } from "./db/client";
 import { guardD1 } from "./db/guard";
-import type { AppEnv } from "./http/context";
-import { health, healthRoute } from "./http/health";
-import {
-  authorize,
-  authorizeRoute,
-  callbackGet,
-  callbackGetRoute,
-  callbackPost,
-  callbackPostRoute,
-  idToken,
-  idTokenRoute,
-} from "./federation/routes";
+import { authorize, callbackGet, callbackPost, idToken } from "./federation/routes";
+import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
 import { limitBody } from "./http/body-limit";
+import type { AppEnv } from "./http/context";
+import { health } from "./http/health";
+import { finishDocument, openApiDocumentation } from "./http/openapi-document";
 import { handleError, handleNotFound } from "./http/problem";
-import { rateLimit, rateLimits, type RateLimitName } from "./http/rate-limit";
-import { finishDocument } from "./http/openapi-document";
-import { rejectInvalidInput } from "./http/validation";
-import { createTenantHandler, createTenantRoute, listTenantsHandler, listTenantsRoute } from "./operator/tenants";
-import { tenantCard, tenantCardRoute } from "./tenants/card";
-import { discovery, discoveryRoute, jwks, jwksRoute } from "./tokens/discovery";
-import { rejectAsInvalidRequest, revoke, revokeRoute, speaksOAuth, token, tokenRoute } from "./tokens/routes";
+import { createTenant, listTenants } from "./operator/tenants";
+import { tenantCard } from "./tenants/card";
+import { discovery, jwks } from "./tokens/discovery";
+import { revoke, speaksOAuth, token } from "./tokens/routes";
 
 export { MAX_BODY_BYTES } from "./http/body-limit";
 
-/** Every unauthenticated route that costs work (a hash, a stored flow, a code exchange), and its limit. */
-const rateLimitedRoutes: [method: "GET" | "POST", path: string, limit: RateLimitName][] = [
-  ["POST", "/t/:tenant/sign-in", rateLimits.credentials],
-  ["POST", "/t/:tenant/register", rateLimits.credentials],
-  ["POST", "/t/:tenant/me/password", rateLimits.credentials],
-  ["POST", "/t/:tenant/oauth/:provider/id-token", rateLimits.credentials],
-  ["GET", "/t/:tenant/oauth/:provider/authorize", rateLimits.oauth],
-  ["GET", "/oauth/:provider/callback", rateLimits.oauth],
-  ["POST", "/oauth/:provider/callback", rateLimits.oauth],
-  ["POST", "/t/:tenant/token", rateLimits.oauth],
-];
-
 export function buildApp() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalidInput });
+  const app = new Hono<AppEnv>();
 
   app.onError(handleError);
   app.notFound(handleNotFound);
@@ -76,77 +47,52 @@ export function buildApp() {
   // The OAuth endpoints answer every error, even a refused body, in RFC 6749's shape.
   app.use("/t/:tenant/token", speaksOAuth);
   app.use("/t/:tenant/revoke", speaksOAuth);
-  // Rate limits (rule H), per client address and tenant, before any body is read.
-  for (const [method, path, limit] of rateLimitedRoutes) app.on(method, path, rateLimit(limit));
   // The admin console answers people with pages, its refusals included: it is mounted before the API's
-  // body limit, and applies its own limit and rate limit inside, so that its onError renders them.
+  // body limit, and applies its own guards, limits and body limit inside, so that its onError renders them.
   app.route("/t/:tenant/console", consoleApp);
   app.use(limitBody());
 
   // Public
-  app.openapi(healthRoute, health);
-  app.openapi(tenantCardRoute, tenantCard);
-  app.openapi(discoveryRoute, discovery);
-  app.openapi(jwksRoute, jwks);
+  app.get("/health", ...health);
+  app.get("/t/:tenant", ...publicTenant, ...tenantCard);
+  app.get("/t/:tenant/.well-known/openid-configuration", ...publicTenant, ...discovery);
+  app.get("/t/:tenant/.well-known/jwks.json", ...publicTenant, ...jwks);
 
-  // Sign-in with MyQ credentials
-  app.openapi(signInRoute, signIn);
+  // Sign-in with MyQ credentials, and registration of a personal MyQ account
+  app.post("/t/:tenant/sign-in", ...limits.credentials, ...publicTenant, ...signIn);
+  app.post("/t/:tenant/register", ...limits.credentials, ...publicTenant, ...register);
 
-  // Sign-in with Apple, Google or Microsoft
-  app.openapi(authorizeRoute, authorize);
-  app.openapi(callbackGetRoute, callbackGet);
-  app.openapi(callbackPostRoute, callbackPost);
-  app.openapi(idTokenRoute, idToken);
-
-  // Registration of a personal MyQ account
-  app.openapi(registerRoute, register);
+  // Sign-in with Apple, Google or Microsoft: the redirect flow (one callback per region) and the native one
+  app.get("/t/:tenant/oauth/:provider/authorize", ...limits.oauth, ...publicTenant, ...authorize);
+  app.get("/oauth/:provider/callback", ...limits.oauth, ...callbackGet);
+  app.post("/oauth/:provider/callback", ...limits.oauth, ...callbackPost);
+  app.post("/t/:tenant/oauth/:provider/id-token", ...limits.credentials, ...publicTenant, ...idToken);
 
   // Tokens (RFC 6749 error shape)
-  app.openapi(tokenRoute, token, rejectAsInvalidRequest);
-  app.openapi(revokeRoute, revoke, rejectAsInvalidRequest);
+  app.post("/t/:tenant/token", ...limits.oauth, ...publicTenant, ...token);
+  app.post("/t/:tenant/revoke", ...publicTenant, ...revoke);
 
   // The signed-in user
-  app.openapi(meRoute, me);
-  app.openapi(updateMeRoute, updateMe);
-  app.openapi(changePasswordRoute, changePassword);
+  app.get("/t/:tenant/me", ...signedIn, ...me);
+  app.patch("/t/:tenant/me", ...signedIn, ...updateMe);
+  app.post("/t/:tenant/me/password", ...limits.credentials, ...signedIn, ...changePassword);
 
-  // Tenant administration (role admin)
-  app.openapi(getSettingsRoute, getSettings);
-  app.openapi(patchSettingsRoute, patchSettings);
-  app.openapi(listUsersRoute, listUsersHandler);
-  app.openapi(createUserRoute, createUserHandler);
-  app.openapi(getUserRoute, getUserHandler);
-  app.openapi(patchUserRoute, patchUserHandler);
-  app.openapi(listAttemptsRoute, listSignInAttempts);
+  // Tenant administration
+  app.get("/t/:tenant/admin/settings", ...tenantAdmin, ...getSettings);
+  app.patch("/t/:tenant/admin/settings", ...tenantAdmin, ...patchSettings);
+  app.get("/t/:tenant/admin/users", ...tenantAdmin, ...listUsers);
+  app.post("/t/:tenant/admin/users", ...tenantAdmin, ...createUser);
+  app.get("/t/:tenant/admin/users/:id", ...tenantAdmin, ...getUser);
+  app.patch("/t/:tenant/admin/users/:id", ...tenantAdmin, ...patchUser);
+  app.get("/t/:tenant/admin/sign-in-attempts", ...tenantAdmin, ...listSignInAttempts);
 
   // Platform operator
-  app.openapi(createTenantRoute, createTenantHandler);
-  app.openapi(listTenantsRoute, listTenantsHandler);
+  app.post("/operator/tenants", ...operator, ...createTenant);
+  app.get("/operator/tenants", ...operator, ...listTenants);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    bearerFormat: "JWT",
-    description: "An access token of this tenant, from /t/{tenant}/sign-in or /t/{tenant}/token",
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
-    type: "http",
-    scheme: "bearer",
-    description: "The region's OPERATOR_TOKEN secret",
-  });
-  const limited = new Set(rateLimitedRoutes.map(([method, path]) => `${method.toLowerCase()} ${path.replace(/:(\w+)/g, "{$1}")}`));
-  app.get("/openapi.json", (c) => {
-    const { origin, region } = configOf(c.env);
-    const document = app.getOpenAPI31Document({
-      openapi: "3.1.0",
-      info: {
-        title: "printid",
-        version: "1",
-        description: "Sign-in and accounts of the cloud print & scan platform, one region of it.",
-      },
-      servers: [{ url: origin, description: `Region ${region}` }],
-    });
-    return c.json(finishDocument(document, limited));
+  app.get("/openapi.json", async (c) => {
+    const document = await generateSpecs(app, openApiDocumentation(c.var.config), c);
+    return c.json(finishDocument(document));
   });
   return app;
 }

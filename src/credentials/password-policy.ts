@@ -1,13 +1,14 @@
-import { z } from "@hono/zod-openapi";
+import * as v from "valibot";
 
 export const MIN_PASSWORD_LENGTH = 8;
 export const MAX_PASSWORD_LENGTH = 256;
 
 /** The shape of a new password; `passwordReuseProblem` adds the rule that needs the other fields. */
-export const NewPassword = z
-  .string()
-  .min(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(MAX_PASSWORD_LENGTH, `At most ${MAX_PASSWORD_LENGTH} characters`);
+export const NewPassword = v.pipe(
+  v.string(),
+  v.minLength(MIN_PASSWORD_LENGTH, `At least ${MIN_PASSWORD_LENGTH} characters`),
+  v.maxLength(MAX_PASSWORD_LENGTH, `At most ${MAX_PASSWORD_LENGTH} characters`),
+);
 
 /** A password must not be the account's own username or e-mail address, in any case. */
 export function passwordReuseProblem(

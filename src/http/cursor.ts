@@ -1,4 +1,4 @@
-import { z } from "@hono/zod-openapi";
+import * as v from "valibot";
 
 /**
  * Opaque pagination cursors: the sort key of the last item seen, as base64url JSON. A cursor only says
@@ -10,22 +10,32 @@ export function encodeCursor(key: unknown): string {
   return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export function cursorOf<T extends z.ZodType>(key: T) {
-  return z
-    .string()
-    .max(512)
-    .transform((cursor, ctx) => {
-      try {
-        const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
-        const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
-        return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
-      } catch {
-        ctx.addIssue({ code: "custom", message: "Not a cursor this API gave out" });
-        return z.NEVER;
-      }
-    })
-    .pipe(key)
-    .openapi({ type: "string", description: "`nextCursor` of the previous page" });
+/** Marks a cursor that does not decode; the `check` after it turns that into the field's message. */
+const UNREADABLE = Symbol("unreadable cursor");
+
+function decodeCursor(cursor: string): unknown {
+  try {
+    const base64 = cursor.replaceAll("-", "+").replaceAll("_", "/");
+    const bytes = Uint8Array.from(atob(base64), (char) => char.charCodeAt(0));
+    return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
+  } catch {
+    return UNREADABLE;
+  }
 }
 
-export const PageLimit = z.coerce.number().int().min(1).max(100).default(50);
+export function cursorOf<T extends v.GenericSchema>(key: T) {
+  return v.pipe(
+    v.string(),
+    v.maxLength(512),
+    v.description("`nextCursor` of the previous page"),
+    v.transform(decodeCursor),
+    v.check((decoded) => decoded !== UNREADABLE, "Not a cursor this API gave out"),
+    key,
+  );
+}
+
+/** A page size from the query string: 1–100, 50 when absent. */
+export const PageLimit = v.optional(
+  v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1), v.maxValue(100)),
+  "50",
+);

@@ -1,16 +1,15 @@
-import { createRoute, z, type RouteHandler } from "@hono/zod-openapi";
-import type { AppEnv } from "./context";
+import { describeRoute } from "hono-openapi";
+import * as v from "valibot";
 import { jsonResponse } from "./openapi";
+import { defineRoute } from "./route";
 
-export const healthRoute = createRoute({
-  method: "get",
-  path: "/health",
-  tags: ["Service"],
-  summary: "Liveness, and which region answers",
-  responses: {
-    200: jsonResponse("The Worker is up", z.object({ status: z.literal("ok"), region: z.string() })),
-  },
-});
-
-export const health: RouteHandler<typeof healthRoute, AppEnv> = (c) =>
-  c.json({ status: "ok" as const, region: c.var.config.region }, 200);
+export const health = defineRoute(
+  describeRoute({
+    tags: ["Service"],
+    summary: "Liveness, and which region answers",
+    responses: {
+      200: jsonResponse("The Worker is up", v.object({ status: v.literal("ok"), region: v.string() })),
+    },
+  }),
+  (c) => c.json({ status: "ok" as const, region: c.var.config.region }, 200),
+);

@@ -1,16 +1,21 @@
-import { z } from "@hono/zod-openapi";
+import { resolver } from "hono-openapi";
+import * as v from "valibot";
 import { errorStatus, type ErrorCode } from "./errors";
 
-export const Problem = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-  })
-  .openapi("Problem", { description: "RFC 9457 problem details; `code` is one of the contract's codes." });
+const errorCodes = Object.keys(errorStatus) as ErrorCode[];
+
+export const Problem = v.pipe(
+  v.object({
+    type: v.string(),
+    title: v.string(),
+    status: v.pipe(v.number(), v.integer()),
+    detail: v.string(),
+    code: v.picklist(errorCodes),
+    errors: v.optional(v.array(v.object({ path: v.string(), message: v.string() }))),
+  }),
+  v.description("RFC 9457 problem details; `code` is one of the contract's codes."),
+  v.metadata({ ref: "Problem" }),
+);
 
 /** The OpenAPI `responses` entries for the error codes a route may answer with, grouped by status. */
 export function problems(...codes: ErrorCode[]) {
@@ -21,17 +26,12 @@ export function problems(...codes: ErrorCode[]) {
       status,
       {
         description: sameStatus.join(", "),
-        content: { "application/problem+json": { schema: Problem } },
+        content: { "application/problem+json": { schema: resolver(Problem) } },
       },
     ]),
   );
 }
 
-/** A required JSON request body with its schema, as every JSON route declares it. */
-export function jsonBody<T extends z.ZodType>(schema: T) {
-  return { required: true, content: { "application/json": { schema } } } as const;
-}
-
-export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
-  return { description, content: { "application/json": { schema } } } as const;
+export function jsonResponse(description: string, schema: v.GenericSchema) {
+  return { description, content: { "application/json": { schema: resolver(schema) } } };
 }

@@ -1,25 +1,83 @@
-import type { Hook } from "@hono/zod-openapi";
-import type { ZodError } from "zod";
-import type { AppEnv } from "./context";
+import type { StandardSchemaV1 } from "@standard-schema/spec";
+import type { Context } from "hono";
+import { uniqueSymbol, validator } from "hono-openapi";
+import * as v from "valibot";
 import { AppError, type FieldError } from "./errors";
 
-/** Zod's issues as the contract's `errors: [{ path, message }]`; the path is dotted (`admin.email`). */
-export function fieldErrors(error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join("."),
-    message: issue.message,
-  }));
+/**
+ * What a field's refusal says when its schema has no words of its own: a short sentence that names the
+ * requirement and never echoes the value (valibot's default quotes it, and it may be a password).
+ */
+function defaultMessage(issue: v.BaseIssue<unknown>): string {
+  const unit = typeof issue.input === "string" ? " characters" : Array.isArray(issue.input) ? " items" : "";
+  switch (issue.type) {
+    case "min_length":
+      return issue.requirement === 1 && unit !== " items" ? "Must not be empty" : `At least ${issue.requirement}${unit}`;
+    case "max_length":
+      return `At most ${issue.requirement}${unit}`;
+    case "min_value":
+      return `At least ${issue.requirement}`;
+    case "max_value":
+      return `At most ${issue.requirement}`;
+    case "integer":
+      return "Must be a whole number";
+    case "email":
+      return "Not an e-mail address";
+    case "url":
+      return "Not a URL";
+    default:
+      if (issue.kind === "schema") return issue.received === "undefined" ? "Required" : `Expected ${issue.expected}`;
+      return "Not valid";
+  }
+}
+v.setGlobalMessage(defaultMessage);
+
+type Issue = StandardSchemaV1.Issue | v.BaseIssue<unknown>;
+
+/** The dotted path of an issue (`admin.email`), from valibot's path items or Standard Schema's keys. */
+function pathOf(issue: Issue): string {
+  return (issue.path ?? []).map((item) => String(typeof item === "object" && item !== null ? item.key : item)).join(".");
+}
+
+/** Schema issues as the contract's `errors: [{ path, message }]`. */
+export function fieldErrors(issues: readonly Issue[]): FieldError[] {
+  return issues.map((issue) => ({ path: pathOf(issue), message: issue.message }));
 }
 
 export function validationFailed(errors: FieldError[], detail = "Some fields are not valid"): AppError {
   return new AppError("validation_failed", { detail, errors });
 }
 
+/** The hook every validator shares: input that fails its schema is `400 validation_failed`. */
+function rejectInvalidInput(result: { success: boolean; error?: readonly Issue[] }): void {
+  if (!result.success) throw validationFailed(fieldErrors(result.error ?? []));
+}
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+
+export function mediaTypeOf(c: Context): string {
+  return (c.req.header("Content-Type") ?? "").split(";", 1)[0]!.trim().toLowerCase();
+}
+
+export function isJson(c: Context): boolean {
+  return JSON_MEDIA_TYPE.test(mediaTypeOf(c));
+}
+
 /**
- * The hook every route's validators share: a body, query or path parameter that fails its schema becomes
- * `400 validation_failed` before the handler runs.
+ * A required JSON body, checked by its schema (and documented from it). A body of another type, or of
+ * none, is `415 unsupported_media_type`: read as `{}`, it would pass a schema whose fields are all
+ * optional and change nothing while answering 200 (honojs/middleware#841).
  */
-// `any`: one hook serves routes of every input and path type.
-export const rejectInvalidInput: Hook<any, AppEnv, any, any> = (result) => {
-  if (!result.success) throw validationFailed(fieldErrors(result.error));
-};
+export function jsonBody<S extends v.GenericSchema>(schema: S) {
+  const validate = validator("json", schema, rejectInvalidInput);
+  const gate: typeof validate = async (c, next) => {
+    if (!isJson(c)) throw new AppError("unsupported_media_type", { detail: "Send the body as application/json." });
+    return validate(c, next);
+  };
+  // hono-openapi finds a validator (and documents its body) by this property.
+  return Object.assign(gate, { [uniqueSymbol]: (validate as unknown as Record<symbol, unknown>)[uniqueSymbol] });
+}
+
+export const queryParams = <S extends v.GenericSchema>(schema: S) => validator("query", schema, rejectInvalidInput);
+
+export const pathParams = <S extends v.GenericSchema>(schema: S) => validator("param", schema, rejectInvalidInput);
