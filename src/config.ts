@@ -1,8 +1,11 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { DEFAULT_D1_BUDGET_MS } from "./db/guard";
 import { providerNames, type ProviderName } from "./db/schema";
 import type { ProviderBindings } from "./federation/bindings";
+import type { Provider } from "./federation/provider";
+import { providerOf } from "./federation/providers";
 import type { TenantDirectory } from "./tenants/directory";
+import { signingKeys, type SigningKeys } from "./tokens/keys";
 
 /** What each regional Worker is bound to (wrangler.toml `[env.eu]` / `[env.us]`, plus Worker secrets). */
 export interface Bindings extends ProviderBindings {
@@ -26,26 +29,21 @@ export interface Bindings extends ProviderBindings {
   D1_BUDGET_MS?: string;
 }
 
-const clientIdVar = {
-  apple: "APPLE_CLIENT_ID",
-  google: "GOOGLE_CLIENT_ID",
-  microsoft: "MICROSOFT_CLIENT_ID",
-} as const satisfies Record<ProviderName, keyof Bindings>;
-
-const PublicClient = z.object({
-  id: z.string().min(1),
-  redirectUris: z.array(z.string().min(1)).min(1),
+const PublicClient = v.object({
+  id: v.pipe(v.string(), v.minLength(1)),
+  redirectUris: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
 });
-export type PublicClient = z.infer<typeof PublicClient>;
+export type PublicClient = v.InferOutput<typeof PublicClient>;
 
-const Vars = z.object({
-  REGION: z.string().regex(/^[a-z]{2,8}$/),
-  ORIGIN: z.url().transform((origin) => new URL(origin).origin),
-  CLIENTS: z
-    .string()
-    .transform((json) => JSON.parse(json) as unknown)
-    .pipe(z.array(PublicClient)),
-  D1_BUDGET_MS: z.coerce.number().int().min(50).max(30_000).default(DEFAULT_D1_BUDGET_MS),
+const Vars = v.object({
+  REGION: v.pipe(v.string(), v.regex(/^[a-z]{2,8}$/)),
+  ORIGIN: v.pipe(v.string(), v.url(), v.transform((origin) => new URL(origin).origin)),
+  CLIENTS: v.pipe(
+    v.string(),
+    v.parseJson(),
+    v.array(PublicClient),
+  ),
+  D1_BUDGET_MS: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(50), v.maxValue(30_000)), String(DEFAULT_D1_BUDGET_MS)),
 });
 
 export interface Config {
@@ -53,28 +51,42 @@ export interface Config {
   origin: string;
   clients: ReadonlyMap<string, PublicClient>;
   /** The external providers this Worker has credentials for. */
-  providers: readonly ProviderName[];
+  providers: ReadonlyMap<ProviderName, Provider>;
+  /** This region's token signing keys, imported on first use (`SIGNING_KEYS`, tokens/keys.ts). */
+  signingKeys(): Promise<SigningKeys>;
+  /** The `SIGNING_KEYS` secret itself, from which other keys are derived (credentials/login-buckets.ts). */
+  signingSecret: string;
   /** How long one request may wait on D1 in all (rule H). */
   d1BudgetMs: number;
 }
 
-const parsed = new Map<string, Config>();
+/** Per bindings object: workerd hands every request of an isolate the same one, so a request costs a lookup. */
+const parsed = new WeakMap<Bindings, Config>();
 
-/** The Worker's configuration, validated once per isolate; a bad deployment fails loudly, not subtly. */
+/**
+ * The Worker's configuration, parsed and validated once per isolate: vars, clients, providers and
+ * signing keys. A bad deployment fails loudly, on its first request, not subtly later.
+ */
 export function configOf(env: Bindings): Config {
-  const providers = providerNames.filter((provider) => Boolean(env[clientIdVar[provider]]));
-  const key = [env.REGION, env.ORIGIN, env.CLIENTS, env.D1_BUDGET_MS, ...providers].join("\n");
-  let config = parsed.get(key);
+  let config = parsed.get(env);
   if (!config) {
-    const vars = Vars.parse(env);
+    const vars = v.parse(Vars, env);
+    const providers = new Map<ProviderName, Provider>();
+    for (const name of providerNames) {
+      const provider = providerOf(env, name);
+      if (provider) providers.set(name, provider);
+    }
+    const secret = env.SIGNING_KEYS;
     config = {
       region: vars.REGION,
       origin: vars.ORIGIN,
       clients: new Map(vars.CLIENTS.map((client) => [client.id, client])),
       providers,
+      signingKeys: () => signingKeys(secret),
+      signingSecret: secret ?? "",
       d1BudgetMs: vars.D1_BUDGET_MS,
     };
-    parsed.set(key, config);
+    parsed.set(env, config);
   }
   return config;
 }

@@ -9,6 +9,12 @@ export const Username = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Letters, digits, '.', '_' and '-', starting with a letter or digit"),
 );
 
-export const Email = v.pipe(v.string(), v.trim(), v.maxLength(254, "At most 254 characters"), v.email("Not an e-mail address"));
+/**
+ * The address rule zod's `email()` applied before (kept so that no address accepted then is refused now):
+ * valibot's `email()` refuses an apostrophe (o'brien@…) and punycode domains (xn--…).
+ */
+const EMAIL_PATTERN = /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
+
+export const Email = v.pipe(v.string(), v.trim(), v.maxLength(254, "At most 254 characters"), v.regex(EMAIL_PATTERN, "Not an e-mail address"));
 
 export const PersonName = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100, "At most 100 characters"));

@@ -1,9 +1,10 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { alias, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
 import { uniqueViolation } from "../db/errors";
-import { sessions, users, type Role, type Tenant, type User } from "../db/schema";
+import { users, type Role, type Tenant, type User } from "../db/schema";
 import { AppError } from "../http/errors";
+import { revokeUserSessions } from "../tokens/sessions";
 
 export interface UserChanges {
   active?: boolean;
@@ -39,16 +40,11 @@ export async function changeUser(db: Database, tenant: Tenant, userId: string, c
     })
     .where(and(eq(users.tenantId, tenant.id), eq(users.id, userId), keepsAnAdmin))
     .returning();
-  const endSessions = db
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(
-      and(
-        eq(sessions.userId, userId),
-        isNull(sessions.revokedAt),
-        sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${users.active} = 0)`,
-      ),
-    );
+  // Only if the update went through: a refused deactivation (the last admin) ends nothing.
+  const endSessions = revokeUserSessions(db, userId, {
+    onlyIf: sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${users.active} = 0)`,
+    now,
+  });
 
   let updated: User | undefined;
   try {

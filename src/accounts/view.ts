@@ -1,30 +1,32 @@
-import { z } from "@hono/zod-openapi";
+import * as v from "valibot";
 import { accountKinds, providerNames, roleNames, type ProviderName, type User } from "../db/schema";
 
-export const UserView = z
-  .object({
-    id: z.string(),
-    username: z.string(),
-    email: z.string().nullable(),
-    emailVerified: z
-      .boolean()
-      .openapi({ description: "Whether the address is proven (rule E): verified by the person, or vouched for by a provider" }),
-    firstName: z.string().nullable(),
-    lastName: z.string().nullable(),
-    displayName: z.string(),
-    kind: z.enum(accountKinds),
-    active: z.boolean(),
-    roles: z.array(z.enum(roleNames)),
-    identities: z.array(z.enum(providerNames)),
-  })
-  .openapi("User");
+export const UserView = v.pipe(
+  v.object({
+    id: v.string(),
+    username: v.string(),
+    email: v.nullable(v.string()),
+    emailVerified: v.pipe(
+      v.boolean(),
+      v.description("Whether the address is proven (rule E): verified by the person, or vouched for by a provider"),
+    ),
+    firstName: v.nullable(v.string()),
+    lastName: v.nullable(v.string()),
+    displayName: v.string(),
+    kind: v.picklist(accountKinds),
+    active: v.boolean(),
+    roles: v.array(v.picklist(roleNames)),
+    identities: v.array(v.picklist(providerNames)),
+  }),
+  v.metadata({ ref: "User" }),
+);
 
 /** How a user is shown: the names joined, or the username when there are none. */
 export function displayNameOf(user: Pick<User, "firstName" | "lastName" | "username">): string {
   return [user.firstName, user.lastName].filter(Boolean).join(" ") || user.username;
 }
 
-export function userView(user: User, identities: ProviderName[]): z.infer<typeof UserView> {
+export function userView(user: User, identities: ProviderName[]): v.InferOutput<typeof UserView> {
   return {
     id: user.id,
     username: user.username,

@@ -91,7 +91,7 @@ export const changePassword = defineRoute(
       commit(db, [
         settle,
         db.update(users).set({ passwordHash, updatedAt: now }).where(eq(users.id, user.id)),
-        revokeUserSessions(db, user.id, sessionId, now),
+        revokeUserSessions(db, user.id, { except: sessionId, now }),
       ]),
     );
     return c.body(null, 204);

@@ -1,4 +1,5 @@
 import type { JWTPayload } from "jose";
+import * as v from "valibot";
 import { Email } from "../accounts/fields";
 
 /**
@@ -68,6 +69,6 @@ export function textList(claims: JWTPayload, name: string): string[] {
  */
 export function validAddress(address: string | null): string | null {
   if (address === null) return null;
-  const parsed = Email.safeParse(address);
-  return parsed.success ? parsed.data : null;
+  const parsed = v.safeParse(Email, address);
+  return parsed.success ? parsed.output : null;
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { oauthFlows } from "../db/schema";
 import { randomSecret, sha256 } from "../crypto/secrets";
@@ -32,4 +32,9 @@ export async function takeFlow(db: Database, provider: Flow["provider"], state: 
     .where(and(eq(oauthFlows.stateHash, await sha256(state)), eq(oauthFlows.provider, provider), gt(oauthFlows.expiresAt, now)))
     .returning()
     .get();
+}
+
+/** The scheduled clean-up's share: flows nobody came back to before their expiry. */
+export function pruneFlows(db: Database, now: Date) {
+  return db.delete(oauthFlows).where(lt(oauthFlows.expiresAt, now));
 }

@@ -1,19 +1,19 @@
-import { createRoute, z, type RouteHandler } from "@hono/zod-openapi";
 import { CodeChallengeMethod } from "arctic";
 import type { Context } from "hono";
+import { describeRoute, uniqueSymbol, validator } from "hono-openapi";
+import * as v from "valibot";
 import { recordAttempt } from "../audit/attempts";
 import { commit } from "../db/batch";
 import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
 import { scopeOf, type AppEnv } from "../http/context";
 import { AppError, describe } from "../http/errors";
+import { jsonResponse, problems } from "../http/openapi";
 import { loggedError } from "../http/problem";
-import { jsonBody, jsonResponse, problems } from "../http/openapi";
 import { requestMeta } from "../http/request-meta";
-import { validationFailed } from "../http/validation";
+import { defineRoute } from "../http/route";
+import { fieldErrors, jsonBody, mediaTypeOf, pathParams, queryParams, validationFailed } from "../http/validation";
 import { admitTenant } from "../tenants/admission";
-import { tenantRoute } from "../tenants/middleware";
 import { findTenantById } from "../tenants/queries";
-import { TenantPath } from "../tenants/slug";
 import { ClientId, registeredClient } from "../tokens/clients";
 import { issueAuthorizationCode } from "../tokens/codes";
 import { startSession } from "../tokens/issue";
@@ -22,7 +22,6 @@ import { exchangeCode, oauthClient } from "./exchange";
 import { startFlow, takeFlow, type Flow } from "./flows";
 import { verifyIdToken } from "./id-token";
 import type { GivenNames, Profile, Provider } from "./provider";
-import { providerOf } from "./providers";
 import { userForIdentity } from "./rule-x";
 import { isSpentIdToken, spendIdToken } from "./used-id-tokens";
 
@@ -32,12 +31,12 @@ import { isSpentIdToken, spendIdToken } from "./used-id-tokens";
  */
 const FEDERATED_SCOPE = "openid email profile";
 
-const ProviderParam = z.enum(providerNames).openapi({ param: { name: "provider", in: "path" } });
-const Account = z.enum(accountKinds).openapi({ description: "WORK ACCOUNT or PERSONAL ACCOUNT" });
+const ProviderPath = v.object({ provider: v.picklist(providerNames) });
+const Account = v.pipe(v.picklist(accountKinds), v.description("WORK ACCOUNT or PERSONAL ACCOUNT"));
 
 /** The provider, when this Worker has its credentials and the tenant offers it for this kind of account. */
 function offeredProvider(c: Context<AppEnv>, tenant: Tenant, name: ProviderName, account: (typeof accountKinds)[number]): Provider {
-  const provider = providerOf(c.env, name);
+  const provider = c.var.config.providers.get(name);
   if (!provider || !tenant.providers[account].includes(name)) {
     throw validationFailed([{ path: "provider", message: `${name} is not offered for ${account} accounts here` }]);
   }
@@ -67,72 +66,71 @@ function attempt(c: Context<AppEnv>, tenant: Tenant, provider: ProviderName, cli
   );
 }
 
-export const authorizeRoute = createRoute({
-  method: "get",
-  path: "/t/{tenant}/oauth/{provider}/authorize",
-  tags: ["Sign-in with providers"],
-  summary: "Start a browser sign-in with Apple, Google or Microsoft (RFC 8252, PKCE S256)",
-  middleware: [tenantRoute()],
-  request: {
-    params: TenantPath.extend({ provider: ProviderParam }),
-    query: z.object({
-      account: Account,
-      client_id: ClientId,
-      redirect_uri: z.string().min(1).max(2000),
-      state: z.string().min(1).max(500),
-      code_challenge: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "The S256 challenge: 43 base64url characters"),
-      code_challenge_method: z.literal("S256"),
-    }),
-  },
-  responses: {
-    302: { description: "To the provider" },
-    ...problems("validation_failed", "tenant_not_found", "tenant_disabled"),
-  },
-});
-
 /**
  * Validates the app and its exact redirect URI before anything else (a mismatch is a 400 here, never a
  * redirect), remembers the flow for a few minutes, and sends the browser to the provider with our own
  * state, nonce and PKCE challenge.
  */
-export const authorize: RouteHandler<typeof authorizeRoute, AppEnv> = async (c) => {
-  const { provider: name } = c.req.valid("param");
-  const query = c.req.valid("query");
-  const client = knownClient(c, query.client_id, "client_id");
-  if (!client.redirectUris.includes(query.redirect_uri)) {
-    throw validationFailed([{ path: "redirect_uri", message: "Not a redirect URI registered for this client" }]);
-  }
-  const { tenant, config, db } = c.var;
-  const provider = offeredProvider(c, tenant, name, query.account);
+export const authorize = defineRoute(
+  describeRoute({
+    tags: ["Sign-in with providers"],
+    summary: "Start a browser sign-in with Apple, Google or Microsoft (RFC 8252, PKCE S256)",
+    responses: {
+      302: { description: "To the provider" },
+      ...problems("validation_failed", "tenant_not_found", "tenant_disabled"),
+    },
+  }),
+  pathParams(ProviderPath),
+  queryParams(
+    v.object({
+      account: Account,
+      client_id: ClientId,
+      redirect_uri: v.pipe(v.string(), v.minLength(1), v.maxLength(2000)),
+      state: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
+      code_challenge: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, "The S256 challenge: 43 base64url characters")),
+      code_challenge_method: v.literal("S256"),
+    }),
+  ),
+  async (c) => {
+    const { provider: name } = c.req.valid("param");
+    const query = c.req.valid("query");
+    const client = knownClient(c, query.client_id, "client_id");
+    if (!client.redirectUris.includes(query.redirect_uri)) {
+      throw validationFailed([{ path: "redirect_uri", message: "Not a redirect URI registered for this client" }]);
+    }
+    const { tenant, config, db } = c.var;
+    const provider = offeredProvider(c, tenant, name, query.account);
 
-  const flow = await startFlow(db, {
-    tenantId: tenant.id,
-    provider: name,
-    account: query.account,
-    clientId: client.id,
-    redirectUri: query.redirect_uri,
-    appState: query.state,
-    appCodeChallenge: query.code_challenge,
-  });
-  const url = oauthClient(provider, config.origin).createAuthorizationURLWithPKCE(
-    provider.endpoints(query.account).authorization,
-    flow.state,
-    CodeChallengeMethod.S256,
-    flow.codeVerifier,
-    provider.scopes,
-  );
-  url.searchParams.set("nonce", flow.nonce);
-  for (const [key, value] of Object.entries(provider.authorizationParams)) url.searchParams.set(key, value);
-  return c.redirect(url.toString(), 302);
-};
+    const flow = await startFlow(db, {
+      tenantId: tenant.id,
+      provider: name,
+      account: query.account,
+      clientId: client.id,
+      redirectUri: query.redirect_uri,
+      appState: query.state,
+      appCodeChallenge: query.code_challenge,
+    });
+    const url = oauthClient(provider, config.origin).createAuthorizationURLWithPKCE(
+      provider.endpoints(query.account).authorization,
+      flow.state,
+      CodeChallengeMethod.S256,
+      flow.codeVerifier,
+      provider.scopes,
+    );
+    url.searchParams.set("nonce", flow.nonce);
+    for (const [key, value] of Object.entries(provider.authorizationParams)) url.searchParams.set(key, value);
+    return c.redirect(url.toString(), 302);
+  },
+);
 
-const CallbackParams = z.object({
-  state: z.string().min(1).max(500),
-  code: z.string().min(1).max(4096).optional(),
-  error: z.string().max(200).optional(),
+const CallbackParams = v.object({
+  state: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
+  code: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(4096))),
+  error: v.optional(v.pipe(v.string(), v.maxLength(200))),
   /** Apple, first authorization only: `{"name":{"firstName","lastName"},"email"}`. */
-  user: z.string().max(4096).optional(),
+  user: v.optional(v.pipe(v.string(), v.maxLength(4096))),
 });
+type CallbackParams = v.InferOutput<typeof CallbackParams>;
 
 function appleNames(user: string | undefined): GivenNames {
   try {
@@ -152,42 +150,58 @@ function backToApp(flow: Flow, params: Record<string, string>): Response {
 
 const callbackDoc = {
   tags: ["Sign-in with providers"],
-  path: "/oauth/{provider}/callback" as const,
   responses: {
     302: { description: "Back to the app: `?code&state`, or `?error&error_description&state`" },
     ...problems("validation_failed"),
   },
 };
 
-export const callbackGetRoute = createRoute({
-  ...callbackDoc,
-  method: "get",
-  summary: "The providers' redirect back (one per region)",
-  request: { params: z.object({ provider: ProviderParam }), query: CallbackParams },
-});
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
-export const callbackPostRoute = createRoute({
-  ...callbackDoc,
-  method: "post",
-  summary: "Apple's form_post redirect back",
-  request: {
-    params: z.object({ provider: ProviderParam }),
-    body: { required: true, content: { "application/x-www-form-urlencoded": { schema: CallbackParams } } },
-  },
-});
+/**
+ * Apple's form_post: the callback's parameters as a form, checked by their schema (and documented as
+ * Apple sends them). A body of another type would read as no parameters: it is refused unread (415), as
+ * `jsonBody` refuses one on the JSON routes.
+ */
+function formPost<S extends v.GenericSchema>(schema: S) {
+  const validate = validator(
+    "form",
+    schema,
+    (result) => {
+      if (!result.success) throw validationFailed(fieldErrors(result.error));
+    },
+    { media: "application/x-www-form-urlencoded" },
+  );
+  const gate: typeof validate = async (c, next) => {
+    if (!FORM_TYPES.includes(mediaTypeOf(c))) {
+      throw new AppError("unsupported_media_type", { detail: "Send the body as application/x-www-form-urlencoded." });
+    }
+    return validate(c, next);
+  };
+  // hono-openapi finds a validator (and documents its body) by this property.
+  return Object.assign(gate, { [uniqueSymbol]: (validate as unknown as Record<symbol, unknown>)[uniqueSymbol] });
+}
 
-export const callbackGet: RouteHandler<typeof callbackGetRoute, AppEnv> = (c) =>
-  finishFlow(c, c.req.valid("param").provider, c.req.valid("query"));
+export const callbackGet = defineRoute(
+  describeRoute({ ...callbackDoc, summary: "The providers' redirect back (one per region)" }),
+  pathParams(ProviderPath),
+  queryParams(CallbackParams),
+  (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("query")),
+);
 
-export const callbackPost: RouteHandler<typeof callbackPostRoute, AppEnv> = (c) =>
-  finishFlow(c, c.req.valid("param").provider, c.req.valid("form"));
+export const callbackPost = defineRoute(
+  describeRoute({ ...callbackDoc, summary: "Apple's form_post redirect back" }),
+  pathParams(ProviderPath),
+  formPost(CallbackParams),
+  (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("form")),
+);
 
 /**
  * The provider's answer, GET or Apple's POST alike. The flow is taken (single use) by its state; then the
  * provider's code is exchanged, its ID token verified, rule X applied, and the app gets a single-use code
  * bound to its own PKCE challenge, or `error={code}`.
  */
-async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infer<typeof CallbackParams>): Promise<Response> {
+async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: CallbackParams): Promise<Response> {
   const { db, config } = c.var;
   const flow = await takeFlow(db, name, params.state);
   if (!flow) {
@@ -199,7 +213,7 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
   let profile: Profile | undefined;
   try {
     admitTenant(tenant);
-    const provider = providerOf(c.env, name);
+    const provider = config.providers.get(name);
     if (params.error || !params.code || !provider) {
       const detail = params.error ? `The provider refused the sign-in (${params.error}).` : "The provider sent no authorization code back.";
       throw new AppError("provider_error", { detail });
@@ -233,81 +247,86 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: z.infe
   }
 }
 
-const IdTokenBody = z
-  .object({
-    idToken: z.string().min(1).max(8192),
-    nonce: z.string().min(1).max(500).optional().openapi({
-      description: "The nonce the app gave the provider's SDK; required when the token carries one (Apple's: its SHA-256, hex)",
-    }),
+const IdTokenBody = v.pipe(
+  v.object({
+    idToken: v.pipe(v.string(), v.minLength(1), v.maxLength(8192)),
+    nonce: v.optional(
+      v.pipe(
+        v.string(),
+        v.minLength(1),
+        v.maxLength(500),
+        v.description("The nonce the app gave the provider's SDK; required when the token carries one (Apple's: its SHA-256, hex)"),
+      ),
+    ),
     account: Account,
     clientId: ClientId,
-    firstName: z.string().trim().min(1).max(100).optional().openapi({ description: "Apple: the name the SDK gave" }),
-    lastName: z.string().trim().min(1).max(100).optional(),
-  })
-  .openapi("NativeIdToken");
-
-export const idTokenRoute = createRoute({
-  method: "post",
-  path: "/t/{tenant}/oauth/{provider}/id-token",
-  tags: ["Sign-in with providers"],
-  summary: "Sign in with an ID token from the provider's own SDK in the app",
-  description:
-    "The token is verified against the provider's keys (signature, `iss`, `aud`, `exp`, and its `nonce` against the request's). " +
-    "Each provider ID token signs in once: presented again, it is `401 invalid_credentials`. The tokens granted have the scope " +
-    "`openid email profile`.",
-  middleware: [tenantRoute()],
-  request: { params: TenantPath.extend({ provider: ProviderParam }), body: jsonBody(IdTokenBody) },
-  responses: {
-    200: jsonResponse("Signed in", TokenResponseSchema),
-    ...problems(
-      "validation_failed",
-      "invalid_credentials",
-      "registration_disabled",
-      "account_pending_activation",
-      "account_inactive",
-      "external_auth_unavailable_for_existing_account",
-      "provider_error",
-      "tenant_not_found",
-    ),
-  },
-});
+    firstName: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100), v.description("Apple: the name the SDK gave"))),
+    lastName: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100))),
+  }),
+  v.metadata({ ref: "NativeIdToken" }),
+);
 
 /** The native SDK flow: the same checks and rule X as the callback, answered with tokens or a problem. */
-export const idToken: RouteHandler<typeof idTokenRoute, AppEnv> = async (c) => {
-  const { provider: name } = c.req.valid("param");
-  const body = c.req.valid("json");
-  knownClient(c, body.clientId, "clientId");
-  const { tenant, db } = c.var;
-  const provider = offeredProvider(c, tenant, name, body.account);
+export const idToken = defineRoute(
+  describeRoute({
+    tags: ["Sign-in with providers"],
+    summary: "Sign in with an ID token from the provider's own SDK in the app",
+    description:
+      "The token is verified against the provider's keys (signature, `iss`, `aud`, `exp`, and its `nonce` against the request's). " +
+      "Each provider ID token signs in once: presented again, it is `401 invalid_credentials`. The tokens granted have the scope " +
+      "`openid email profile`.",
+    responses: {
+      200: jsonResponse("Signed in", TokenResponseSchema),
+      ...problems(
+        "validation_failed",
+        "invalid_credentials",
+        "registration_disabled",
+        "account_pending_activation",
+        "account_inactive",
+        "external_auth_unavailable_for_existing_account",
+        "provider_error",
+        "tenant_not_found",
+      ),
+    },
+  }),
+  pathParams(ProviderPath),
+  jsonBody(IdTokenBody),
+  async (c) => {
+    const { provider: name } = c.req.valid("param");
+    const body = c.req.valid("json");
+    knownClient(c, body.clientId, "clientId");
+    const { tenant, db } = c.var;
+    const provider = offeredProvider(c, tenant, name, body.account);
 
-  let profile: Profile | undefined;
-  let user: User | undefined;
-  try {
-    const verified = await verifyIdToken(provider, body.idToken, {
-      account: body.account,
-      audiences: [provider.clientId, ...provider.nativeClientIds],
-      nonce: body.nonce,
-      refusal: "invalid_credentials",
-      given: body,
-    });
-    profile = verified.profile;
-    user = await userForIdentity(db, tenant, name, profile, body.account);
-    const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce };
-    // The token is spent in the session's own batch: it is used only if the session opens.
-    const tokens = await startSession(scopeOf(c), grant, [
-      ...(await spendIdToken(db, body.idToken, verified.claims)),
-      attempt(c, tenant, name, body.clientId, { profile, user, code: null }),
-    ]).catch((error: unknown) => {
-      if (!isSpentIdToken(error)) throw error;
-      throw new AppError("invalid_credentials", {
-        detail: "This ID token has already been used to sign in: get a new one from the provider.",
-        internal: `${name} ID token replayed`,
+    let profile: Profile | undefined;
+    let user: User | undefined;
+    try {
+      const verified = await verifyIdToken(provider, body.idToken, {
+        account: body.account,
+        audiences: [provider.clientId, ...provider.nativeClientIds],
+        nonce: body.nonce,
+        refusal: "invalid_credentials",
+        given: body,
       });
-    });
-    c.header("Cache-Control", "no-store");
-    return c.json(tokens, 200);
-  } catch (error) {
-    if (error instanceof AppError) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, user, code: error.code })]);
-    throw error;
-  }
-};
+      profile = verified.profile;
+      user = await userForIdentity(db, tenant, name, profile, body.account);
+      const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce };
+      // The token is spent in the session's own batch: it is used only if the session opens.
+      const tokens = await startSession(scopeOf(c), grant, [
+        ...(await spendIdToken(db, body.idToken, verified.claims)),
+        attempt(c, tenant, name, body.clientId, { profile, user, code: null }),
+      ]).catch((error: unknown) => {
+        if (!isSpentIdToken(error)) throw error;
+        throw new AppError("invalid_credentials", {
+          detail: "This ID token has already been used to sign in: get a new one from the provider.",
+          internal: `${name} ID token replayed`,
+        });
+      });
+      c.header("Cache-Control", "no-store");
+      return c.json(tokens, 200);
+    } catch (error) {
+      if (error instanceof AppError) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, user, code: error.code })]);
+      throw error;
+    }
+  },
+);

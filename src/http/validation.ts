@@ -1,5 +1,5 @@
-import type { StandardSchemaV1 } from "@standard-schema/spec";
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { uniqueSymbol, validator } from "hono-openapi";
 import * as v from "valibot";
 import { AppError, type FieldError } from "./errors";
@@ -25,18 +25,23 @@ function defaultMessage(issue: v.BaseIssue<unknown>): string {
       return "Not an e-mail address";
     case "url":
       return "Not a URL";
+    case "uuid":
+      return "Not a valid id";
     default:
+      // A key a strict object does not know: valibot expects `never` there.
+      if (issue.type === "strict_object" && issue.expected === "never") return "Not a field of this request";
       if (issue.kind === "schema") return issue.received === "undefined" ? "Required" : `Expected ${issue.expected}`;
       return "Not valid";
   }
 }
 v.setGlobalMessage(defaultMessage);
 
-type Issue = StandardSchemaV1.Issue | v.BaseIssue<unknown>;
+/** An issue as valibot reports it, or as Standard Schema passes it on (hono-openapi's validators). */
+type Issue = { readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: unknown }> | undefined };
 
 /** The dotted path of an issue (`admin.email`), from valibot's path items or Standard Schema's keys. */
 function pathOf(issue: Issue): string {
-  return (issue.path ?? []).map((item) => String(typeof item === "object" && item !== null ? item.key : item)).join(".");
+  return (issue.path ?? []).map((item) => String(typeof item === "object" ? item.key : item)).join(".");
 }
 
 /** Schema issues as the contract's `errors: [{ path, message }]`. */
@@ -64,14 +69,22 @@ export function isJson(c: Context): boolean {
 }
 
 /**
- * A required JSON body, checked by its schema (and documented from it). A body of another type, or of
- * none, is `415 unsupported_media_type`: read as `{}`, it would pass a schema whose fields are all
- * optional and change nothing while answering 200 (honojs/middleware#841).
+ * A required JSON body: an object, checked by its schema (and documented from it). A body of another
+ * type, or of none, is `415 unsupported_media_type`, and a JSON array `400`: read as `{}`, either would
+ * pass a schema whose fields are all optional and change nothing while answering 200
+ * (honojs/middleware#841; valibot's `object` takes an array for an object without fields).
  */
 export function jsonBody<S extends v.GenericSchema>(schema: S) {
   const validate = validator("json", schema, rejectInvalidInput);
   const gate: typeof validate = async (c, next) => {
     if (!isJson(c)) throw new AppError("unsupported_media_type", { detail: "Send the body as application/json." });
+    // hono keeps the parsed body: the validator reads it again without parsing twice.
+    const body: unknown = await c.req.json().catch(() => {
+      throw new HTTPException(400, { message: "Malformed JSON in request body" });
+    });
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw validationFailed([{ path: "", message: "Expected a JSON object" }], "The body must be a JSON object");
+    }
     return validate(c, next);
   };
   // hono-openapi finds a validator (and documents its body) by this property.

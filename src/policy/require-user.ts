@@ -6,7 +6,6 @@ import { AppError } from "../http/errors";
 import { admitTenant } from "../tenants/admission";
 import { tenantNotFound, tenantSlugOf } from "../tenants/middleware";
 import { issuerOf, verifyAccessToken } from "../tokens/jwt";
-import { signingKeys } from "../tokens/keys";
 import { admit } from "./admission";
 import { loadPrincipal } from "./queries";
 
@@ -30,7 +29,7 @@ export function requireUser(options: { role?: Role } = {}): MiddlewareHandler<Ap
     if (!token) throw unauthorized("A bearer access token is required", "invalid_request");
 
     const { config } = c.var;
-    const claims = await verifyAccessToken(await signingKeys(c.env.SIGNING_KEYS), token, {
+    const claims = await verifyAccessToken(await config.signingKeys(), token, {
       issuer: issuerOf(config, { slug }),
       audiences: [...config.clients.keys()],
     });

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
+import * as v from "valibot";
 import { AppError } from "../http/errors";
 import type { AppEnv } from "../http/context";
 import { enforceLimit, rateLimits } from "../http/rate-limit";
@@ -14,14 +15,14 @@ export function tenantSlugOf(c: Context<AppEnv>): string {
   // Every /t/ request passes here: the common, valid case costs one regex test, not a schema parse.
   const lowered = raw.trim().toLowerCase();
   if (SLUG_PATTERN.test(lowered)) return lowered;
-  const slug = TenantSlug.safeParse(raw);
+  const slug = v.safeParse(TenantSlug, raw);
   if (!slug.success) {
     throw validationFailed(
-      fieldErrors(slug.error).map((error) => ({ ...error, path: "tenant" })),
+      fieldErrors(slug.issues).map((error) => ({ ...error, path: "tenant" })),
       "The tenant name is not valid",
     );
   }
-  return slug.data;
+  return slug.output;
 }
 
 /**

@@ -1,46 +1,56 @@
-import { z } from "@hono/zod-openapi";
+import * as v from "valibot";
 import { accountKinds, providerNames, type Tenant, type TenantProviders } from "../db/schema";
 
-const ProviderList = z.array(z.enum(providerNames)).transform((list) => [...new Set(list)]);
+const ProviderList = v.pipe(v.array(v.picklist(providerNames)), v.transform((list) => [...new Set(list)]));
 
-export const LockoutPolicy = z.object({
-  maxAttempts: z.number().int().min(1).max(100),
-  lockoutSeconds: z.number().int().min(1).max(86_400),
+const Providers = v.object({ work: ProviderList, personal: ProviderList });
+
+export const LockoutPolicy = v.object({
+  maxAttempts: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100)),
+  lockoutSeconds: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(86_400)),
 });
 
 /**
  * How long a refresh token, once exchanged, may be presented again and still succeed: the retry of a
  * response the app never received (FAPI 2.0 asks that it succeed; Auth0 and Okta call it overlap).
  */
-const RefreshTokenReuseSeconds = z.number().int().min(0).max(300).openapi({
-  description: "Seconds a rotated refresh token still works (a retried, lost response); 0 = strict rotation",
+const RefreshTokenReuseSeconds = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(0),
+  v.maxValue(300),
+  v.description("Seconds a rotated refresh token still works (a retried, lost response); 0 = strict rotation"),
+);
+
+const Settings = v.object({
+  allowRegistration: v.boolean(),
+  newUsersActiveByDefault: v.boolean(),
+  lockout: LockoutPolicy,
+  providers: Providers,
+  refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
 });
 
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
-export const TenantSettings = z
-  .object({
-    allowRegistration: z.boolean(),
-    newUsersActiveByDefault: z.boolean(),
-    lockout: LockoutPolicy,
-    providers: z.object({ work: ProviderList, personal: ProviderList }),
-    refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
-  })
-  .openapi("TenantSettings");
-export type TenantSettings = z.infer<typeof TenantSettings>;
+export const TenantSettings = v.pipe(Settings, v.metadata({ ref: "TenantSettings" }));
+export type TenantSettings = v.InferOutput<typeof TenantSettings>;
+
+/** The settings an operator gives a new tenant: any of them, each whole; `defaultSettings` for the rest. */
+export const NewTenantSettings = v.partial(Settings);
 
 /** A partial change of the settings; unknown fields are refused rather than silently ignored. */
-export const SettingsPatch = z
-  .object({
-    allowRegistration: z.boolean(),
-    newUsersActiveByDefault: z.boolean(),
-    lockout: LockoutPolicy.partial().strict(),
-    providers: z.object({ work: ProviderList, personal: ProviderList }).partial().strict(),
-    refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
-  })
-  .partial()
-  .strict()
-  .openapi("TenantSettingsPatch");
-export type SettingsPatch = z.infer<typeof SettingsPatch>;
+export const SettingsPatch = v.pipe(
+  v.partial(
+    v.strictObject({
+      allowRegistration: v.boolean(),
+      newUsersActiveByDefault: v.boolean(),
+      lockout: v.partial(v.strictObject(LockoutPolicy.entries)),
+      providers: v.partial(v.strictObject(Providers.entries)),
+      refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
+    }),
+  ),
+  v.metadata({ ref: "TenantSettingsPatch" }),
+);
+export type SettingsPatch = v.InferOutput<typeof SettingsPatch>;
 
 /**
  * A new tenant is closed to self-registration, and a registration it later allows waits for an admin

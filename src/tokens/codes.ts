@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { authorizationCodes } from "../db/schema";
 import { secretsEqual } from "../crypto/constant-time";
@@ -87,4 +87,9 @@ export async function redeemAuthorizationCode(db: Database, redeem: Redeem, now 
     return { redeemed: false };
   }
   return { redeemed: true, grant: spent, sessionId };
+}
+
+/** The scheduled clean-up's share: codes past their expiry, redeemed or not. */
+export function pruneAuthorizationCodes(db: Database, now: Date) {
+  return db.delete(authorizationCodes).where(lt(authorizationCodes.expiresAt, now));
 }

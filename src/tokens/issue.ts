@@ -5,7 +5,6 @@ import type { Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
 import { admit } from "../policy/admission";
 import { ACCESS_TOKEN_SECONDS, issuerOf, signAccessToken, signIdToken, type TokenSubject } from "./jwt";
-import { signingKeys } from "./keys";
 import { OAuthError } from "../http/oauth-error";
 import { openSession, rotateRefreshToken } from "./sessions";
 
@@ -87,7 +86,7 @@ async function sign(
   sessionId: string,
   refreshToken: string,
 ): Promise<TokenResponse> {
-  const keys = await signingKeys(scope.env.SIGNING_KEYS);
+  const keys = await scope.config.signingKeys();
   const subject: TokenSubject = {
     issuer: issuerOf(scope.config, grant.tenant),
     config: scope.config,

@@ -1,23 +1,20 @@
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
-import { z } from "zod";
+import * as v from "valibot";
 import type { AccessTokenClaims } from "./jwt";
 
 /** The one signing algorithm of this issuer (ECDSA P-256): small keys, fast to verify. */
 export const SIGNING_ALG = "ES256";
 
-const PrivateJwk = z.object({
-  kty: z.literal("EC"),
-  crv: z.literal("P-256"),
-  x: z.string(),
-  y: z.string(),
-  d: z.string(),
-  kid: z.string().min(1),
+const PrivateJwk = v.object({
+  kty: v.literal("EC"),
+  crv: v.literal("P-256"),
+  x: v.string(),
+  y: v.string(),
+  d: v.string(),
+  kid: v.pipe(v.string(), v.minLength(1)),
 });
 /** `SIGNING_KEYS`: this region's private keys, newest first. */
-const SigningKeysSecret = z
-  .string()
-  .transform((json) => JSON.parse(json) as unknown)
-  .pipe(z.array(PrivateJwk).min(1));
+const SigningKeysSecret = v.pipe(v.string(), v.parseJson(), v.array(PrivateJwk), v.minLength(1));
 
 export interface SigningKeys {
   /** The first key of the secret signs every new token. */
@@ -33,11 +30,12 @@ export interface SigningKeys {
 const loaded = new Map<string, Promise<SigningKeys>>();
 
 /**
- * The region's signing keys, from the `SIGNING_KEYS` Worker secret (a JSON array of private JWKs).
+ * The region's signing keys, from the `SIGNING_KEYS` Worker secret (a JSON array of private JWKs), once
+ * per isolate; callers reach them through `configOf(env).signingKeys()`.
  * Rotation: put a new key first and keep the old one after it until the tokens it signed have expired.
  */
 export function signingKeys(secret: string | undefined): Promise<SigningKeys> {
-  if (!secret) throw new Error("The SIGNING_KEYS secret is not set");
+  if (!secret) return Promise.reject(new Error("The SIGNING_KEYS secret is not set"));
   let keys = loaded.get(secret);
   if (!keys) {
     keys = load(secret);
@@ -47,8 +45,8 @@ export function signingKeys(secret: string | undefined): Promise<SigningKeys> {
 }
 
 async function load(secret: string): Promise<SigningKeys> {
-  const privateJwks = SigningKeysSecret.parse(secret);
-  const [first] = privateJwks as [z.infer<typeof PrivateJwk>];
+  const privateJwks = v.parse(SigningKeysSecret, secret);
+  const [first] = privateJwks as [v.InferOutput<typeof PrivateJwk>];
   const key = (await importJWK({ ...first, alg: SIGNING_ALG }, SIGNING_ALG)) as CryptoKey;
   const jwks: JSONWebKeySet = {
     keys: privateJwks.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALG, use: "sig" })),

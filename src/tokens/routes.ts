@@ -1,52 +1,83 @@
-import { createRoute, z, type Hook, type RouteHandler } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { describeRoute, resolver, uniqueSymbol } from "hono-openapi";
+import * as v from "valibot";
 import { findUserById } from "../accounts/queries";
+import type { Tenant } from "../db/schema";
 import { scopeOf, type AppEnv, type Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
 import { OAuthError } from "../http/oauth-error";
 import { jsonResponse } from "../http/openapi";
-import { TenantPath } from "../tenants/slug";
-import { tenantRoute } from "../tenants/middleware";
-import type { Tenant } from "../db/schema";
+import { defineRoute } from "../http/route";
+import { fieldErrors, isJson, mediaTypeOf } from "../http/validation";
 import { registeredClient } from "./clients";
 import { redeemAuthorizationCode } from "./codes";
 import { renewSession, startSession, type TokenResponse } from "./issue";
 import { issuerOf, verifyAccessToken } from "./jwt";
-import { signingKeys } from "./keys";
 import { revokeSession, sessionOfRefreshToken } from "./sessions";
 import { TokenResponseSchema } from "./token-response";
 
-const OAuthErrorSchema = z
-  .object({ error: z.string(), error_description: z.string() })
-  .openapi("OAuthError", { description: "RFC 6749 §5.2" });
+const OAuthErrorSchema = v.pipe(
+  v.object({ error: v.string(), error_description: v.string() }),
+  v.description("RFC 6749 §5.2"),
+  v.metadata({ ref: "OAuthError" }),
+);
+
+/** The media types of a form, as browsers and OAuth client libraries send one. */
+const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
+/** What to send instead, for a request the endpoint cannot read. */
+const SEND_PARAMETERS = "Send the parameters form-encoded (or as JSON)";
 
 /**
- * OAuth endpoints take form bodies (RFC 6749 / RFC 7009), and JSON too. Not `required`: each validator
- * then runs only for its own content type (zod-openapi's media-type gate refuses any other with 415).
+ * The request's parameters as sent: a JSON body, or a form in which a parameter sent twice is a list of
+ * its values, which the schema then refuses (RFC 6749 §3.2: "MUST NOT be included more than once"), so
+ * that no value is picked for the client. No body at all is a request without its parameters (400); a
+ * body of another type is refused unread (415).
  */
-function formOrJson<T extends z.ZodType>(schema: T) {
-  return {
-    required: false,
-    content: { "application/x-www-form-urlencoded": { schema }, "application/json": { schema } },
-  } as const;
-}
-
-/** Whichever of the two bodies the client sent, as its validator checked it; no body is invalid_request. */
-function oauthBody<T>(c: { req: { valid(target: "form" | "json"): unknown; header(name: string): string | undefined } }): T {
-  const type = c.req.header("Content-Type") ?? "";
-  if (/^application\/json/i.test(type)) return c.req.valid("json") as T;
-  if (/^application\/x-www-form-urlencoded/i.test(type)) return c.req.valid("form") as T;
-  throw new OAuthError("invalid_request", "Send the parameters form-encoded (or as JSON)");
-}
-
-/** RFC 6749: a malformed token or revocation request is `invalid_request`, not a problem document. */
-// `any`: one hook serves both OAuth routes, whatever their input types.
-export const rejectAsInvalidRequest: Hook<any, AppEnv, any, any> = (result) => {
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new OAuthError("invalid_request", issue ? `${issue.path.join(".") || "The request"}: ${issue.message}.` : "The request is malformed.");
+async function parametersOf(c: Context<AppEnv>): Promise<unknown> {
+  if (isJson(c)) {
+    return c.req.json().catch(() => {
+      throw new OAuthError("invalid_request", "The request could not be read: malformed JSON");
+    });
   }
-};
+  if (FORM_TYPES.includes(mediaTypeOf(c))) {
+    return c.req.parseBody({ all: true }).catch(() => {
+      throw new OAuthError("invalid_request", "The request could not be read: malformed form data");
+    });
+  }
+  if (!c.req.header("Content-Type") && (await c.req.arrayBuffer()).byteLength === 0) {
+    throw new OAuthError("invalid_request", SEND_PARAMETERS);
+  }
+  throw new AppError("unsupported_media_type", { detail: SEND_PARAMETERS });
+}
+
+/**
+ * An OAuth endpoint's body (RFC 6749 / RFC 7009 take forms; JSON too), checked by `schema`, for the
+ * handler's `c.req.valid("json")`. A malformed request is `invalid_request` naming its first fault, not
+ * a problem document: OAuth client libraries read RFC 6749's shape.
+ */
+function oauthBody<S extends v.GenericSchema<unknown, object>>(schema: S) {
+  const read: MiddlewareHandler<AppEnv, string, { out: { json: v.InferOutput<S> } }> = async (c, next) => {
+    const result = v.safeParse(schema, await parametersOf(c));
+    if (!result.success) {
+      const [fault] = fieldErrors(result.issues);
+      throw new OAuthError("invalid_request", `${fault!.path || "The request"}: ${fault!.message}.`);
+    }
+    c.req.addValidatedData("json", result.output);
+    await next();
+  };
+  const documented = describeRoute({
+    requestBody: {
+      required: true,
+      content: {
+        "application/x-www-form-urlencoded": { schema: resolver(schema) },
+        "application/json": { schema: resolver(schema) },
+      },
+    },
+  });
+  // hono-openapi documents a route from this property of its middleware: the body, from its reader.
+  return Object.assign(read, { [uniqueSymbol]: (documented as unknown as Record<symbol, unknown>)[uniqueSymbol] });
+}
 
 /**
  * Marks a request as one of the OAuth endpoints', so that every error it meets (a body that cannot be
@@ -57,51 +88,50 @@ export const speaksOAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-const TokenRequest = z
-  .object({
-    grant_type: z.string().max(100),
-    client_id: z.string().min(1).max(200),
-    refresh_token: z.string().max(200).optional(),
-    code: z.string().max(200).optional(),
-    redirect_uri: z.string().max(2000).optional(),
-    code_verifier: z.string().max(200).optional(),
-  })
-  .openapi("TokenRequest");
-type TokenRequest = z.infer<typeof TokenRequest>;
+const TokenRequest = v.pipe(
+  v.object({
+    grant_type: v.pipe(v.string(), v.maxLength(100)),
+    client_id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+    refresh_token: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    code: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    redirect_uri: v.optional(v.pipe(v.string(), v.maxLength(2000))),
+    code_verifier: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  }),
+  v.metadata({ ref: "TokenRequest" }),
+);
+type TokenRequest = v.InferOutput<typeof TokenRequest>;
 
-export const tokenRoute = createRoute({
-  method: "post",
-  path: "/t/{tenant}/token",
-  tags: ["Tokens"],
-  summary: "Token endpoint: refresh_token and authorization_code (PKCE S256) grants",
-  middleware: [tenantRoute()],
-  request: { params: TenantPath, body: formOrJson(TokenRequest) },
-  responses: {
-    200: jsonResponse("New tokens", TokenResponseSchema),
-    400: jsonResponse(
-      "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, unsupported_grant_type",
-      OAuthErrorSchema,
-    ),
-    401: jsonResponse("invalid_client", OAuthErrorSchema),
+export const token = defineRoute(
+  describeRoute({
+    tags: ["Tokens"],
+    summary: "Token endpoint: refresh_token and authorization_code (PKCE S256) grants",
+    responses: {
+      200: jsonResponse("New tokens", TokenResponseSchema),
+      400: jsonResponse(
+        "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, unsupported_grant_type",
+        OAuthErrorSchema,
+      ),
+      401: jsonResponse("invalid_client", OAuthErrorSchema),
+    },
+  }),
+  oauthBody(TokenRequest),
+  async (c) => {
+    const request = c.req.valid("json");
+    if (!registeredClient(c.var.config, request.client_id)) {
+      throw new OAuthError("invalid_client", "Unknown client");
+    }
+    const scope = scopeOf(c);
+    const tokens =
+      request.grant_type === "refresh_token"
+        ? await refreshGrant(scope, c.var.tenant, request)
+        : request.grant_type === "authorization_code"
+          ? await authorizationCodeGrant(scope, c.var.tenant, request)
+          : undefined;
+    if (!tokens) throw new OAuthError("unsupported_grant_type", "Use refresh_token or authorization_code");
+    c.header("Cache-Control", "no-store");
+    return c.json(tokens, 200);
   },
-});
-
-export const token: RouteHandler<typeof tokenRoute, AppEnv> = async (c) => {
-  const request = oauthBody<TokenRequest>(c);
-  if (!registeredClient(c.var.config, request.client_id)) {
-    throw new OAuthError("invalid_client", "Unknown client");
-  }
-  const scope = scopeOf(c);
-  const tokens =
-    request.grant_type === "refresh_token"
-      ? await refreshGrant(scope, c.var.tenant, request)
-      : request.grant_type === "authorization_code"
-        ? await authorizationCodeGrant(scope, c.var.tenant, request)
-        : undefined;
-  if (!tokens) throw new OAuthError("unsupported_grant_type", "Use refresh_token or authorization_code");
-  c.header("Cache-Control", "no-store");
-  return c.json(tokens, 200);
-};
+);
 
 function required(request: TokenRequest, ...fields: (keyof TokenRequest)[]): void {
   const missing = fields.filter((field) => !request[field]);
@@ -137,35 +167,38 @@ async function authorizationCodeGrant(scope: Scope, tenant: Tenant, request: Tok
   }
 }
 
-const RevokeRequest = z
-  .object({ token: z.string().max(4096), token_type_hint: z.string().max(100).optional(), client_id: z.string().optional() })
-  .openapi("RevokeRequest");
-
-export const revokeRoute = createRoute({
-  method: "post",
-  path: "/t/{tenant}/revoke",
-  tags: ["Tokens"],
-  summary: "Revoke a refresh or access token, ending its session (RFC 7009)",
-  middleware: [tenantRoute()],
-  request: { params: TenantPath, body: formOrJson(RevokeRequest) },
-  responses: {
-    200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },
-    400: jsonResponse("invalid_request (also for an unknown or disabled tenant, or a malformed one)", OAuthErrorSchema),
-  },
-});
+const RevokeRequest = v.pipe(
+  v.object({
+    token: v.pipe(v.string(), v.maxLength(4096)),
+    token_type_hint: v.optional(v.pipe(v.string(), v.maxLength(100))),
+    client_id: v.optional(v.string()),
+  }),
+  v.metadata({ ref: "RevokeRequest" }),
+);
 
 /** RFC 7009: always 200, so that the answer reveals nothing about the token. Ends the token's session. */
-export const revoke: RouteHandler<typeof revokeRoute, AppEnv> = async (c) => {
-  const { token: presented } = oauthBody<z.infer<typeof RevokeRequest>>(c);
-  const { db, config, tenant } = c.var;
-  const refresh = await sessionOfRefreshToken(db, presented, tenant.id);
-  const access = refresh
-    ? undefined
-    : await verifyAccessToken(await signingKeys(c.env.SIGNING_KEYS), presented, {
-        issuer: issuerOf(config, tenant),
-        audiences: [...config.clients.keys()],
-      });
-  const sessionId = refresh?.sessionId ?? (access?.tid === tenant.id ? access.sid : undefined);
-  if (sessionId) await revokeSession(db, sessionId);
-  return c.body(null, 200);
-};
+export const revoke = defineRoute(
+  describeRoute({
+    tags: ["Tokens"],
+    summary: "Revoke a refresh or access token, ending its session (RFC 7009)",
+    responses: {
+      200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },
+      400: jsonResponse("invalid_request (also for an unknown or disabled tenant, or a malformed one)", OAuthErrorSchema),
+    },
+  }),
+  oauthBody(RevokeRequest),
+  async (c) => {
+    const { token: presented } = c.req.valid("json");
+    const { db, config, tenant } = c.var;
+    const refresh = await sessionOfRefreshToken(db, presented, tenant.id);
+    const access = refresh
+      ? undefined
+      : await verifyAccessToken(await config.signingKeys(), presented, {
+          issuer: issuerOf(config, tenant),
+          audiences: [...config.clients.keys()],
+        });
+    const sessionId = refresh?.sessionId ?? (access?.tid === tenant.id ? access.sid : undefined);
+    if (sessionId) await revokeSession(db, sessionId);
+    return c.body(null, 200);
+  },
+);

@@ -1,4 +1,4 @@
-import { and, eq, exists, gt, inArray, isNotNull, isNull, lte, ne, not, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, exists, gt, inArray, isNotNull, isNull, lt, lte, ne, not, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
@@ -161,13 +161,20 @@ export function revokeSession(db: Database, sessionId: string, now = new Date())
 }
 
 /** Ends every live session of a user, or every one but `except` (the session changing its password). */
-export function revokeUserSessions(db: Database, userId: string, except?: string, now = new Date()) {
+export function revokeUserSessions(db: Database, userId: string, options: { except?: string; onlyIf?: SQL; now?: Date } = {}) {
+  const { except, onlyIf, now = new Date() } = options;
   return db
     .update(sessions)
     .set({ revokedAt: now })
-    .where(
-      and(eq(sessions.userId, userId), isNull(sessions.revokedAt), except ? ne(sessions.id, except) : undefined),
-    );
+    .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), except ? ne(sessions.id, except) : undefined, onlyIf));
+}
+
+/** Ended sessions are kept this long after their expiry, for the admin's and the user's history. */
+const ENDED_SESSION_RETENTION_MS = 30 * 24 * 3600_000;
+
+/** The scheduled clean-up's share: sessions ended longer ago than their retention (cascading to their tokens). */
+export function pruneEndedSessions(db: Database, now: Date) {
+  return db.delete(sessions).where(lt(sessions.expiresAt, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS)));
 }
 
 /** Finds the session a refresh token belongs to, within one tenant (for revocation). */

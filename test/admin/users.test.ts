@@ -11,11 +11,11 @@ import { encodeCursor } from "../../src/http/cursor";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, signIn, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
-import type { z } from "zod";
+import type * as v from "valibot";
 import type { UserView as UserViewSchema } from "../../src/accounts/view";
 import { problemOf, type Problem } from "../support/problems";
 
-type UserView = z.infer<typeof UserViewSchema>;
+type UserView = v.InferOutput<typeof UserViewSchema>;
 
 interface Page {
   items: UserView[];

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { listAttempts } from "../../audit/attempts";
 import { cursorOf, encodeCursor } from "../../http/cursor";
 import { sessionCsrfToken } from "./csrf";
@@ -8,7 +8,7 @@ import { ConsolePage } from "./layout";
 
 const PAGE_SIZE = 50;
 
-const AttemptsQuery = z.object({ cursor: cursorOf(z.number().int().positive()).optional() });
+const AttemptsQuery = v.object({ cursor: v.optional(cursorOf(v.pipe(v.number(), v.integer(), v.minValue(1)))) });
 
 /** `2026-05-04 09:15:02 UTC`: one unambiguous clock for every admin, wherever they sit. */
 function utc(at: Date): string {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as v from "valibot";
 
 /**
  * What a redirect after a POST tells the next page (`?done=` / `?error=`): a code from these lists, each
@@ -20,8 +20,8 @@ export type Done = keyof typeof done;
 export type Failure = keyof typeof errors;
 
 export const FlashQuery = {
-  done: z.enum(Object.keys(done) as [Done, ...Done[]]).optional().catch(undefined),
-  error: z.enum(Object.keys(errors) as [Failure, ...Failure[]]).optional().catch(undefined),
+  done: v.fallback(v.optional(v.picklist(Object.keys(done) as Done[])), undefined),
+  error: v.fallback(v.optional(v.picklist(Object.keys(errors) as Failure[])), undefined),
 };
 
 export function doneText(code: Done | undefined): string | undefined {

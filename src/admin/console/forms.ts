@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import * as v from "valibot";
 import { AppError, type FieldError } from "../../http/errors";
 import { fieldErrors } from "../../http/validation";
 import type { ConsoleContext } from "./env";
@@ -62,30 +62,30 @@ export async function formFields(c: ConsoleContext): Promise<Record<string, stri
 }
 
 /** In the schema's own words where it has some (what a person can get wrong), else `altered`'s. */
-function check<T extends z.ZodType>(source: Source, schema: T, input: unknown) {
-  return schema.safeParse(input, { error: () => altered[source] });
+function check<S extends v.GenericSchema>(source: Source, schema: S, input: unknown) {
+  return v.safeParse(schema, input, { message: altered[source] });
 }
 
 /**
- * A console form, checked by its zod schema, whose messages are sentences for the person who filled it
+ * A console form, checked by its schema, whose messages are sentences for the person who filled it
  * in. When it does not pass, `invalid()` answers with those sentences (a page saying what to fix), or
  * else the console's 400 page lists them.
  */
-export async function formOf<T extends z.ZodType>(
+export async function formOf<S extends v.GenericSchema>(
   c: ConsoleContext,
-  schema: T,
+  schema: S,
   invalid?: (reasons: string[]) => Response | Promise<Response>,
-): Promise<z.infer<T> | Response> {
+): Promise<v.InferOutput<S> | Response> {
   const parsed = check("form", schema, await formFields(c));
-  if (parsed.success) return parsed.data;
-  const errors = fieldErrors(parsed.error);
+  if (parsed.success) return parsed.output;
+  const errors = fieldErrors(parsed.issues);
   if (invalid) return invalid(distinct(errors).map((error) => error.message));
   throw refused("form", errors, "invalid fields");
 }
 
-/** A page's query string, checked by its zod schema: a bad one is the console's 400 page. */
-export function queryOf<T extends z.ZodType>(c: ConsoleContext, schema: T): z.infer<T> {
+/** A page's query string, checked by its schema: a bad one is the console's 400 page. */
+export function queryOf<S extends v.GenericSchema>(c: ConsoleContext, schema: S): v.InferOutput<S> {
   const parsed = check("link", schema, c.req.query());
-  if (parsed.success) return parsed.data;
-  throw refused("link", fieldErrors(parsed.error), "invalid query");
+  if (parsed.success) return parsed.output;
+  throw refused("link", fieldErrors(parsed.issues), "invalid query");
 }

@@ -1,12 +1,9 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { identitiesColumn, parseIdentities } from "../../accounts/queries";
 import { sha256 } from "../../crypto/secrets";
-import type { Database } from "../../db/client";
-import { refreshTokens, sessions, tenants, users } from "../../db/schema";
 import type { AppEnv } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
+import { loadPrincipal } from "../../policy/queries";
 import { admitTenant } from "../../tenants/admission";
 import { tenantNotFound, tenantSlugOf } from "../../tenants/middleware";
 import { revokeSession } from "../../tokens/sessions";
@@ -38,43 +35,6 @@ export function clearConsoleSession(c: ConsoleContext, slug: string): void {
 }
 
 /**
- * Rule P for the console, in one D1 query: the tenant by name; the session whose refresh token hashes to
- * `tokenHash`, of this tenant and the console's client, neither revoked nor expired nor older than the
- * console allows, its token unspent and unexpired; and the session's user.
- */
-async function loadConsoleSession(db: Database, slug: string, tokenHash: string, now = new Date()) {
-  const oldest = new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000);
-  const row = await db
-    .select({
-      tenant: tenants,
-      session: { id: sessions.id },
-      user: users,
-      identities: identitiesColumn,
-    })
-    .from(tenants)
-    .leftJoin(
-      refreshTokens,
-      and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.spentAt), gt(refreshTokens.expiresAt, now)),
-    )
-    .leftJoin(
-      sessions,
-      and(
-        eq(sessions.id, refreshTokens.sessionId),
-        eq(sessions.tenantId, tenants.id),
-        eq(sessions.clientId, CONSOLE_CLIENT_ID),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
-        gt(sessions.createdAt, oldest),
-      ),
-    )
-    .leftJoin(users, and(eq(users.id, sessions.userId), eq(users.tenantId, tenants.id)))
-    .where(eq(tenants.slug, slug))
-    .get();
-  if (!row) return undefined;
-  return { ...row, identities: row.user ? parseIdentities(row.identities) : [] };
-}
-
-/**
  * Every signed-in console page: the cookie's session must be live in this tenant and its user an active
  * admin of it, checked again on every request (a deactivated or demoted admin is out at the next click).
  * No or a dead session: 303 to the sign-in page. A user who may not use the console: the session ends and
@@ -87,7 +47,13 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
     const secret = readCookie(c, SESSION_COOKIE);
     if (!secret) return c.redirect(signInPage, 303);
 
-    const loaded = await loadConsoleSession(c.var.db, slug, await sha256(secret));
+    const now = new Date();
+    const loaded = await loadPrincipal(c.var.db, slug, {
+      refreshTokenHash: await sha256(secret),
+      clientId: CONSOLE_CLIENT_ID,
+      openedAfter: new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000),
+      now,
+    });
     if (!loaded) throw await tenantNotFound(c, slug);
     const { tenant, session, user, identities } = loaded;
     admitTenant(tenant);

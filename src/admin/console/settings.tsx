@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { saveSettings } from "../../tenants/queries";
 import { settingsOf } from "../../tenants/settings";
 import { sessionCsrfToken } from "./csrf";
@@ -8,18 +8,25 @@ import { formOf, queryOf } from "./forms";
 import { ConsolePage, CsrfField, Message } from "./layout";
 
 /** A checkbox sends "on" when ticked and nothing when not. */
-const Checkbox = z
-  .literal("on")
-  .optional()
-  .transform((value) => value === "on");
+const Checkbox = v.optional(v.literal("on"));
 
-const SettingsForm = z.object({ allowRegistration: Checkbox, newUsersActiveByDefault: Checkbox });
+/**
+ * Both switches, as `true` or `false`. Read from the whole form: an unticked box sends no field, and
+ * valibot runs no field's own schema for a key that is absent, so only the form can say it is off.
+ */
+const SettingsForm = v.pipe(
+  v.object({ allowRegistration: Checkbox, newUsersActiveByDefault: Checkbox }),
+  v.transform((form) => ({
+    allowRegistration: form.allowRegistration === "on",
+    newUsersActiveByDefault: form.newUsersActiveByDefault === "on",
+  })),
+);
 
 /** GET /settings: Administration › Settings › User management, the two switches of rule R. */
 export async function settingsPage(c: ConsoleContext) {
   const { tenant, principal } = c.var;
   const csrfToken = await sessionCsrfToken(c);
-  const { done } = queryOf(c, z.object({ done: FlashQuery.done }));
+  const { done } = queryOf(c, v.object({ done: FlashQuery.done }));
   const settings = settingsOf(tenant);
   const base = consolePath(tenant.slug);
   return c.html(

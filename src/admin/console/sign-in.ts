@@ -1,5 +1,5 @@
 import { decodeJwt } from "jose";
-import { z } from "zod";
+import * as v from "valibot";
 import { MAX_PASSWORD_LENGTH } from "../../credentials/password-policy";
 import { signInWithPassword } from "../../credentials/sign-in";
 import { scopeOf } from "../../http/context";
@@ -15,24 +15,35 @@ import { clearConsoleSession, CONSOLE_CLIENT_ID, NOT_AN_ADMIN, startConsoleSessi
 
 /** GET /sign-in (behind `tenantRoute()`). */
 export function signInPage(c: ConsoleContext) {
-  const { done } = queryOf(c, z.object({ done: FlashQuery.done }));
+  const { done } = queryOf(c, v.object({ done: FlashQuery.done }));
   return renderSignIn(c, c.var.tenant, { notice: doneText(done) });
 }
 
 const ENTER_LOGIN = "Enter your username or e-mail.";
 const ENTER_PASSWORD = "Enter your password.";
 
-/** In the words the form shows: what to type, or how much at most. */
-const SignInForm = z.object({
-  login: z
-    .string({ error: ENTER_LOGIN })
-    .trim()
-    .min(1, ENTER_LOGIN)
-    .max(320, "The username or e-mail is too long: at most 320 characters."),
-  password: z
-    .string({ error: ENTER_PASSWORD })
-    .min(1, ENTER_PASSWORD)
-    .max(MAX_PASSWORD_LENGTH, `The password is too long: at most ${MAX_PASSWORD_LENGTH} characters.`),
+/**
+ * In the words the form shows: what to type, or how much at most. A field that is not sent at all reads
+ * as empty (the default goes through the field's schema), so that it too is told what to type.
+ */
+const SignInForm = v.object({
+  login: v.optional(
+    v.pipe(
+      v.string(ENTER_LOGIN),
+      v.trim(),
+      v.minLength(1, ENTER_LOGIN),
+      v.maxLength(320, "The username or e-mail is too long: at most 320 characters."),
+    ),
+    "",
+  ),
+  password: v.optional(
+    v.pipe(
+      v.string(ENTER_PASSWORD),
+      v.minLength(1, ENTER_PASSWORD),
+      v.maxLength(MAX_PASSWORD_LENGTH, `The password is too long: at most ${MAX_PASSWORD_LENGTH} characters.`),
+    ),
+    "",
+  ),
 });
 
 /** How the API's sign-in refusals read on the form; the status stays the API's. */

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as v from "valibot";
 import { changeUser } from "../../accounts/manage";
 import { listUsers, type UserStatus } from "../../accounts/queries";
 import { displayNameOf } from "../../accounts/view";
@@ -15,20 +15,21 @@ import { ConsolePage, CsrfField, Message } from "./layout";
 
 const PAGE_SIZE = 50;
 
-/** An empty field of a GET form (`?status=&q=`) means "not given". */
-const blankAsAbsent = (value: unknown) => (value === "" ? undefined : value);
-const Status = z.preprocess(blankAsAbsent, z.enum(["pending", "active", "inactive"]).optional());
-const Search = z.preprocess(
-  blankAsAbsent,
-  z.string().trim().max(MAX_SEARCH_LENGTH, `The search is too long: at most ${MAX_SEARCH_LENGTH} characters.`).optional(),
+/** A field of a GET form (`?status=&q=`), checked by `schema` when given: an empty one means "not given". */
+function blankAsAbsent<S extends v.GenericSchema<string>>(schema: S) {
+  return v.optional(v.pipe(v.string(), v.transform((value) => (value === "" ? undefined : value)), v.optional(schema)));
+}
+const Status = blankAsAbsent(v.picklist(["pending", "active", "inactive"]));
+const Search = blankAsAbsent(
+  v.pipe(v.string(), v.trim(), v.maxLength(MAX_SEARCH_LENGTH, `The search is too long: at most ${MAX_SEARCH_LENGTH} characters.`)),
 );
 
 /** Which users the list shows; carried through the row buttons so the admin comes back to the same list. */
-const ListFilter = z.object({ status: Status, q: Search });
-type ListFilter = z.infer<typeof ListFilter>;
+const ListFilter = v.object({ status: Status, q: Search });
 
-const UsersQuery = ListFilter.extend({
-  cursor: cursorOf(z.tuple([z.number().int(), z.uuid()])).optional(),
+const UsersQuery = v.object({
+  ...ListFilter.entries,
+  cursor: v.optional(cursorOf(v.strictTuple([v.pipe(v.number(), v.integer()), v.pipe(v.string(), v.uuid())]))),
   ...FlashQuery,
 });
 
@@ -146,7 +147,7 @@ export async function usersPage(c: ConsoleContext) {
   );
 }
 
-const UserId = z.uuid();
+const UserId = v.pipe(v.string(), v.uuid());
 
 /**
  * POST /users/{id}/activate and /deactivate: the admin API's own change (deactivation ends the user's
@@ -160,10 +161,10 @@ export function setActive(active: boolean) {
     const back = (outcome: { done?: string; error?: Failure }) =>
       c.redirect(usersUrl(consolePath(tenant.slug), { status: filter.status, q: filter.q, ...outcome }), 303);
 
-    const id = UserId.safeParse(c.req.param("id"));
+    const id = v.safeParse(UserId, c.req.param("id"));
     if (!id.success) return back({ error: "not_found" });
     try {
-      await changeUser(db, tenant, id.data, { active });
+      await changeUser(db, tenant, id.output, { active });
     } catch (error) {
       if (error instanceof AppError && error.code === "not_found") return back({ error: "not_found" });
       if (error instanceof AppError && error.code === "forbidden") return back({ error: "last_admin" });
