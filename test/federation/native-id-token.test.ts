@@ -1,7 +1,7 @@
 // The native SDK flow (API.md): POST /t/{tenant}/oauth/{provider}/id-token with the ID token the app got
 // from Apple's, Google's or Microsoft's own SDK. The token is checked against the provider's JWKS
 // (signature, iss, aud among the web and native client ids, exp, nonce), then rule X decides, as in the
-// redirect flow; refusals are problem+json. Tokens are minted by the local providers (oidc-server.ts).
+// redirect flow; refusals are problem+json. Tokens are minted by the stand-ins (scripts/stand-in-providers.mjs).
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import {

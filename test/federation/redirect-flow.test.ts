@@ -1,5 +1,5 @@
 // The browser redirect flow of "Sign in with Apple, Google or Microsoft" (API.md; rules X and S), end to
-// end against local providers (test/support/oidc-server.ts): the app's authorize request, the provider,
+// end against local providers (scripts/stand-in-providers.mjs): the app's authorize request, the provider,
 // the Worker's callback (Apple: form_post), the app's code, the token endpoint. Each provider is driven the
 // way it really answers: Apple sends names only in the form_post `user` field of the first authorization;
 // Google's e-mail counts only when verified; Microsoft's identity is its (tid, oid) pair.
