@@ -8,19 +8,16 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { pruneUsedIdTokens } from "../../src/federation/used-id-tokens";
 import { faultyRegion } from "../support/faults";
-import { attemptsOf, meOf, mintIdToken, postIdToken, providerTenant, s256, signedIn } from "../support/oidc";
+import { attemptsOf, meOf, mintIdToken, postIdToken, providerTenant, signedIn } from "../support/oidc";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
+import { seedUsedIdTokens, sessionCount } from "../support/rows";
+import { sha256Base64url } from "../support/tokens";
 
 const person = () => ({ sub: `native-${crypto.randomUUID()}`, given_name: "Rey" });
 
-async function sessionsOf(userId: string): Promise<number> {
-  const row = await eu.db.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(userId).first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
 async function usedRow(idToken: string) {
-  return eu.db.prepare("SELECT expires_at FROM used_id_tokens WHERE token_hash = ?").bind(await s256(idToken)).first<{ expires_at: number }>();
+  return eu.db.prepare("SELECT expires_at FROM used_id_tokens WHERE token_hash = ?").bind(await sha256Base64url(idToken)).first<{ expires_at: number }>();
 }
 
 describe("S the nonce", () => {
@@ -53,7 +50,7 @@ describe("S one provider ID token, one sign-in", () => {
 
     const again = await problemOf(await postIdToken(eu, tenant.name, "google", { idToken }), 401, "invalid_credentials");
     expect(again.detail).toBe("This ID token has already been used to sign in: get a new one from the provider.");
-    expect(await sessionsOf(me.id)).toBe(1);
+    expect(await sessionCount(eu, me.id)).toBe(1);
     expect((await attemptsOf(eu, tenant.id)).map(({ user_id, success, code }) => ({ user_id, success, code }))).toEqual([
       { user_id: me.id, success: 1, code: null },
       { user_id: me.id, success: 0, code: "invalid_credentials" },
@@ -75,7 +72,7 @@ describe("S one provider ID token, one sign-in", () => {
       expect(responses.map((response) => response.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
       const winner = responses.find((response) => response.status === 200)!;
       const me = await meOf(eu, tenant.name, ((await winner.json()) as { access_token: string }).access_token);
-      expect(await sessionsOf(me.id)).toBe(1);
+      expect(await sessionCount(eu, me.id)).toBe(1);
     }
   });
 
@@ -91,7 +88,7 @@ describe("S one provider ID token, one sign-in", () => {
     await problemOf(await postIdToken(region, tenant.name, "google", { idToken }), 503, "unavailable");
     expect(await usedRow(idToken)).toBeNull();
     await signedIn(await postIdToken(eu, tenant.name, "google", { idToken }));
-    expect(await sessionsOf(me.id)).toBe(2);
+    expect(await sessionCount(eu, me.id)).toBe(2);
   });
 
   it("S the token is remembered until its exp plus the 30 s clock tolerance", async () => {
@@ -103,8 +100,10 @@ describe("S one provider ID token, one sign-in", () => {
 
   it("S pruneUsedIdTokens removes the tokens past their expiry and keeps the others", async () => {
     const [expired, live] = [`expired-${crypto.randomUUID()}`, `live-${crypto.randomUUID()}`];
-    const insert = eu.db.prepare("INSERT INTO used_id_tokens (token_hash, expires_at) VALUES (?, ?)");
-    await eu.db.batch([insert.bind(expired, Date.now() - 1000), insert.bind(live, Date.now() + 3_600_000)]);
+    await seedUsedIdTokens(eu, [
+      { tokenHash: expired, expiresAt: Date.now() - 1000 },
+      { tokenHash: live, expiresAt: Date.now() + 3_600_000 },
+    ]);
     await pruneUsedIdTokens(database(eu.db));
     const { results } = await eu.db
       .prepare("SELECT token_hash FROM used_id_tokens WHERE token_hash IN (?, ?)")

@@ -6,7 +6,6 @@
 import { decodeJwt, exportJWK, importJWK, importPKCS8, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import {
-  APP_REDIRECT_URI,
   appRedirect,
   callback,
   followProvider,
@@ -15,10 +14,8 @@ import {
   MICROSOFT_DEFAULT_WORK_TID,
   MICROSOFT_PERSONAL_TID,
   oidc,
-  pkce,
   providerTenant,
   redeem,
-  s256,
   signInWith,
   startAuthorize,
   tokenRequestsFor,
@@ -26,6 +23,7 @@ import {
   type OidcProviderName,
 } from "../support/oidc";
 import { eu, us } from "../support/regions";
+import { APP_REDIRECT_URI, pkce, sha256Base64url } from "../support/tokens";
 
 const subject = () => `sub-${crypto.randomUUID()}`;
 
@@ -87,7 +85,7 @@ describe("the request to the provider", () => {
       client_id: oidc.google.clientId,
       client_secret: oidc.google.clientSecret,
     });
-    expect(await s256(request!.body.code_verifier!)).toBe(started.location.searchParams.get("code_challenge"));
+    expect(await sha256Base64url(request!.body.code_verifier!)).toBe(started.location.searchParams.get("code_challenge"));
   });
 
   it("S Apple's client secret is a short-lived ES256 JWT of the team, for the Services ID, signed with APPLE_PRIVATE_KEY", async () => {

@@ -6,11 +6,12 @@
 //   browser → GET|POST /oauth/{provider}/callback      callback()         302 to the app ?code|error&state
 //   app → POST /t/{tenant}/token                        redeem()           the token response
 // signInWith() runs all of it. mintIdToken() makes ID tokens for the native SDK flow.
-import { base64url } from "jose";
+import { newIdentity } from "../../scripts/stand-in-people.mjs";
 import { testEnv as env } from "./env";
 import type { FailMode, ProviderName as OidcProviderName } from "../../scripts/stand-in-providers.mjs";
 import type { Region } from "./regions";
 import { createTenant, json } from "./tenants";
+import { APP_REDIRECT_URI, pkce } from "./tokens";
 import { CLIENT_ID, tokenRequest, type TokenResponse } from "./users";
 
 export type { OidcProviderName };
@@ -22,22 +23,15 @@ export { WORK_TID as MICROSOFT_DEFAULT_WORK_TID } from "../../scripts/stand-in-p
 /** The stand-ins: endpoints and client ids (vitest.config.ts: the OIDC binding). */
 export const oidc = env.OIDC;
 
-/** The app's redirect URI registered for printid-mobile in the test Worker (wrangler.toml CLIENTS). */
-export const APP_REDIRECT_URI = "com.printid.app:/oauth/callback";
-
 export type Account = "work" | "personal";
 
-async function sha256Base64url(value: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
+/**
+ * A new person's identity keys at `provider`, in its own shape (Microsoft: `oid`, and the account's
+ * directory as `tid`): claims for a token of someone no test has signed in yet.
+ */
+export function newPerson(provider: OidcProviderName, account: Account = "work"): Record<string, unknown> {
+  return newIdentity(provider, { kind: account });
 }
-
-/** An RFC 7636 verifier (43 base64url characters) and its S256 challenge, as the app makes them. */
-export async function pkce(): Promise<{ verifier: string; challenge: string }> {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  return { verifier, challenge: await sha256Base64url(verifier) };
-}
-
-export const s256 = sha256Base64url;
 
 export interface AuthorizeOptions {
   provider: OidcProviderName;

@@ -1,0 +1,37 @@
+// A tenant's admin as the admin API's tests need one: a tenant of its own and its first admin's bearer
+// header; a member who is no admin; the settings endpoint.
+import type { Region } from "./regions";
+import { eu } from "./regions";
+import { createTenant, json, uniqueSlug } from "./tenants";
+import { bearer, seedUser, tokensFor } from "./users";
+
+export interface AdminFixture {
+  region: Region;
+  tenant: string;
+  tenantId: string;
+  adminId: string;
+  /** The first admin's bearer header. */
+  auth: Record<string, string>;
+}
+
+/** The bearer header of `tenant`'s first admin (created by the operator with every tenant), signed in. */
+export async function adminAuth(region: Region, tenant: string): Promise<Record<string, string>> {
+  return bearer((await tokensFor(region, tenant, "admin")).access_token);
+}
+
+/** A tenant of its own (with these settings) and its first admin, signed in. */
+export async function adminFixture(settings: Record<string, unknown> = {}, region: Region = eu): Promise<AdminFixture> {
+  const { name, body } = await createTenant(region, uniqueSlug("admin"), { settings });
+  return { region, tenant: name, tenantId: body.id, adminId: body.admin.id, auth: await adminAuth(region, name) };
+}
+
+/** A signed-in user of the tenant who is not an admin: their bearer header. */
+export async function memberAuth(f: { region: Region; tenant: string; tenantId: string }): Promise<Record<string, string>> {
+  const member = await seedUser(f.region, f.tenantId, { username: "member" });
+  return bearer((await tokensFor(f.region, f.tenant, member.username)).access_token);
+}
+
+/** PATCH /t/{tenant}/admin/settings, as `auth`. */
+export function patchSettings(f: { region: Region; tenant: string }, patch: unknown, auth: Record<string, string>) {
+  return f.region.fetch(`/t/${f.tenant}/admin/settings`, { ...json(patch, auth), method: "PATCH" });
+}
