@@ -6,9 +6,9 @@
 // reading another's sign-in history.
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/http/cursor";
+import { adminFixture, type AdminFixture } from "../support/admin";
 import { eu, us, type Region } from "../support/regions";
-import { createTenant, uniqueSlug } from "../support/tenants";
-import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
+import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor, WRONG_PASSWORD } from "../support/users";
 import { problemOf } from "../support/problems";
 
 
@@ -31,21 +31,10 @@ interface Page {
 
 const IP = "203.0.113.7";
 const USER_AGENT = "PrintID/3.2 (iPhone; iOS 18.1)";
-const WRONG = "not the password at all";
+type Fixture = AdminFixture;
 
-interface Fixture {
-  region: Region;
-  tenant: string;
-  tenantId: string;
-  adminId: string;
-  auth: Record<string, string>;
-}
-
-/** A tenant of its own and its admin's bearer header (that sign-in is the tenant's first attempt). */
-async function fixture(region: Region = eu): Promise<Fixture> {
-  const { name, body } = await createTenant(region, uniqueSlug("audit"), { settings: { lockout: { maxAttempts: 3, lockoutSeconds: 60 } } });
-  return { region, tenant: name, tenantId: body.id, adminId: body.admin.id, auth: bearer((await tokensFor(region, name, "admin")).access_token) };
-}
+/** A tenant of its own (lockout after 3 failures) and its admin, signed in: the tenant's first attempt. */
+const fixture = (region: Region = eu) => adminFixture({ lockout: { maxAttempts: 3, lockoutSeconds: 60 } }, region);
 
 /** A sign-in from the phone: with the client's address and user agent as Cloudflare passes them on. */
 function signInFromPhone(f: Fixture, login: string, password: string) {
@@ -79,7 +68,7 @@ async function walk(f: Fixture, limit: number, between?: () => Promise<unknown>)
 
 /** `count` failed sign-ins of unknown logins `${prefix}1`, `${prefix}2`, …, one after another. */
 async function unknownLogins(f: Fixture, prefix: string, count: number) {
-  for (let i = 1; i <= count; i++) expect((await signInFromPhone(f, `${prefix}${i}`, WRONG)).status).toBe(401);
+  for (let i = 1; i <= count; i++) expect((await signInFromPhone(f, `${prefix}${i}`, WRONG_PASSWORD)).status).toBe(401);
 }
 
 describe("GET /t/{tenant}/admin/sign-in-attempts", () => {
@@ -91,11 +80,11 @@ describe("GET /t/{tenant}/admin/sign-in-attempts", () => {
       const start = Date.now();
 
       expect((await signInFromPhone(f, "ANN@example.com", PASSWORD)).status).toBe(200);
-      expect((await signInFromPhone(f, "ann", WRONG)).status).toBe(401);
-      expect((await signInFromPhone(f, "ghost", WRONG)).status).toBe(401);
+      expect((await signInFromPhone(f, "ann", WRONG_PASSWORD)).status).toBe(401);
+      expect((await signInFromPhone(f, "ghost", WRONG_PASSWORD)).status).toBe(401);
       expect((await signInFromPhone(f, "gone", PASSWORD)).status).toBe(403);
-      expect((await signInFromPhone(f, "ann", WRONG)).status).toBe(401);
-      expect((await signInFromPhone(f, "ann", WRONG)).status).toBe(429); // the third failure locks
+      expect((await signInFromPhone(f, "ann", WRONG_PASSWORD)).status).toBe(401);
+      expect((await signInFromPhone(f, "ann", WRONG_PASSWORD)).status).toBe(429); // the third failure locks
       expect((await signInFromPhone(f, "ann", PASSWORD)).status).toBe(429);
       const end = Date.now();
 
@@ -172,7 +161,7 @@ describe("T P whose attempts, for whom", () => {
     await unknownLogins(a, "a-guess", 2);
     await unknownLogins(b, "b-guess", 4);
     // The same login, "admin", exists in both tenants: each tenant sees its own admin only.
-    expect((await signInFromPhone(b, "admin", WRONG)).status).toBe(401);
+    expect((await signInFromPhone(b, "admin", WRONG_PASSWORD)).status).toBe(401);
 
     const ofA = (await page(a, "limit=100")).items;
     expect(ofA.map((item) => item.login)).toEqual(["a-guess2", "a-guess1", "admin"]);

@@ -31,7 +31,7 @@ export async function memberAuth(f: { region: Region; tenant: string; tenantId: 
   return bearer((await tokensFor(f.region, f.tenant, member.username)).access_token);
 }
 
-/** PATCH /t/{tenant}/admin/settings, as `auth`. */
-export function patchSettings(f: { region: Region; tenant: string }, patch: unknown, auth: Record<string, string>) {
+/** PATCH /t/{tenant}/admin/settings, as the fixture's admin unless `auth` says otherwise. */
+export function patchSettings(f: { region: Region; tenant: string; auth?: Record<string, string> }, patch: unknown, auth = f.auth) {
   return f.region.fetch(`/t/${f.tenant}/admin/settings`, { ...json(patch, auth), method: "PATCH" });
 }
