@@ -8,10 +8,11 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { pruneUsedIdTokens } from "../../src/federation/used-id-tokens";
 import { faultyRegion } from "../support/faults";
-import { attemptsOf, meOf, mintIdToken, postIdToken, providerTenant, signedIn } from "../support/oidc";
+import { attemptsOf, meOf, mintIdToken, postIdToken, signedIn } from "../support/oidc";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
 import { seedUsedIdTokens, sessionCount } from "../support/rows";
+import { openTenant } from "../support/tenants";
 import { sha256Base64url } from "../support/tokens";
 
 const person = () => ({ sub: `native-${crypto.randomUUID()}`, given_name: "Rey" });
@@ -22,7 +23,7 @@ async function usedRow(idToken: string) {
 
 describe("S the nonce", () => {
   it("S a token that carries a nonce, sent without one, is 401 invalid_credentials and stays unused; with its nonce it signs in", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const nonce = `n-${crypto.randomUUID()}`;
     const idToken = await mintIdToken("google", { ...person(), nonce });
     const problem = await problemOf(await postIdToken(eu, tenant.name, "google", { idToken }), 401, "invalid_credentials");
@@ -34,7 +35,7 @@ describe("S the nonce", () => {
   });
 
   it("S apple: a token carrying the SHA-256 of a nonce is refused without the nonce", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const idToken = await mintIdToken("apple", { ...person(), nonce: "a".repeat(64) });
     await problemOf(await postIdToken(eu, tenant.name, "apple", { idToken }), 401, "invalid_credentials");
     expect(await usedRow(idToken)).toBeNull();
@@ -43,7 +44,7 @@ describe("S the nonce", () => {
 
 describe("S one provider ID token, one sign-in", () => {
   it("S a second use of the same token is 401 invalid_credentials, saying so; one session, both attempts recorded", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const idToken = await mintIdToken("google", person());
     const first = await signedIn(await postIdToken(eu, tenant.name, "google", { idToken }));
     const me = await meOf(eu, tenant.name, first.access_token);
@@ -58,7 +59,7 @@ describe("S one provider ID token, one sign-in", () => {
   });
 
   it("S T a token used in one tenant is spent in every other one too", async () => {
-    const [a, b] = [await providerTenant(eu), await providerTenant(eu)];
+    const [a, b] = [await openTenant(eu), await openTenant(eu)];
     const idToken = await mintIdToken("google", person());
     await signedIn(await postIdToken(eu, a.name, "google", { idToken }));
     await problemOf(await postIdToken(eu, b.name, "google", { idToken }), 401, "invalid_credentials");
@@ -66,7 +67,7 @@ describe("S one provider ID token, one sign-in", () => {
 
   it("S H concurrent uses of one token: exactly one signs in, every other one is 401, none is a 5xx", async () => {
     for (let round = 0; round < 3; round++) {
-      const tenant = await providerTenant(eu);
+      const tenant = await openTenant(eu);
       const idToken = await mintIdToken("google", person());
       const responses = await Promise.all(Array.from({ length: 6 }, () => postIdToken(eu, tenant.name, "google", { idToken })));
       expect(responses.map((response) => response.status).sort()).toEqual([200, 401, 401, 401, 401, 401]);
@@ -77,7 +78,7 @@ describe("S one provider ID token, one sign-in", () => {
   });
 
   it("S H a sign-in whose session write fails does not spend the token: the same token then signs in", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const who = person();
     const first = await signedIn(await postIdToken(eu, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
     const me = await meOf(eu, tenant.name, first.access_token);
@@ -92,7 +93,7 @@ describe("S one provider ID token, one sign-in", () => {
   });
 
   it("S the token is remembered until its exp plus the 30 s clock tolerance", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const idToken = await mintIdToken("google", person());
     await signedIn(await postIdToken(eu, tenant.name, "google", { idToken }));
     expect(await usedRow(idToken)).toEqual({ expires_at: (decodeJwt(idToken).exp! + 30) * 1000 });

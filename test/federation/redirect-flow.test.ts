@@ -14,7 +14,6 @@ import {
   MICROSOFT_DEFAULT_WORK_TID,
   MICROSOFT_PERSONAL_TID,
   oidc,
-  providerTenant,
   redeem,
   signInWith,
   startAuthorize,
@@ -23,13 +22,14 @@ import {
   type OidcProviderName,
 } from "../support/oidc";
 import { eu, us } from "../support/regions";
+import { openTenant } from "../support/tenants";
 import { APP_REDIRECT_URI, pkce, sha256Base64url } from "../support/tokens";
 
 const subject = () => `sub-${crypto.randomUUID()}`;
 
 describe("the request to the provider", () => {
   it.each(["google", "microsoft"] as const)("S %s: code flow with our own state, nonce and PKCE S256, to our regional callback", async (provider) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { challenge } = await pkce();
     const started = await startAuthorize(eu, tenant.name, { provider, account: "work", codeChallenge: challenge, state: "app-state-1" });
     const url = started.location;
@@ -53,7 +53,7 @@ describe("the request to the provider", () => {
   });
 
   it("S apple: form_post, scope openid email name", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { location } = await startAuthorize(eu, tenant.name, { provider: "apple", account: "personal" });
     expect(Object.fromEntries(location.searchParams)).toMatchObject({
       response_type: "code",
@@ -66,14 +66,14 @@ describe("the request to the provider", () => {
   });
 
   it("S every sign-in starts with a new state, nonce and verifier", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const one = (await startAuthorize(eu, tenant.name, { provider: "google", account: "work" })).location.searchParams;
     const two = (await startAuthorize(eu, tenant.name, { provider: "google", account: "work" })).location.searchParams;
     for (const name of ["state", "nonce", "code_challenge"]) expect(one.get(name)).not.toBe(two.get(name));
   });
 
   it("S the code exchange sends the verifier of that challenge, the callback URI and the client's secret", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { started, answer, redirect } = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: subject() } });
     expect(redirect.code).toBeTruthy();
     const [request, ...more] = await tokenRequestsFor("google", answer.code);
@@ -89,7 +89,7 @@ describe("the request to the provider", () => {
   });
 
   it("S Apple's client secret is a short-lived ES256 JWT of the team, for the Services ID, signed with APPLE_PRIVATE_KEY", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { answer, redirect } = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub: subject() } });
     expect(redirect.code).toBeTruthy();
     const [request] = await tokenRequestsFor("apple", answer.code);
@@ -108,7 +108,7 @@ describe("the request to the provider", () => {
 
 describe("signing in with each provider", () => {
   it("X google: an unknown identity registers, with its verified e-mail and names; the same identity signs in again", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const claims = { sub: subject(), email: "Jane.Roe@Gmail.example", email_verified: true, given_name: "Jane", family_name: "Roe" };
     const first = await signInWith(eu, tenant.name, { provider: "google", account: "work", claims });
     expect(first.redirect).toMatchObject({ error: null, state: first.started.appState });
@@ -125,7 +125,7 @@ describe("signing in with each provider", () => {
   });
 
   it("X google: an e-mail Google has not verified is not the person's: not stored, not matched against accounts", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const adminEmail = `admin@${tenant.name}.example`; // the tenant's first admin
     const result = await signInWith(eu, tenant.name, {
       provider: "google",
@@ -139,7 +139,7 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple (form_post): the name of the first authorization's `user` field is kept; later ones come without it", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const claims = { sub: subject(), email: "ann.apple@icloud.example", email_verified: "true" };
     const first = await signInWith(eu, tenant.name, {
       provider: "apple",
@@ -157,7 +157,7 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple: names in the ID token are not Apple's way and are ignored; without the `user` field the account is a Guest_", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, {
       provider: "apple",
       claims: { sub: subject(), email: "x@icloud.example", given_name: "Not", family_name: "Apple" },
@@ -168,7 +168,7 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple: a private-relay address is accepted as the account's e-mail", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const relay = `${crypto.randomUUID().slice(0, 10)}@privaterelay.appleid.com`;
     const result = await signInWith(eu, tenant.name, {
       provider: "apple",
@@ -180,13 +180,13 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple: its callback also takes GET", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "apple", method: "GET", claims: { sub: subject() } });
     expect(result.tokenStatus).toBe(200);
   });
 
   it("X microsoft: WORK ACCOUNT and PERSONAL ACCOUNT are recorded as the user's kind", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const work = await signInWith(eu, tenant.name, {
       provider: "microsoft",
       account: "work",
@@ -202,7 +202,7 @@ describe("signing in with each provider", () => {
   });
 
   it("X microsoft: the identity is (tid, oid): a new sub of the same pair is the same user, the same oid in another directory is not", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const oid = crypto.randomUUID();
     const otherTid = crypto.randomUUID();
     const first = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: MICROSOFT_DEFAULT_WORK_TID, oid, sub: subject(), given_name: "Max" } });
@@ -217,14 +217,14 @@ describe("signing in with each provider", () => {
   });
 
   it("X microsoft: a token without tid or oid identifies nobody: provider_error, nothing created", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { oid: null, email: "no-oid@contoso.example" } });
     expect(result.redirect.error).toBe("provider_error");
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
   });
 
   it("T the us region has its own callback; a sign-in there creates the user in us only", async () => {
-    const tenant = await providerTenant(us);
+    const tenant = await openTenant(us);
     const started = await startAuthorize(us, tenant.name, { provider: "google", account: "work" });
     expect(started.location.searchParams.get("redirect_uri")).toBe(`${us.origin}/oauth/google/callback`);
     const answer = await followProvider(started.location);
@@ -244,7 +244,7 @@ describe("signing in with each provider", () => {
   });
 
   it.each(["apple", "google", "microsoft"] as const)("X %s: the app gets an ID token of ours, not the provider's", async (provider: OidcProviderName) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider, claims: { sub: subject(), given_name: "Ida" } });
     expect(result.tokens?.id_token).toBeTruthy();
     const claims = decodeJwt(result.tokens!.id_token!);
@@ -264,7 +264,7 @@ describe("the app's authorization request", () => {
     ["a trailing slash", "com.printid.app:/oauth/callback/"],
     ["another scheme", "https://evil.example/oauth/callback"],
   ])("S a redirect URI that is %s of the registered one is 400, and nothing redirects", async (_, redirectUri) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { challenge } = await pkce();
     const query = new URLSearchParams({
       account: "work",
@@ -287,7 +287,7 @@ describe("the app's authorization request", () => {
     ["no state", { state: "" }],
     ["an unknown kind of account", { account: "school" }],
   ])("S %s is 400, no redirect", async (_, change) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { challenge } = await pkce();
     const params: Record<string, string> = {
       account: valid.account,
@@ -305,7 +305,7 @@ describe("the app's authorization request", () => {
   });
 
   it("S a provider the tenant does not offer for that kind of account is 400", async () => {
-    const tenant = await providerTenant(eu, { providers: { work: ["microsoft"], personal: ["apple", "google"] } });
+    const tenant = await openTenant(eu, { providers: { work: ["microsoft"], personal: ["apple", "google"] } });
     const { challenge } = await pkce();
     const query = new URLSearchParams({
       account: "work",
@@ -332,7 +332,7 @@ describe("the app's authorization request", () => {
 
 describe("the callback's state", () => {
   async function providerAnswer(provider: OidcProviderName = "google") {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const started = await startAuthorize(eu, tenant.name, { provider, account: "work" });
     return { tenant, started, answer: await followProvider(started.location) };
   }
@@ -390,7 +390,7 @@ describe("the provider's ID token", () => {
     ["another nonce", { nonce: "not-the-one-we-sent" }],
     ["no nonce", { nonce: null }],
   ])("S %s is provider_error: back to the app with the error, nothing created", async (_, claims) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: subject(), given_name: "Eve", ...claims } });
     expect(result.redirect).toMatchObject({ error: "provider_error", code: null, state: result.started.appState });
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
@@ -401,14 +401,14 @@ describe("the provider's ID token", () => {
     ["signed by a key outside the provider's JWKS", { foreignKey: true }],
     ["signed under a kid the JWKS does not have", { kid: "unknown-kid" }],
   ])("S a token %s is provider_error, nothing created", async (_, signing) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { given_name: "Eve" }, signing });
     expect(result.redirect).toMatchObject({ error: "provider_error", code: null });
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
   });
 
   it("S an Apple token for the native app's audience is refused in the browser flow", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub: subject(), aud: oidc.apple.nativeClientIds[0] } });
     expect(result.redirect.error).toBe("provider_error");
   });
@@ -421,14 +421,14 @@ describe("the provider failing", () => {
     ["refusing the code (invalid_grant)", "invalid-grant"],
     ["answering without an ID token", "no-id-token"],
   ] as const)("S a token endpoint %s is provider_error back to the app; nothing created", async (_, fail) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: subject(), given_name: "Una" }, fail });
     expect(result.redirect).toMatchObject({ error: "provider_error", code: null, state: result.started.appState });
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
   });
 
   it("S a provider code that was already redeemed is refused by the provider: provider_error", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     // Two flows; the second callback carries the first one's (spent) provider code.
     const first = await startAuthorize(eu, tenant.name, { provider: "google", account: "work" });
     const firstAnswer = await followProvider(first.location);
@@ -442,7 +442,7 @@ describe("the provider failing", () => {
 
 describe("the app's code", () => {
   async function signedInCode() {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const started = await startAuthorize(eu, tenant.name, { provider: "google", account: "work" });
     const answer = await followProvider(started.location);
     const redirect = await appRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }));
@@ -471,10 +471,10 @@ describe("the app's code", () => {
 
   it("T a code of one tenant is invalid_grant in another, and in the other region", async () => {
     const { code, verifier } = await signedInCode();
-    const other = await providerTenant(eu);
+    const other = await openTenant(eu);
     expect((await redeem(eu, other.name, code, verifier)).status).toBe(400);
     const { code: code2, verifier: verifier2, tenant } = await signedInCode();
-    const usTenant = await providerTenant(us);
+    const usTenant = await openTenant(us);
     expect((await redeem(us, usTenant.name, code2, verifier2)).status).toBe(400);
     expect((await redeem(eu, tenant.name, code2, verifier2)).status).toBe(200);
   });

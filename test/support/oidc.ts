@@ -7,10 +7,10 @@
 //   app → POST /t/{tenant}/token                        redeem()           the token response
 // signInWith() runs all of it. mintIdToken() makes ID tokens for the native SDK flow.
 import { newIdentity } from "../../scripts/stand-in-people.mjs";
-import { testEnv as env } from "./env";
 import type { FailMode, ProviderName as OidcProviderName } from "../../scripts/stand-in-providers.mjs";
+import { testEnv as env } from "./env";
 import type { Region } from "./regions";
-import { createTenant, json } from "./tenants";
+import { json } from "./tenants";
 import { APP_REDIRECT_URI, pkce } from "./tokens";
 import { CLIENT_ID, tokenRequest, type TokenResponse } from "./users";
 
@@ -275,17 +275,6 @@ export function postIdToken(region: Region, tenant: string, provider: OidcProvid
 export async function signedIn(response: Response): Promise<TokenResponse> {
   if (response.status !== 200) throw new Error(`id-token: ${response.status} ${await response.text()}`);
   return (await response.json()) as TokenResponse;
-}
-
-/** A fresh tenant of `region` whose settings say who may register (defaults: anyone, active at once). */
-export async function providerTenant(
-  region: Region,
-  settings: { allowRegistration?: boolean; newUsersActiveByDefault?: boolean; providers?: { work: string[]; personal: string[] } } = {},
-) {
-  const { name, body } = await createTenant(region, undefined, {
-    settings: { allowRegistration: true, newUsersActiveByDefault: true, ...settings },
-  });
-  return { name, id: body.id, adminId: body.admin.id };
 }
 
 export interface StoredUser {
