@@ -25,6 +25,9 @@ export const oidc = env.OIDC;
 
 export type Account = "work" | "personal";
 
+/** A `sub` no test has used, for a token whose other claims the test sets itself. */
+export const newSubject = () => `sub-${crypto.randomUUID()}`;
+
 /**
  * A new person's identity keys at `provider`, in its own shape (Microsoft: `oid`, and the account's
  * directory as `tid`): claims for a token of someone no test has signed in yet.
