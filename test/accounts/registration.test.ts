@@ -10,7 +10,7 @@ import { adminAuth, patchSettings } from "../support/admin";
 import { eu, us, type Region } from "../support/regions";
 import { countOf } from "../support/rows";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
-import { bearer, CLIENT_ID, PASSWORD, signIn, tokenRequest, type TokenResponse } from "../support/users";
+import { bearer, CLIENT_ID, PASSWORD, registration, signIn, tokenRequest, type TokenResponse } from "../support/users";
 import type { z } from "zod";
 import type { UserView as UserViewSchema } from "../../src/accounts/view";
 import { problemOf, type Problem } from "../support/problems";
@@ -43,7 +43,7 @@ async function fixture(settings: Record<string, unknown> = {}, region: Region = 
 
 /** A registration with the test password and client, overridden by `body` (an `undefined` drops a field). */
 function register(f: Fixture, body: Record<string, unknown>, init: { headers?: Record<string, string> } = {}) {
-  return f.region.fetch(`/t/${f.tenant}/register`, json({ clientId: CLIENT_ID, password: PASSWORD, ...body }, init.headers));
+  return registration(f.region, f.tenant, body, init.headers);
 }
 
 async function registered(response: Response, status: 201 | 202): Promise<Registered> {

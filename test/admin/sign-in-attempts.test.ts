@@ -6,7 +6,7 @@
 // reading another's sign-in history.
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/http/cursor";
-import { adminFixture, type AdminFixture } from "../support/admin";
+import { adminFixture, type AdminFixture, everyPage, listPage } from "../support/admin";
 import { eu, us, type Region } from "../support/regions";
 import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor, WRONG_PASSWORD } from "../support/users";
 import { problemOf } from "../support/problems";
@@ -22,11 +22,6 @@ interface AttemptView {
   ip: string | null;
   client: string | null;
   userAgent: string | null;
-}
-
-interface Page {
-  items: AttemptView[];
-  nextCursor: string | null;
 }
 
 const IP = "203.0.113.7";
@@ -45,25 +40,10 @@ function attempts(f: Fixture, query = "", auth = f.auth) {
   return f.region.fetch(`/t/${f.tenant}/admin/sign-in-attempts${query ? `?${query}` : ""}`, { headers: auth });
 }
 
-async function page(f: Fixture, query = ""): Promise<Page> {
-  const response = await attempts(f, query);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as Page;
-}
+const page = (f: Fixture, query = "") => listPage<AttemptView>(f, "/sign-in-attempts", query);
 
 /** Every page, `limit` at a time; `between` runs after the first page. */
-async function walk(f: Fixture, limit: number, between?: () => Promise<unknown>): Promise<AttemptView[][]> {
-  const pages: AttemptView[][] = [];
-  let cursor: string | null = null;
-  do {
-    const result = await page(f, cursor ? `limit=${limit}&cursor=${cursor}` : `limit=${limit}`);
-    expect(result.items.length).toBeLessThanOrEqual(limit);
-    pages.push(result.items);
-    cursor = result.nextCursor;
-    if (pages.length === 1) await between?.();
-  } while (cursor);
-  return pages;
-}
+const walk = (f: Fixture, limit: number, between?: () => Promise<unknown>) => everyPage<AttemptView>(f, "/sign-in-attempts", limit, { between });
 
 
 /** `count` failed sign-ins of unknown logins `${prefix}1`, `${prefix}2`, …, one after another. */

@@ -4,17 +4,11 @@
 import type { z } from "zod";
 import { expect } from "vitest";
 import type { UserView as UserViewSchema } from "../../src/accounts/view";
-import type { AdminFixture } from "../support/admin";
+import { everyPage, listPage, type AdminFixture, type Page } from "../support/admin";
 import { countOf } from "../support/rows";
-import { json } from "../support/tenants";
-import { CLIENT_ID, PASSWORD, tokensFor, type TokenResponse } from "../support/users";
+import { PASSWORD, registration, type TokenResponse, tokensFor } from "../support/users";
 
 export type UserView = z.infer<typeof UserViewSchema>;
-
-export interface Page {
-  items: UserView[];
-  nextCursor: string | null;
-}
 
 /** Registration open, new users wait for an admin. */
 export const MODERATED = { allowRegistration: true, newUsersActiveByDefault: false };
@@ -41,30 +35,17 @@ export async function patch(f: AdminFixture, id: string, changes: unknown, auth 
   return api(f, "PATCH", `/users/${id}`, changes, auth);
 }
 
-/** One page of the listing, which must answer 200. */
-export async function page(f: AdminFixture, query = ""): Promise<Page> {
-  const response = await api(f, "GET", `/users${query ? `?${query}` : ""}`);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as Page;
+/** One page of the users listing, which must answer 200. */
+export function page(f: AdminFixture, query = ""): Promise<Page<UserView>> {
+  return listPage<UserView>(f, "/users", query);
 }
 
 export const usernames = async (f: AdminFixture, query = "") => (await page(f, query)).items.map((user) => user.username);
 
-/** Every page of a listing, `limit` at a time; `between` runs after the first page. */
+/** The usernames of every page of the users listing, `limit` at a time; `between` runs after the first page. */
 export async function walk(f: AdminFixture, query: string, limit: number, between?: () => Promise<unknown>) {
-  const pages: string[][] = [];
-  let cursor: string | null = null;
-  do {
-    const params = new URLSearchParams(query);
-    params.set("limit", String(limit));
-    if (cursor) params.set("cursor", cursor);
-    const result = await page(f, params.toString());
-    expect(result.items.length).toBeLessThanOrEqual(limit);
-    pages.push(result.items.map((user) => user.username));
-    cursor = result.nextCursor;
-    if (pages.length === 1) await between?.();
-  } while (cursor);
-  return pages;
+  const pages = await everyPage<UserView>(f, "/users", limit, { query, between });
+  return pages.map((items) => items.map((user) => user.username));
 }
 
 /** Signs a user of the fixture's tenant in with the test password. */
@@ -92,10 +73,7 @@ export function activeAdmins(f: AdminFixture): Promise<number> {
 
 /** Registers a personal account through the public endpoint (the tenant must allow it). */
 export async function register(f: AdminFixture, username: string): Promise<UserView> {
-  const response = await f.region.fetch(
-    `/t/${f.tenant}/register`,
-    json({ username, email: `${username}@example.com`, password: PASSWORD, clientId: CLIENT_ID }),
-  );
+  const response = await registration(f.region, f.tenant, { username, email: `${username}@example.com` });
   expect([201, 202]).toContain(response.status);
   return ((await response.json()) as { user: UserView }).user;
 }

@@ -4,9 +4,9 @@
 // search, pages that lose or repeat users, and cross-tenant reads.
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/http/cursor";
-import { adminFixture } from "../support/admin";
+import { adminFixture, type Page } from "../support/admin";
 import { problemOf } from "../support/problems";
-import { api, create, MODERATED, page, patch, person, register, usernames, walk, type Page } from "./support";
+import { api, create, MODERATED, page, patch, person, register, usernames, type UserView, walk } from "./support";
 
 describe("GET /t/{tenant}/admin/users", () => {
   it("R lists the tenant's users newest first, as user views", async () => {
@@ -94,7 +94,7 @@ describe("GET /t/{tenant}/admin/users", () => {
       const f = await searchable();
       const response = await api(f, "GET", `/users?q=${encodeURIComponent(q)}`);
       expect(response.status, await response.clone().text()).toBe(200);
-      expect(((await response.json()) as Page).items.map((user) => user.username)).toEqual(expected);
+      expect(((await response.json()) as Page<UserView>).items.map((user) => user.username)).toEqual(expected);
     });
 
     it("R a long search pages like any other: limit and cursor visit every match once", async () => {

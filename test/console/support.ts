@@ -4,8 +4,7 @@
 import { expect } from "vitest";
 import { adminAuth } from "../support/admin";
 import { eu, type Region } from "../support/regions";
-import { json } from "../support/tenants";
-import { CLIENT_ID, PASSWORD } from "../support/users";
+import { registration } from "../support/users";
 
 export interface SetCookie {
   name: string;
@@ -137,7 +136,7 @@ export const ADMIN = "admin";
 
 /** A registration through the public endpoint, as the app sends it. */
 export function register(tenant: string, email: string) {
-  return eu.fetch(`/t/${tenant}/register`, json({ email, password: PASSWORD, clientId: CLIENT_ID }));
+  return registration(eu, tenant, { email });
 }
 
 /** A registration that must wait for activation (202): the new user's id. */

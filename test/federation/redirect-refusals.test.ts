@@ -6,16 +6,17 @@
 import { describe, expect, it } from "vitest";
 import {
   appRedirect,
+  authorizePath,
   callback,
   followProvider,
   identitiesOf,
   newSubject,
   oidc,
+  type OidcProviderName,
   redeem,
   signInWith,
   startAuthorize,
   usersOf,
-  type OidcProviderName,
 } from "../support/oidc";
 import { eu, us } from "../support/regions";
 import { openTenant } from "../support/tenants";
@@ -34,15 +35,8 @@ describe("the app's authorization request", () => {
   ])("S a redirect URI that is %s of the registered one is 400, and nothing redirects", async (_, redirectUri) => {
     const tenant = await openTenant(eu);
     const { challenge } = await pkce();
-    const query = new URLSearchParams({
-      account: "work",
-      client_id: "printid-mobile",
-      redirect_uri: redirectUri,
-      state: "s",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-    });
-    const response = await eu.fetch(`/t/${tenant.name}/oauth/google/authorize?${query}`, { redirect: "manual" });
+    const path = authorizePath(tenant.name, { ...valid, redirectUri, state: "s", codeChallenge: challenge });
+    const response = await eu.fetch(path, { redirect: "manual" });
     expect(response.status).toBe(400);
     expect(response.headers.get("Location")).toBeNull();
     expect(((await response.json()) as { code: string }).code).toBe("validation_failed");
@@ -75,15 +69,7 @@ describe("the app's authorization request", () => {
   it("S a provider the tenant does not offer for that kind of account is 400", async () => {
     const tenant = await openTenant(eu, { providers: { work: ["microsoft"], personal: ["apple", "google"] } });
     const { challenge } = await pkce();
-    const query = new URLSearchParams({
-      account: "work",
-      client_id: "printid-mobile",
-      redirect_uri: APP_REDIRECT_URI,
-      state: "s",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-    });
-    const response = await eu.fetch(`/t/${tenant.name}/oauth/google/authorize?${query}`, { redirect: "manual" });
+    const response = await eu.fetch(authorizePath(tenant.name, { ...valid, state: "s", codeChallenge: challenge }), { redirect: "manual" });
     expect(response.status).toBe(400);
     await startAuthorize(eu, tenant.name, { provider: "google", account: "personal" });
   });

@@ -1,5 +1,6 @@
 // A tenant's admin as the admin API's tests need one: a tenant of its own and its first admin's bearer
-// header; a member who is no admin; the settings endpoint.
+// header; a member who is no admin; the settings endpoint; the listings, page by page.
+import { expect } from "vitest";
 import type { Region } from "./regions";
 import { eu } from "./regions";
 import { createTenant, json, uniqueSlug } from "./tenants";
@@ -34,4 +35,39 @@ export async function memberAuth(f: { region: Region; tenant: string; tenantId: 
 /** PATCH /t/{tenant}/admin/settings, as the fixture's admin unless `auth` says otherwise. */
 export function patchSettings(f: { region: Region; tenant: string; auth?: Record<string, string> }, patch: unknown, auth = f.auth) {
   return f.region.fetch(`/t/${f.tenant}/admin/settings`, { ...json(patch, auth), method: "PATCH" });
+}
+
+/** A page of an admin listing: newest first, and the cursor of the next page, if any. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** One page of the admin listing at `path` (under /t/{tenant}/admin), which must answer 200. */
+export async function listPage<T>(f: AdminFixture, path: string, query = ""): Promise<Page<T>> {
+  const response = await f.region.fetch(`/t/${f.tenant}/admin${path}${query ? `?${query}` : ""}`, { headers: f.auth });
+  expect(response.status, await response.clone().text()).toBe(200);
+  return (await response.json()) as Page<T>;
+}
+
+/** Every page of the admin listing at `path`, `limit` at a time, filtered by `query`; `between` runs after the first page. */
+export async function everyPage<T>(
+  f: AdminFixture,
+  path: string,
+  limit: number,
+  { query = "", between }: { query?: string; between?: () => Promise<unknown> } = {},
+): Promise<T[][]> {
+  const pages: T[][] = [];
+  let cursor: string | null = null;
+  do {
+    const params = new URLSearchParams(query);
+    params.set("limit", String(limit));
+    if (cursor) params.set("cursor", cursor);
+    const result: Page<T> = await listPage<T>(f, path, params.toString());
+    expect(result.items.length).toBeLessThanOrEqual(limit);
+    pages.push(result.items);
+    cursor = result.nextCursor;
+    if (pages.length === 1) await between?.();
+  } while (cursor);
+  return pages;
 }

@@ -66,6 +66,11 @@ export function signIn(region: Region, tenant: string, body: Record<string, unkn
   return region.fetch(`/t/${tenant}/sign-in`, json({ clientId: CLIENT_ID, ...body }, headers));
 }
 
+/** POST /t/{tenant}/register as the app sends it: the test client and password unless `body` says otherwise. */
+export function registration(region: Region, tenant: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return region.fetch(`/t/${tenant}/register`, json({ clientId: CLIENT_ID, password: PASSWORD, ...body }, headers));
+}
+
 /** Signs in and returns the tokens, failing the test if sign-in does not succeed. */
 export async function tokensFor(region: Region, tenant: string, login: string, password = PASSWORD): Promise<TokenResponse> {
   const response = await signIn(region, tenant, { login, password });

@@ -194,16 +194,19 @@ describe("openid-client, a certified OIDC client library, inside workerd", () =>
     const { name, tenantId, user } = await signedInUser();
     const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
-    const code = await issueAuthorizationCode(database(eu.db), {
-      tenantId,
-      userId: user.id,
-      clientId: CLIENT_ID,
-      redirectUri: APP_REDIRECT_URI,
-      method: "apple",
-      codeChallenge: await client.calculatePKCECodeChallenge(verifier),
-      scope: "openid",
-      nonce,
-    });
+    // Codes put in the store as the federation callback does, for the verifier and nonce above.
+    const issueCode = async () =>
+      issueAuthorizationCode(database(eu.db), {
+        tenantId,
+        userId: user.id,
+        clientId: CLIENT_ID,
+        redirectUri: APP_REDIRECT_URI,
+        method: "apple",
+        codeChallenge: await client.calculatePKCECodeChallenge(verifier),
+        scope: "openid",
+        nonce,
+      });
+    const code = await issueCode();
     const { config } = await oidcClient(eu, name);
 
     // The app's redirect as the OS hands it back; the library sends redirect_uri without the query.
@@ -212,16 +215,7 @@ describe("openid-client, a certified OIDC client library, inside workerd", () =>
     expect(tokens.claims()).toMatchObject({ sub: user.id, nonce, iss: issuerOf(eu, name) });
 
     // A wrong nonce expectation is caught by the library: the server echoed the stored one.
-    const other = await issueAuthorizationCode(database(eu.db), {
-      tenantId,
-      userId: user.id,
-      clientId: CLIENT_ID,
-      redirectUri: APP_REDIRECT_URI,
-      method: "apple",
-      codeChallenge: await client.calculatePKCECodeChallenge(verifier),
-      scope: "openid",
-      nonce,
-    });
+    const other = await issueCode();
     const mismatch = await client
       .authorizationCodeGrant(config, new URL(`${APP_REDIRECT_URI}?code=${encodeURIComponent(other)}`), {
         pkceCodeVerifier: verifier,
