@@ -2,7 +2,8 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { exportJWK, generateKeyPair } from "jose";
 import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
-import type { OidcServers } from "./test/support/oidc-server";
+import { workerVars } from "./scripts/stand-in-providers.mjs";
+import type { OidcServers } from "./test/support/stand-ins.setup";
 
 /**
  * Both regions in one run, inside workerd. The eu Worker is the one under test, built from wrangler.toml's
@@ -19,27 +20,19 @@ async function signingKeysSecret(kid: string): Promise<string> {
 }
 
 /**
- * Apple, Google and Microsoft as the Worker is configured for them, pointing at the local providers that
- * test/support/oidc-server.ts (the globalSetup) starts on 127.0.0.1: client ids and secrets, and every
- * endpoint override. No test reaches the real providers.
+ * Apple, Google and Microsoft as the Worker is configured for them, pointing at the stand-ins that
+ * test/support/stand-ins.setup.ts (the globalSetup) starts on 127.0.0.1: client ids, every endpoint, and
+ * the secrets. No test reaches the real providers.
  */
 function providerBindings(oidc: OidcServers): Record<string, string> {
-  const endpoints = (prefix: string, provider: OidcServers["google"]) => ({
-    [`${prefix}_CLIENT_ID`]: provider.clientId,
-    [`${prefix}_NATIVE_CLIENT_IDS`]: provider.nativeClientIds.join(","),
-    [`${prefix}_ISSUER`]: provider.issuer,
-    [`${prefix}_AUTHORIZATION_ENDPOINT`]: provider.authorizationEndpoint,
-    [`${prefix}_TOKEN_ENDPOINT`]: provider.tokenEndpoint,
-    [`${prefix}_JWKS_URI`]: provider.jwksUri,
-  });
   return {
-    ...endpoints("APPLE", oidc.apple),
+    ...workerVars(oidc.apple),
     APPLE_TEAM_ID: oidc.apple.teamId,
     APPLE_KEY_ID: oidc.apple.keyId,
     APPLE_PRIVATE_KEY: oidc.apple.privateKey,
-    ...endpoints("GOOGLE", oidc.google),
+    ...workerVars(oidc.google),
     GOOGLE_CLIENT_SECRET: oidc.google.clientSecret ?? "",
-    ...endpoints("MICROSOFT", oidc.microsoft),
+    ...workerVars(oidc.microsoft),
     MICROSOFT_CLIENT_SECRET: oidc.microsoft.clientSecret ?? "",
     // The defaults, written out: a developer's .dev.vars must not change them under the tests.
     MICROSOFT_WORK_TENANT: "organizations",
@@ -61,15 +54,15 @@ export default defineConfig({
           US_VARS: varsOf("us"),
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           ...providerBindings(inject("oidc")),
-          // Test-only: the local providers and their control server, for test/support/oidc.ts.
+          // Test-only: the stand-ins' configuration, for test/support/oidc.ts to drive and script them.
           OIDC: inject("oidc"),
         },
       },
     })),
   ],
   test: {
-    // Local stand-ins for Apple, Google and Microsoft (Node side), provided to the pool options above.
-    globalSetup: ["./test/support/oidc-server.ts"],
+    // Stand-ins for Apple, Google and Microsoft (Node side), provided to the pool options above.
+    globalSetup: ["./test/support/stand-ins.setup.ts"],
     setupFiles: ["./test/support/setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,

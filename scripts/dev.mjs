@@ -1,6 +1,6 @@
 // `npm run dev`: both regions on this machine, with a demo tenant in each. Safe to re-run.
 //   1. .dev.vars from .dev.vars.example (fresh secrets), 2. local D1 migrations of eu and us,
-//   3. a local stand-in (scripts/local-oidc.mjs, in this process) for each of Apple, Google and Microsoft
+//   3. a local stand-in (scripts/stand-in-providers.mjs, in this process) for each of Apple, Google and Microsoft
 //      that .dev.vars does not configure, 4. `wrangler dev` for eu, then us, 5. demo tenants through the
 //      operator API, 6. a banner saying which providers are stand-ins and which are yours.
 // Ctrl-C (or either Worker dying) stops both Workers, workerd included, and the stand-ins, and says so.
@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { localProviders, providerVars, startLocalOidc } from "./local-oidc.mjs";
+import { configOf, labels, startStandIns, workerVars } from "./stand-in-providers.mjs";
 import { signalGroup, stopGroups } from "./process-group.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,9 +34,23 @@ const regions = [
   { name: "us", port: 8788, inspectorPort: 9230, tenant: "demo-us", displayName: "Demo US" },
 ].map((region) => ({ ...region, origin: `http://127.0.0.1:${region.port}` }));
 
+/**
+ * The stand-ins for Apple, Google and Microsoft: fixed ports, the dev Workers' client ids, dev.user signing
+ * in unless the authorization request names another person (npm run oauth:try -- --user), and Microsoft
+ * laid out per directory as login.microsoftonline.com is.
+ */
+const localProviders = [
+  { name: "apple", port: 8791, clientId: "com.printid.dev.web", nativeClientIds: ["com.printid.dev.app"] },
+  { name: "google", port: 8792, clientId: "google-dev-client", nativeClientIds: ["google-dev-ios-client", "google-dev-android-client"] },
+  { name: "microsoft", port: 8793, clientId: "microsoft-dev-client", nativeClientIds: ["microsoft-dev-native-client"], microsoftDirectories: true },
+].map((settings) => ({ ...settings, defaultLogin: "dev.user", label: labels[settings.name] }));
+
+/** The Worker vars pointing one provider at its stand-in (its secrets are in .dev.vars). */
+const providerVars = (standIn) => workerVars(configOf(standIn));
+
 const children = [];
 let stopping = false;
-let stopLocalOidc = async () => {};
+let stopStandIns = async () => {};
 /** "Apple, Google and Microsoft": the stand-ins this run started, for the stop message. */
 let standInLabels = "";
 const listOf = (items) => (items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : (items[0] ?? ""));
@@ -234,7 +248,7 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping printid ...");
-  const [result] = await Promise.all([stopGroups(children), stopLocalOidc()]);
+  const [result] = await Promise.all([stopGroups(children), stopStandIns()]);
   const workers = children.map((child) => child.region).join(" and ");
   if (result.alive.length > 0) {
     const groups = result.alive.map((child) => `${child.region}: process group ${child.pid}`).join(", ");
@@ -313,6 +327,16 @@ function printBanner(vars, providers) {
   );
 }
 
+/** Starts the stand-ins of `standIns` and says so; resolves to a function that stops them. */
+async function startLocalProviders(standIns) {
+  if (standIns.length === 0) return async () => {};
+  const { stop } = await startStandIns(standIns).catch((error) => {
+    throw error.code === "EADDRINUSE" ? new Error(`${error.message}: is another 'npm run dev' running?`) : error;
+  });
+  console.log(`Local ${listOf(standIns.map((p) => p.label))} sign-in (stand-in${standIns.length > 1 ? "s" : ""}) on ${standIns.map((p) => `:${p.port}`).join(", ")}.`);
+  return stop;
+}
+
 async function main() {
   const vars = ensureDevVars();
   const providers = providerSources(vars);
@@ -322,7 +346,7 @@ async function main() {
   const onSignal = (code) => () => (stopping ? children.forEach((child) => signalGroup(child, "SIGKILL")) : void stop(code));
   process.on("SIGINT", onSignal(130));
   process.on("SIGTERM", onSignal(143));
-  stopLocalOidc = await startLocalOidc(standIns);
+  stopStandIns = await startLocalProviders(standIns);
   standInLabels = listOf(standIns.map((p) => p.label));
   // Started one after the other: at the same moment, both once crashed with SQLITE_BUSY on .wrangler/state.
   // eu first, because it hosts the tenant directory that us binds.

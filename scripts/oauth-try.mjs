@@ -3,6 +3,7 @@
 // Run with --help for every option.
 import { createHash, randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
+import { namesOf } from "./stand-in-people.mjs";
 
 const usage = `Usage: npm run oauth:try -- --provider <apple|google|microsoft> [options]
 
@@ -97,7 +98,7 @@ async function main() {
   console.log(`1. app → ${show(authorize.href)}`);
   const toProvider = new URL(await redirectOf("authorize", await request("authorize", authorize)));
   // The stand-in signs in whoever the login hint names, as the account kind asked for where the Worker's
-  // endpoint does not name a directory (scripts/local-oidc.mjs).
+  // endpoint does not name a directory (scripts/stand-in-providers.mjs).
   const asTheWorkerSentIt = toProvider.href;
   const user = opts.user ?? (opts["no-names"] ? "guest" : "dev.user");
   toProvider.searchParams.set("login_hint", user);
@@ -123,9 +124,8 @@ async function main() {
     // authorization only: sent every time here, as if each were the first.
     const form = new URLSearchParams(toCallback.searchParams);
     if (!opts["no-names"]) {
-      const local = user.split("@")[0].split(/[._-]+/).filter(Boolean);
-      const cap = (word = "") => word.charAt(0).toUpperCase() + word.slice(1);
-      form.set("user", JSON.stringify({ name: { firstName: cap(local[0]), lastName: cap(local[1]) } }));
+      const { first, last } = namesOf(user);
+      form.set("user", JSON.stringify({ name: { firstName: first ?? "", lastName: last ?? "" } }));
     }
     const target = `${toCallback.origin}${toCallback.pathname}`;
     console.log(`3. browser → POST ${target} (form_post: code, state${form.has("user") ? ", user" : ""})`);

@@ -4,20 +4,12 @@
 // rename that takes over another user's login, a rename that leaves the old login working, a malformed
 // username that sign-in could never match. The view also says whether the address is proven (rule E).
 import { describe, expect, it } from "vitest";
-import { eu, type Region } from "../support/regions";
+import { eu } from "../support/regions";
 import { createTenant } from "../support/tenants";
-import { bearer, seedUser, signIn, tokensFor } from "../support/users";
+import type { Problem } from "../support/problems";
+import { bearer, fetchMe, seedUser, signedInUser, signIn, tokensFor } from "../support/users";
 
-type Problem = { code: string; errors?: { path: string; message: string }[] };
 type UserBody = { id: string; username: string };
-
-/** A fresh eu tenant with one active user, signed in. */
-async function signedIn(region: Region = eu) {
-  const { name, body } = await createTenant(region);
-  const user = await seedUser(region, body.id);
-  const tokens = await tokensFor(region, name, user.username);
-  return { name, tenantId: body.id, user, accessToken: tokens.access_token };
-}
 
 function rename(tenant: string, accessToken: string, username: unknown, contentType = "application/json") {
   return eu.fetch(`/t/${tenant}/me`, {
@@ -37,7 +29,7 @@ const uniqueName = (prefix = "renamed") => `${prefix}-${crypto.randomUUID().slic
 
 describe("renaming", () => {
   it("L answers 200 with the new username; sign-in then works with the new one, not the old one", async () => {
-    const { name, user, accessToken } = await signedIn();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
     const username = uniqueName();
     const response = await rename(name, accessToken, username);
     expect(response.status).toBe(200);
@@ -50,11 +42,11 @@ describe("renaming", () => {
     expect(old.status).toBe(401);
     expect(((await old.json()) as Problem).code).toBe("invalid_credentials");
     // GET /me shows it too.
-    expect(await (await eu.fetch(`/t/${name}/me`, { headers: bearer(accessToken) })).json()).toMatchObject({ username });
+    expect(await (await fetchMe(eu, name, accessToken)).json()).toMatchObject({ username });
   });
 
   it("L surrounding spaces are trimmed", async () => {
-    const { name, user, accessToken } = await signedIn();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
     const username = uniqueName();
     const response = await rename(name, accessToken, `  ${username} `);
     expect(response.status).toBe(200);
@@ -63,7 +55,7 @@ describe("renaming", () => {
   });
 
   it("L a user may change the case of their own username", async () => {
-    const { name, user, accessToken } = await signedIn();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
     const response = await rename(name, accessToken, user.username.toUpperCase());
     expect(response.status).toBe(200);
     expect(await storedUsername(user.id)).toBe(user.username.toUpperCase());
@@ -72,7 +64,7 @@ describe("renaming", () => {
 
 describe("uniqueness", () => {
   it("L a username of another user of the tenant, in another case, is 409 username_taken", async () => {
-    const { name, tenantId, user, accessToken } = await signedIn();
+    const { name, tenantId, user, tokens: { access_token: accessToken } } = await signedInUser();
     const other = await seedUser(eu, tenantId, { username: uniqueName("Taken") });
     for (const taken of [other.username, other.username.toUpperCase(), other.username.toLowerCase()]) {
       const response = await rename(name, accessToken, taken);
@@ -84,7 +76,7 @@ describe("uniqueness", () => {
   });
 
   it("T the username of a user of another tenant is free here", async () => {
-    const { name, user, accessToken } = await signedIn();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
     const elsewhere = await createTenant(eu);
     const other = await seedUser(eu, elsewhere.body.id, { username: uniqueName("shared") });
     const response = await rename(name, accessToken, other.username);
@@ -94,7 +86,7 @@ describe("uniqueness", () => {
   });
 
   it("L of two users renaming to the same name at once, one wins and the other is 409", async () => {
-    const { name, tenantId, accessToken } = await signedIn();
+    const { name, tenantId, tokens: { access_token: accessToken } } = await signedInUser();
     const second = await seedUser(eu, tenantId);
     const secondToken = (await tokensFor(eu, name, second.username)).access_token;
     const username = uniqueName("race");
@@ -117,7 +109,7 @@ describe("validation", () => {
     ["not a string", 42],
     ["null", null],
   ])("L a username %s is 400 validation_failed naming username, and nothing changes", async (_what, username) => {
-    const { name, user, accessToken } = await signedIn();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
     const response = await rename(name, accessToken, username);
     expect(response.status).toBe(400);
     const problem = (await response.json()) as Problem;
@@ -127,7 +119,7 @@ describe("validation", () => {
   });
 
   it("L exactly 64 characters is accepted", async () => {
-    const { name, accessToken } = await signedIn();
+    const { name, tokens: { access_token: accessToken } } = await signedInUser();
     const username = uniqueName("long").padEnd(64, "x");
     const response = await rename(name, accessToken, username);
     expect(response.status).toBe(200);
@@ -137,7 +129,7 @@ describe("validation", () => {
   it.each(["text/plain", "application/x-www-form-urlencoded"])(
     "a body sent as %s is 415 unsupported_media_type, and nothing changes",
     async (contentType) => {
-      const { name, user, accessToken } = await signedIn();
+      const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
       const response = await rename(name, accessToken, uniqueName(), contentType);
       expect(response.status).toBe(415);
       expect(((await response.json()) as Problem).code).toBe("unsupported_media_type");
@@ -148,8 +140,8 @@ describe("validation", () => {
 
 describe("the user view", () => {
   it("E GET and PATCH /me say whether the address is proven: emailVerified false until it is, then true", async () => {
-    const { name, user, accessToken } = await signedIn();
-    const view = async () => (await eu.fetch(`/t/${name}/me`, { headers: bearer(accessToken) })).json();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
+    const view = async () => (await fetchMe(eu, name, accessToken)).json();
     expect(await view()).toMatchObject({ email: user.email, emailVerified: false });
     expect(await (await rename(name, accessToken, uniqueName())).json()).toMatchObject({ emailVerified: false });
 
@@ -160,7 +152,7 @@ describe("the user view", () => {
 
 describe("policy", () => {
   it("P without a token it is 401; for a deactivated user 403 account_inactive; nothing changes", async () => {
-    const { name, user, accessToken } = await signedIn();
+    const { name, user, tokens: { access_token: accessToken } } = await signedInUser();
     const anonymous = await eu.fetch(`/t/${name}/me`, {
       method: "PATCH",
       headers: { "Content-Type": "application/json" },

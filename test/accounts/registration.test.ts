@@ -6,9 +6,11 @@
 // as an Argon2id hash. Closes the holes of sign-ups the admin switched off, accounts that activate
 // themselves, duplicate accounts through case or concurrency, half-written rows, and weak or clear passwords.
 import { describe, expect, it } from "vitest";
+import { adminAuth, patchSettings } from "../support/admin";
 import { eu, us, type Region } from "../support/regions";
+import { countOf } from "../support/rows";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
-import { bearer, CLIENT_ID, PASSWORD, signIn, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
+import { bearer, CLIENT_ID, PASSWORD, registration, signIn, tokenRequest, type TokenResponse } from "../support/users";
 import type * as v from "valibot";
 import type { UserView as UserViewSchema } from "../../src/accounts/view";
 import { problemOf, type Problem } from "../support/problems";
@@ -41,7 +43,7 @@ async function fixture(settings: Record<string, unknown> = {}, region: Region = 
 
 /** A registration with the test password and client, overridden by `body` (an `undefined` drops a field). */
 function register(f: Fixture, body: Record<string, unknown>, init: { headers?: Record<string, string> } = {}) {
-  return f.region.fetch(`/t/${f.tenant}/register`, json({ clientId: CLIENT_ID, password: PASSWORD, ...body }, init.headers));
+  return registration(f.region, f.tenant, body, init.headers);
 }
 
 async function registered(response: Response, status: 201 | 202): Promise<Registered> {
@@ -49,21 +51,9 @@ async function registered(response: Response, status: 201 | 202): Promise<Regist
   return (await response.json()) as Registered;
 }
 
-async function count(f: Fixture, table: "users" | "sessions", where = "1 = 1", ...params: unknown[]): Promise<number> {
-  const row = await f.region.db
-    .prepare(`SELECT count(*) AS n FROM ${table} WHERE tenant_id = ? AND ${where}`)
-    .bind(f.tenantId, ...params)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
-}
-
-/** The tenant's admin (created by the operator with every tenant) as a bearer header. */
-async function adminAuth(f: Fixture) {
-  return bearer((await tokensFor(f.region, f.tenant, "admin")).access_token);
-}
-
-function patchSettings(f: Fixture, auth: Record<string, string>, patch: Record<string, unknown>) {
-  return f.region.fetch(`/t/${f.tenant}/admin/settings`, { ...json(patch, auth), method: "PATCH" });
+/** The tenant's users or sessions (`where` narrows them). */
+function count(f: Fixture, table: "users" | "sessions", where = "1 = 1", ...params: unknown[]): Promise<number> {
+  return countOf(f.region, `SELECT count(*) AS n FROM ${table} WHERE tenant_id = ? AND ${where}`, f.tenantId, ...params);
 }
 
 describe("R registration needs the tenant's permission", () => {
@@ -81,23 +71,23 @@ describe("R registration needs the tenant's permission", () => {
 
   it("R an admin switching registration off and on again takes effect at the very next request", async () => {
     const f = await fixture(OPEN);
-    const auth = await adminAuth(f);
+    const auth = await adminAuth(f.region, f.tenant);
     await registered(await register(f, { email: "first@example.com" }), 201);
 
-    expect((await patchSettings(f, auth, { allowRegistration: false })).status).toBe(200);
+    expect((await patchSettings(f, { allowRegistration: false }, auth)).status).toBe(200);
     await problemOf(await register(f, { email: "second@example.com" }), 403, "registration_disabled");
     expect(await count(f, "users", "lower(email) = ?", "second@example.com")).toBe(0);
 
-    expect((await patchSettings(f, auth, { allowRegistration: true })).status).toBe(200);
+    expect((await patchSettings(f, { allowRegistration: true }, auth)).status).toBe(200);
     await registered(await register(f, { email: "second@example.com" }), 201);
     expect(await count(f, "users")).toBe(3);
   });
 
   it("R switching 'new users active by default' off makes the very next registration wait for an admin", async () => {
     const f = await fixture(OPEN);
-    const auth = await adminAuth(f);
+    const auth = await adminAuth(f.region, f.tenant);
     expect((await registered(await register(f, { email: "before@example.com" }), 201)).status).toBe("active");
-    expect((await patchSettings(f, auth, { newUsersActiveByDefault: false })).status).toBe(200);
+    expect((await patchSettings(f, { newUsersActiveByDefault: false }, auth)).status).toBe(200);
     const after = await registered(await register(f, { email: "after@example.com" }), 202);
     expect(after.status).toBe("pending_activation");
   });
@@ -180,7 +170,7 @@ describe("R where new users wait for an admin", () => {
     await problemOf(await signIn(f.region, f.tenant, { login: "jane", password: "not the password" }), 401, "invalid_credentials");
 
     const activated = await f.region.fetch(`/t/${f.tenant}/admin/users/${user.id}`, {
-      ...json({ active: true }, await adminAuth(f)),
+      ...json({ active: true }, await adminAuth(f.region, f.tenant)),
       method: "PATCH",
     });
     expect(activated.status).toBe(200);

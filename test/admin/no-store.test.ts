@@ -3,6 +3,7 @@
 // carries `Cache-Control: no-store`. The routes are read from /openapi.json, so a new admin route is
 // covered (or this test names it) the day it is added. Closes the hole of personal data left in caches.
 import { describe, expect, it } from "vitest";
+import { adminAuth } from "../support/admin";
 import { faultyRegion } from "../support/faults";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
@@ -36,7 +37,7 @@ async function fixture() {
   return {
     name,
     member,
-    admin: bearer((await tokensFor(eu, name, "admin")).access_token),
+    admin: await adminAuth(eu, name),
     nonAdmin: bearer((await tokensFor(eu, name, "member")).access_token),
   };
 }

@@ -5,8 +5,9 @@
 // by non-admins or by another tenant's admin, typos silently ignored, a partial change wiping the rest, and
 // settings cached past their change.
 import { describe, expect, it } from "vitest";
+import { adminFixture, memberAuth, patchSettings, type AdminFixture } from "../support/admin";
 import { eu, us, type Region } from "../support/regions";
-import { createTenant, json, uniqueSlug } from "../support/tenants";
+import { json } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
 import { problemOf } from "../support/problems";
 
@@ -28,22 +29,12 @@ const INITIAL: Settings = {
   refreshTokenReuseSeconds: 12,
 };
 
-interface Fixture {
-  region: Region;
-  tenant: string;
-  tenantId: string;
-  auth: Record<string, string>;
-}
+type Fixture = AdminFixture;
 
-/** A tenant of its own with INITIAL settings, and its admin's bearer header. */
-async function fixture(region: Region = eu, settings: Partial<Settings> = INITIAL): Promise<Fixture> {
-  const { name, body } = await createTenant(region, uniqueSlug("settings"), { settings });
-  return { region, tenant: name, tenantId: body.id, auth: bearer((await tokensFor(region, name, "admin")).access_token) };
-}
+/** A tenant of its own with INITIAL settings, and its admin. */
+const fixture = (region: Region = eu, settings: Partial<Settings> = INITIAL) => adminFixture(settings, region);
 
 const getSettings = (f: Fixture, auth = f.auth) => f.region.fetch(`/t/${f.tenant}/admin/settings`, { headers: auth });
-const patchSettings = (f: Fixture, patch: unknown, auth = f.auth) =>
-  f.region.fetch(`/t/${f.tenant}/admin/settings`, { ...json(patch, auth), method: "PATCH" });
 
 async function settingsOf(f: Fixture): Promise<Settings> {
   const response = await getSettings(f);
@@ -54,13 +45,6 @@ async function settingsOf(f: Fixture): Promise<Settings> {
 /** The tenant's row as stored, to prove that a refused change wrote nothing (not even `updated_at`). */
 function tenantRow(f: Fixture) {
   return f.region.db.prepare("SELECT * FROM tenants WHERE id = ?").bind(f.tenantId).first<Record<string, unknown>>();
-}
-
-
-/** A signed-in user of the tenant who is not an admin. */
-async function memberAuth(f: Fixture) {
-  const member = await seedUser(f.region, f.tenantId, { username: "member" });
-  return bearer((await tokensFor(f.region, f.tenant, member.username)).access_token);
 }
 
 describe("GET /t/{tenant}/admin/settings", () => {

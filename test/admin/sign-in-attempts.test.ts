@@ -6,9 +6,9 @@
 // reading another's sign-in history.
 import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/http/cursor";
+import { adminFixture, type AdminFixture, everyPage, listPage } from "../support/admin";
 import { eu, us, type Region } from "../support/regions";
-import { createTenant, uniqueSlug } from "../support/tenants";
-import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
+import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor, WRONG_PASSWORD } from "../support/users";
 import { problemOf } from "../support/problems";
 
 
@@ -24,28 +24,12 @@ interface AttemptView {
   userAgent: string | null;
 }
 
-interface Page {
-  items: AttemptView[];
-  nextCursor: string | null;
-}
-
 const IP = "203.0.113.7";
 const USER_AGENT = "PrintID/3.2 (iPhone; iOS 18.1)";
-const WRONG = "not the password at all";
+type Fixture = AdminFixture;
 
-interface Fixture {
-  region: Region;
-  tenant: string;
-  tenantId: string;
-  adminId: string;
-  auth: Record<string, string>;
-}
-
-/** A tenant of its own and its admin's bearer header (that sign-in is the tenant's first attempt). */
-async function fixture(region: Region = eu): Promise<Fixture> {
-  const { name, body } = await createTenant(region, uniqueSlug("audit"), { settings: { lockout: { maxAttempts: 3, lockoutSeconds: 60 } } });
-  return { region, tenant: name, tenantId: body.id, adminId: body.admin.id, auth: bearer((await tokensFor(region, name, "admin")).access_token) };
-}
+/** A tenant of its own (lockout after 3 failures) and its admin, signed in: the tenant's first attempt. */
+const fixture = (region: Region = eu) => adminFixture({ lockout: { maxAttempts: 3, lockoutSeconds: 60 } }, region);
 
 /** A sign-in from the phone: with the client's address and user agent as Cloudflare passes them on. */
 function signInFromPhone(f: Fixture, login: string, password: string) {
@@ -56,30 +40,15 @@ function attempts(f: Fixture, query = "", auth = f.auth) {
   return f.region.fetch(`/t/${f.tenant}/admin/sign-in-attempts${query ? `?${query}` : ""}`, { headers: auth });
 }
 
-async function page(f: Fixture, query = ""): Promise<Page> {
-  const response = await attempts(f, query);
-  expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as Page;
-}
+const page = (f: Fixture, query = "") => listPage<AttemptView>(f, "/sign-in-attempts", query);
 
 /** Every page, `limit` at a time; `between` runs after the first page. */
-async function walk(f: Fixture, limit: number, between?: () => Promise<unknown>): Promise<AttemptView[][]> {
-  const pages: AttemptView[][] = [];
-  let cursor: string | null = null;
-  do {
-    const result = await page(f, cursor ? `limit=${limit}&cursor=${cursor}` : `limit=${limit}`);
-    expect(result.items.length).toBeLessThanOrEqual(limit);
-    pages.push(result.items);
-    cursor = result.nextCursor;
-    if (pages.length === 1) await between?.();
-  } while (cursor);
-  return pages;
-}
+const walk = (f: Fixture, limit: number, between?: () => Promise<unknown>) => everyPage<AttemptView>(f, "/sign-in-attempts", limit, { between });
 
 
 /** `count` failed sign-ins of unknown logins `${prefix}1`, `${prefix}2`, …, one after another. */
 async function unknownLogins(f: Fixture, prefix: string, count: number) {
-  for (let i = 1; i <= count; i++) expect((await signInFromPhone(f, `${prefix}${i}`, WRONG)).status).toBe(401);
+  for (let i = 1; i <= count; i++) expect((await signInFromPhone(f, `${prefix}${i}`, WRONG_PASSWORD)).status).toBe(401);
 }
 
 describe("GET /t/{tenant}/admin/sign-in-attempts", () => {
@@ -91,11 +60,11 @@ describe("GET /t/{tenant}/admin/sign-in-attempts", () => {
       const start = Date.now();
 
       expect((await signInFromPhone(f, "ANN@example.com", PASSWORD)).status).toBe(200);
-      expect((await signInFromPhone(f, "ann", WRONG)).status).toBe(401);
-      expect((await signInFromPhone(f, "ghost", WRONG)).status).toBe(401);
+      expect((await signInFromPhone(f, "ann", WRONG_PASSWORD)).status).toBe(401);
+      expect((await signInFromPhone(f, "ghost", WRONG_PASSWORD)).status).toBe(401);
       expect((await signInFromPhone(f, "gone", PASSWORD)).status).toBe(403);
-      expect((await signInFromPhone(f, "ann", WRONG)).status).toBe(401);
-      expect((await signInFromPhone(f, "ann", WRONG)).status).toBe(429); // the third failure locks
+      expect((await signInFromPhone(f, "ann", WRONG_PASSWORD)).status).toBe(401);
+      expect((await signInFromPhone(f, "ann", WRONG_PASSWORD)).status).toBe(429); // the third failure locks
       expect((await signInFromPhone(f, "ann", PASSWORD)).status).toBe(429);
       const end = Date.now();
 
@@ -172,7 +141,7 @@ describe("T P whose attempts, for whom", () => {
     await unknownLogins(a, "a-guess", 2);
     await unknownLogins(b, "b-guess", 4);
     // The same login, "admin", exists in both tenants: each tenant sees its own admin only.
-    expect((await signInFromPhone(b, "admin", WRONG)).status).toBe(401);
+    expect((await signInFromPhone(b, "admin", WRONG_PASSWORD)).status).toBe(401);
 
     const ofA = (await page(a, "limit=100")).items;
     expect(ofA.map((item) => item.login)).toEqual(["a-guess2", "a-guess1", "admin"]);

@@ -1,7 +1,10 @@
 // Driving the console as a browser would, through HTTP: a small cookie jar (Path and Max-Age honoured,
-// nothing else needed here), same-origin form posts, and the CSRF token read out of the page.
+// nothing else needed here), same-origin form posts, and the CSRF token read out of the page. Also what the
+// console tests check around it: registrations, stored users and console sessions, the admin API's settings.
 import { expect } from "vitest";
+import { adminAuth } from "../support/admin";
 import { eu, type Region } from "../support/regions";
+import { registration } from "../support/users";
 
 export interface SetCookie {
   name: string;
@@ -126,4 +129,43 @@ export async function page(browser: Browser, path: string): Promise<{ html: stri
   expect(response.headers.get("Content-Type")).toMatch(/^text\/html/);
   const html = await response.text();
   return { html, csrf: csrfOf(html) };
+}
+
+/** The login of every tenant's first admin (tenantBody in support/tenants.ts). */
+export const ADMIN = "admin";
+
+/** A registration through the public endpoint, as the app sends it. */
+export function register(tenant: string, email: string) {
+  return registration(eu, tenant, { email });
+}
+
+/** A registration that must wait for activation (202): the new user's id. */
+export async function registeredPending(tenant: string, email: string): Promise<string> {
+  const response = await register(tenant, email);
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { user: { id: string } }).user.id;
+}
+
+/** Whether the user is active, and since when, as stored. */
+export async function userRow(id: string) {
+  return eu.db
+    .prepare("SELECT active, activated_at FROM users WHERE id = ?")
+    .bind(id)
+    .first<{ active: number; activated_at: number | null }>();
+}
+
+/** The tenant's settings as the admin API answers them. */
+export async function adminSettings(tenant: string) {
+  const response = await eu.fetch(`/t/${tenant}/admin/settings`, { headers: await adminAuth(eu, tenant) });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { allowRegistration: boolean; newUsersActiveByDefault: boolean; lockout: unknown };
+}
+
+/** The `printid-console` sessions of a user, as stored. */
+export async function consoleSessions(userId: string) {
+  const { results } = await eu.db
+    .prepare("SELECT id, revoked_at FROM sessions WHERE user_id = ? AND client_id = 'printid-console'")
+    .bind(userId)
+    .all<{ id: string; revoked_at: number | null }>();
+  return results;
 }

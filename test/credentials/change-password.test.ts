@@ -4,40 +4,22 @@
 // of the user ends at once while the one that made the change goes on. Closes the holes of a stolen session
 // outliving a password change and of an unlocked device used to guess the password without limit.
 import { describe, expect, it } from "vitest";
-import { eu, us, type Region } from "../support/regions";
-import { createTenant, json, uniqueSlug } from "../support/tenants";
-import { bearer, PASSWORD, seedUser, signIn, tokenRequest, tokensFor, type SeededUser, type TokenResponse } from "../support/users";
+import { eu, us } from "../support/regions";
+import { json } from "../support/tenants";
 import { problemOf } from "../support/problems";
-
+import { refresh } from "../support/tokens";
+import { bearer, fetchMe, PASSWORD, signedInUser, signIn, tokensFor, WRONG_PASSWORD, type SeededUser, type TokenResponse } from "../support/users";
 
 const NEW_PASSWORD = "a brand new passphrase";
-const WRONG = "not the password at all";
 
-interface Fixture {
-  region: Region;
-  tenant: string;
-  user: SeededUser;
-  /** A session of the user, signed in with the password. */
-  tokens: TokenResponse;
-}
-
-/** A tenant of its own (with `lockout` as its policy, else the default), one user, and a session of theirs. */
-async function signedIn(options: { region?: Region; lockout?: { maxAttempts: number; lockoutSeconds: number } } = {}): Promise<Fixture> {
-  const region = options.region ?? eu;
-  const settings = options.lockout ? { settings: { lockout: options.lockout } } : {};
-  const { name, body } = await createTenant(region, uniqueSlug("passwd"), settings);
-  const user = await seedUser(region, body.id);
-  return { region, tenant: name, user, tokens: await tokensFor(region, name, user.username) };
-}
+/** A tenant of its own, one user, and a session of theirs signed in with the password. */
+type Fixture = Awaited<ReturnType<typeof signedInUser>>;
 
 function changePassword(f: Fixture, body: Record<string, unknown>, headers: Record<string, string> = bearer(f.tokens.access_token)) {
-  return f.region.fetch(`/t/${f.tenant}/me/password`, json(body, headers));
+  return f.region.fetch(`/t/${f.name}/me/password`, json(body, headers));
 }
 
-const me = (f: Fixture, tokens: TokenResponse) => f.region.fetch(`/t/${f.tenant}/me`, { headers: bearer(tokens.access_token) });
-const refresh = (f: Fixture, tokens: TokenResponse) =>
-  tokenRequest(f.region, f.tenant, { grant_type: "refresh_token", refresh_token: tokens.refresh_token });
-const signInStatus = async (f: Fixture, password: string) => (await signIn(f.region, f.tenant, { login: f.user.username, password })).status;
+const signInStatus = async (f: Fixture, password: string) => (await signIn(f.region, f.name, { login: f.user.username, password })).status;
 
 async function storedHash(f: Fixture): Promise<string | null | undefined> {
   const row = await f.region.db.prepare("SELECT password_hash FROM users WHERE id = ?").bind(f.user.id).first<{ password_hash: string | null }>();
@@ -54,7 +36,7 @@ async function refusedField(f: Fixture, response: Response, path: string, hashBe
 
 describe("changing the password", () => {
   it("L 204: the new password signs in, the old one no longer does", async () => {
-    const f = await signedIn({ region: us });
+    const f = await signedInUser(us);
     const response = await changePassword(f, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
     expect(response.status).toBe(204);
     expect(await response.text()).toBe("");
@@ -64,19 +46,19 @@ describe("changing the password", () => {
   });
 
   it("P the session that changed it goes on; the user's other sessions end at once", async () => {
-    const f = await signedIn();
-    const other = await tokensFor(f.region, f.tenant, f.user.email);
-    expect((await me(f, other)).status).toBe(200);
+    const f = await signedInUser();
+    const other = await tokensFor(f.region, f.name, f.user.email);
+    expect((await fetchMe(f.region, f.name, other.access_token)).status).toBe(200);
 
     expect((await changePassword(f, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD })).status).toBe(204);
 
-    expect((await me(f, f.tokens)).status).toBe(200);
-    const renewed = await refresh(f, f.tokens);
+    expect((await fetchMe(f.region, f.name, f.tokens.access_token)).status).toBe(200);
+    const renewed = await refresh(f.region, f.name, f.tokens.refresh_token);
     expect(renewed.status).toBe(200);
     expect((await renewed.json()) as TokenResponse).toMatchObject({ token_type: "Bearer", refresh_token: expect.any(String) });
 
-    await problemOf(await me(f, other), 401, "unauthorized");
-    const refused = await refresh(f, other);
+    await problemOf(await fetchMe(f.region, f.name, other.access_token), 401, "unauthorized");
+    const refused = await refresh(f.region, f.name, other.refresh_token);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: "invalid_grant" });
   });
@@ -84,17 +66,17 @@ describe("changing the password", () => {
 
 describe("the current password", () => {
   it("L a wrong current password is 400 validation_failed naming currentPassword, and changes nothing", async () => {
-    const f = await signedIn();
+    const f = await signedInUser();
     const before = await storedHash(f);
-    await refusedField(f, await changePassword(f, { currentPassword: WRONG, newPassword: NEW_PASSWORD }), "currentPassword", before);
+    await refusedField(f, await changePassword(f, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD }), "currentPassword", before);
     expect(await signInStatus(f, NEW_PASSWORD)).toBe(401);
     expect(await signInStatus(f, PASSWORD)).toBe(200);
   });
 
   it("L wrong current passwords count towards the lockout, which then holds for sign-in too", async () => {
-    const f = await signedIn({ lockout: { maxAttempts: 3, lockoutSeconds: 60 } });
+    const f = await signedInUser(eu, { lockout: { maxAttempts: 3, lockoutSeconds: 60 } });
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await changePassword(f, { currentPassword: WRONG, newPassword: NEW_PASSWORD })).status);
+    for (let i = 0; i < 3; i++) statuses.push((await changePassword(f, { currentPassword: WRONG_PASSWORD, newPassword: NEW_PASSWORD })).status);
     expect(statuses).toEqual([400, 400, 429]);
 
     const locked = await changePassword(f, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });
@@ -112,7 +94,7 @@ describe("the new password", () => {
     ["the username in upper case", (user) => user.username.toUpperCase()],
     ["the e-mail address in another case", (user) => user.email.replace(/^./, (first) => first.toUpperCase()).replace("example", "EXAMPLE")],
   ])("S a new password %s is 400 validation_failed naming newPassword", async (_what, newPassword) => {
-    const f = await signedIn();
+    const f = await signedInUser();
     const before = await storedHash(f);
     await refusedField(f, await changePassword(f, { currentPassword: PASSWORD, newPassword: newPassword(f.user) }), "newPassword", before);
     expect(await signInStatus(f, PASSWORD)).toBe(200);
@@ -123,9 +105,9 @@ describe("authentication", () => {
   it.each<[string, (f: Fixture) => Promise<Record<string, string>>]>([
     ["no bearer token", async () => ({})],
     ["a malformed bearer token", async () => bearer("not-a-token")],
-    ["an access token of another tenant", async () => bearer((await signedIn()).tokens.access_token)],
+    ["an access token of another tenant", async () => bearer((await signedInUser()).tokens.access_token)],
   ])("P %s is 401 unauthorized with a challenge, and changes nothing", async (_what, headers) => {
-    const f = await signedIn();
+    const f = await signedInUser();
     const before = await storedHash(f);
     const response = await changePassword(f, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD }, await headers(f));
     expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer /);

@@ -11,9 +11,8 @@ import { faultyRegion } from "../support/faults";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
 import { createTenant, json, uniqueSlug } from "../support/tenants";
-import { bearer, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
+import { bearer, PASSWORD, seedUser, signIn, tokensFor, WRONG_PASSWORD } from "../support/users";
 
-const WRONG = "not the password at all";
 const policy = { maxAttempts: 3, lockoutSeconds: 60 };
 
 async function tenantWith(lockout = policy) {
@@ -37,7 +36,7 @@ describe("L: one login, one account", () => {
     const other = await seedUser(eu, tenantId, { username: "mallory" });
     await eu.db.prepare("UPDATE users SET email = 'alice' WHERE id = ?").bind(other.id).run();
 
-    expect(await statuses([1, 2, 3].map(() => signIn(eu, tenant, { login: "alice", password: WRONG })))).toEqual([401, 401, 429]);
+    expect(await statuses([1, 2, 3].map(() => signIn(eu, tenant, { login: "alice", password: WRONG_PASSWORD })))).toEqual([401, 401, 429]);
     // Locked: the other account's right password does not get through the shared login either.
     await problemOf(await signIn(eu, tenant, { login: "alice", password: PASSWORD }), 429, "account_locked");
     expect(await counters(other.id)).toMatchObject({ failures: 0, lockedUntil: null, inFlight: 0 });
@@ -51,21 +50,21 @@ describe("L: logins that name nobody", () => {
     const known = await seedUser(eu, tenantId, { username: "known" });
     const schedule = async (login: string) => {
       const answers: Response[] = [];
-      for (let i = 0; i < 5; i++) answers.push(await signIn(eu, tenant, { login, password: WRONG }));
+      for (let i = 0; i < 5; i++) answers.push(await signIn(eu, tenant, { login, password: WRONG_PASSWORD }));
       return answers.map((r) => [r.status, r.headers.get("Retry-After") !== null]);
     };
     const expected = [[401, false], [401, false], [429, true], [429, true], [429, true]];
     expect(await schedule(known.username)).toEqual(expected);
     expect(await schedule("nobody-by-this-name")).toEqual(expected);
     // The lock of an unknown login is its own: another unknown one still answers 401.
-    expect((await signIn(eu, tenant, { login: "someone-else", password: WRONG })).status).toBe(401);
+    expect((await signIn(eu, tenant, { login: "someone-else", password: WRONG_PASSWORD })).status).toBe(401);
   });
 
   it("L an unknown login is the same bucket in any case, and spraying logins writes only bounded buckets", async () => {
     const { tenant, tenantId } = await tenantWith();
-    for (const login of ["Ghost", "GHOST"]) await signIn(eu, tenant, { login, password: WRONG });
+    for (const login of ["Ghost", "GHOST"]) await signIn(eu, tenant, { login, password: WRONG_PASSWORD });
     const sprayed = Array.from({ length: 30 }, (_, i) => `spray-${i}@example.com`);
-    for (const login of sprayed) await signIn(eu, tenant, { login, password: WRONG });
+    for (const login of sprayed) await signIn(eu, tenant, { login, password: WRONG_PASSWORD });
     const { results } = await eu.db
       .prepare("SELECT bucket, failures FROM unknown_login_failures WHERE tenant_id = ?")
       .bind(tenantId)
@@ -81,7 +80,7 @@ describe("L: logins that name nobody", () => {
     const [a, b] = [await tenantWith(), await tenantWith()];
     const tries = async (tenant: string) => {
       const answers: number[] = [];
-      for (let i = 0; i < 3; i++) answers.push((await signIn(eu, tenant, { login: "ghost-of-both", password: WRONG })).status);
+      for (let i = 0; i < 3; i++) answers.push((await signIn(eu, tenant, { login: "ghost-of-both", password: WRONG_PASSWORD })).status);
       return answers;
     };
     expect(await tries(a.tenant)).toEqual([401, 401, 429]);
@@ -91,7 +90,7 @@ describe("L: logins that name nobody", () => {
   it("L a known login never writes a bucket", async () => {
     const { tenant, tenantId } = await tenantWith();
     const user = await seedUser(eu, tenantId);
-    await signIn(eu, tenant, { login: user.email, password: WRONG });
+    await signIn(eu, tenant, { login: user.email, password: WRONG_PASSWORD });
     const row = await eu.db.prepare("SELECT count(*) AS n FROM unknown_login_failures WHERE tenant_id = ?").bind(tenantId).first<{ n: number }>();
     expect(row?.n).toBe(0);
   });
@@ -114,7 +113,7 @@ describe("L: concurrency", () => {
     const { tenant, tenantId } = await tenantWith({ maxAttempts: 3, lockoutSeconds: 60 });
     const user = await seedUser(eu, tenantId);
     const answers = await statuses(
-      Array.from({ length: 12 }, (_, i) => signIn(eu, tenant, { login: user.username, password: i % 2 ? WRONG : PASSWORD })),
+      Array.from({ length: 12 }, (_, i) => signIn(eu, tenant, { login: user.username, password: i % 2 ? WRONG_PASSWORD : PASSWORD })),
     );
     const wrong = answers.filter((_, i) => i % 2 === 1);
     // A wrong password answers 401 or, once the limit is reached, 429; never 200.
@@ -133,7 +132,7 @@ describe("L: the password change goes through the same check", () => {
     const user = await seedUser(eu, tenantId);
     const auth = bearer((await tokensFor(eu, tenant, user.username)).access_token);
     const change = () =>
-      eu.fetch(`/t/${tenant}/me/password`, json({ currentPassword: WRONG, newPassword: "a brand new passphrase" }, auth));
+      eu.fetch(`/t/${tenant}/me/password`, json({ currentPassword: WRONG_PASSWORD, newPassword: "a brand new passphrase" }, auth));
     const answers: number[] = [];
     for (let i = 0; i < 3; i++) answers.push((await change()).status);
     expect(answers).toEqual([400, 400, 429]);

@@ -7,6 +7,7 @@ import { ATTEMPT_RETENTION_MS } from "../../src/audit/attempts";
 import worker from "../../src/index";
 import { testEnv } from "../support/env";
 import { eu } from "../support/regions";
+import { countOf, seedUsedIdTokens } from "../support/rows";
 import { createTenant } from "../support/tenants";
 import { seedUser, signIn } from "../support/users";
 
@@ -17,9 +18,6 @@ async function runDailyCleanUp() {
   await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), testEnv, ctx);
   await waitOnExecutionContext(ctx);
 }
-
-const count = async (sql: string, ...params: unknown[]) =>
-  (await eu.db.prepare(sql).bind(...params).first<{ n: number }>())?.n ?? 0;
 
 describe("retention", () => {
   it("L sign-in attempts older than the retention bound are pruned, recent ones kept", async () => {
@@ -32,8 +30,8 @@ describe("retention", () => {
 
     await runDailyCleanUp();
 
-    expect(await count("SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 0", body.id)).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 1", body.id)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 0", body.id)).toBe(0);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 1", body.id)).toBe(1);
   });
 
   it("S expired sessions are pruned a while after their end, with their refresh tokens; live ones kept", async () => {
@@ -47,9 +45,9 @@ describe("retention", () => {
 
     await runDailyCleanUp();
 
-    expect(await count("SELECT count(*) AS n FROM sessions WHERE user_id = ?", user.id)).toBe(1);
-    expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[0])).toBe(0);
-    expect(await count("SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[1])).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM sessions WHERE user_id = ?", user.id)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[0])).toBe(0);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", sessionIds[1])).toBe(1);
   });
 
   it("L unknown-login buckets idle for over a day are pruned; a bucket in use is kept", async () => {
@@ -66,19 +64,19 @@ describe("retention", () => {
 
     await runDailyCleanUp();
 
-    expect(await count("SELECT count(*) AS n FROM unknown_login_failures WHERE tenant_id = ?", body.id)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM unknown_login_failures WHERE tenant_id = ?", body.id)).toBe(1);
   });
 
   it("X used provider ID tokens are forgotten once expired; unexpired ones kept", async () => {
     const [expired, live] = [`expired-${crypto.randomUUID()}`, `live-${crypto.randomUUID()}`];
-    await eu.db
-      .prepare("INSERT INTO used_id_tokens (token_hash, expires_at) VALUES (?, ?), (?, ?)")
-      .bind(expired, Date.now() - 1000, live, Date.now() + 3600_000)
-      .run();
+    await seedUsedIdTokens(eu, [
+      { tokenHash: expired, expiresAt: Date.now() - 1000 },
+      { tokenHash: live, expiresAt: Date.now() + 3600_000 },
+    ]);
 
     await runDailyCleanUp();
 
-    expect(await count("SELECT count(*) AS n FROM used_id_tokens WHERE token_hash IN (?, ?)", expired, live)).toBe(1);
-    expect(await count("SELECT count(*) AS n FROM used_id_tokens WHERE token_hash = ?", live)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM used_id_tokens WHERE token_hash IN (?, ?)", expired, live)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM used_id_tokens WHERE token_hash = ?", live)).toBe(1);
   });
 });

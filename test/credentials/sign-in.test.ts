@@ -7,11 +7,10 @@
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
-import { createTenant, uniqueSlug } from "../support/tenants";
-import { CLIENT_ID, PASSWORD, seedUser, signIn, type SeededUser, type TokenResponse } from "../support/users";
+import { CLIENT_ID, PASSWORD, seedUser, signIn, tenantWithUser, WRONG_PASSWORD, type TokenResponse, type UserSeed } from "../support/users";
 import { previousHashes } from "../support/hashes";
 import { problemOf } from "../support/problems";
-
+import { countOf } from "../support/rows";
 
 interface AttemptRow {
   at: number;
@@ -25,35 +24,24 @@ interface AttemptRow {
   user_agent: string | null;
 }
 
-const WRONG = "not the password at all";
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
-interface Fixture {
-  region: Region;
-  tenant: string;
-  tenantId: string;
-  user: SeededUser;
-}
+type Fixture = Awaited<ReturnType<typeof tenantWithUser>>;
 
 /** A tenant of its own (with `lockout` as its policy, else the default) and one user in it. */
-async function fixture(
-  options: { region?: Region; lockout?: { maxAttempts: number; lockoutSeconds: number }; user?: Parameters<typeof seedUser>[2] } = {},
-): Promise<Fixture> {
-  const region = options.region ?? eu;
-  const settings = options.lockout ? { settings: { lockout: options.lockout } } : {};
-  const { name, body } = await createTenant(region, uniqueSlug("signin"), settings);
-  return { region, tenant: name, tenantId: body.id, user: await seedUser(region, body.id, options.user) };
+function fixture(options: { region?: Region; lockout?: { maxAttempts: number; lockoutSeconds: number }; user?: UserSeed } = {}): Promise<Fixture> {
+  return tenantWithUser(options.region, options.lockout ? { lockout: options.lockout } : {}, options.user);
 }
 
 const attempt = (f: Fixture, body: Record<string, unknown>, headers?: Record<string, string>) =>
-  signIn(f.region, f.tenant, body, headers);
+  signIn(f.region, f.name, body, headers);
 const withPassword = (f: Fixture, password: string, login = f.user.username) => attempt(f, { login, password });
 
 
 /** `times` wrong passwords for the fixture's user, one after another: the statuses answered. */
 async function fail(f: Fixture, times: number): Promise<number[]> {
   const statuses: number[] = [];
-  for (let i = 0; i < times; i++) statuses.push((await withPassword(f, WRONG)).status);
+  for (let i = 0; i < times; i++) statuses.push((await withPassword(f, WRONG_PASSWORD)).status);
   return statuses;
 }
 
@@ -82,10 +70,8 @@ async function attemptsOf(f: Fixture): Promise<AttemptRow[]> {
   return results;
 }
 
-async function sessionCount(f: Fixture): Promise<number> {
-  const row = await f.region.db.prepare("SELECT count(*) AS n FROM sessions WHERE tenant_id = ?").bind(f.tenantId).first<{ n: number }>();
-  return row?.n ?? 0;
-}
+/** The tenant's sessions: the admin never signs in here, so they are the user's. */
+const sessionCount = (f: Fixture) => countOf(f.region, "SELECT count(*) AS n FROM sessions WHERE tenant_id = ?", f.tenantId);
 
 /** Simulates the passage of time: the user's lock ran out a second ago. */
 async function expireLock(f: Fixture) {
@@ -118,7 +104,7 @@ describe("signing in", () => {
     expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(tokens.access_token).toMatch(JWT);
     expect(decodeJwt(tokens.access_token)).toMatchObject({
-      iss: `${us.origin}/t/${f.tenant}`,
+      iss: `${us.origin}/t/${f.name}`,
       sub: f.user.id,
       aud: CLIENT_ID,
       tid: f.tenantId,
@@ -157,8 +143,8 @@ describe("signing in", () => {
 describe("unknown login and wrong password", () => {
   it("L unknown login and wrong password answer alike: status, body and headers", async () => {
     const f = await fixture();
-    const unknown = await withPassword(f, WRONG, "nobody-at-all");
-    const wrong = await withPassword(f, WRONG);
+    const unknown = await withPassword(f, WRONG_PASSWORD, "nobody-at-all");
+    const wrong = await withPassword(f, WRONG_PASSWORD);
     expect(unknown.status).toBe(401);
     expect(wrong.status).toBe(401);
     // The same headers, but for the request's own id.
@@ -181,7 +167,7 @@ describe("unknown login and wrong password", () => {
 
   it("T a user of an eu tenant cannot sign in through us: 404 tenant_not_found naming eu", async () => {
     const f = await fixture({ region: eu });
-    const response = await signIn(us, f.tenant, { login: f.user.username, password: PASSWORD });
+    const response = await signIn(us, f.name, { login: f.user.username, password: PASSWORD });
     expect(await problemOf(response, 404, "tenant_not_found")).toMatchObject({ region: "eu" });
     expect(await attemptsOf(f)).toEqual([]);
   });
@@ -192,7 +178,7 @@ describe("unknown login and wrong password", () => {
     // Date.now() advances across I/O in workerd: a fetch of the Worker is I/O.
     const timed = async (login: string) => {
       const start = Date.now();
-      const response = await withPassword(f, WRONG, login);
+      const response = await withPassword(f, WRONG_PASSWORD, login);
       await response.arrayBuffer();
       expect(response.status).toBe(401);
       return Date.now() - start;
@@ -213,7 +199,7 @@ describe("unknown login and wrong password", () => {
   it("L a provider-only user (no password) cannot sign in with any password", async () => {
     const f = await fixture();
     await eu.db.prepare("UPDATE users SET password_hash = NULL WHERE id = ?").bind(f.user.id).run();
-    for (const password of [PASSWORD, WRONG, "x"]) {
+    for (const password of [PASSWORD, WRONG_PASSWORD, "x"]) {
       await problemOf(await withPassword(f, password), 401, "invalid_credentials");
     }
     expect(await sessionCount(f)).toBe(0);
@@ -226,7 +212,7 @@ describe("accounts that may not sign in", () => {
     ["pending activation", { active: false, activatedAt: null }, /activation/],
   ])("L a %s account: a wrong password is invalid_credentials, only the right one says account_inactive", async (_what, user, detail) => {
     const f = await fixture({ user });
-    await problemOf(await withPassword(f, WRONG), 401, "invalid_credentials");
+    await problemOf(await withPassword(f, WRONG_PASSWORD), 401, "invalid_credentials");
     const problem = await problemOf(await withPassword(f, PASSWORD), 403, "account_inactive");
     expect(problem.detail).toMatch(detail);
     expect(await sessionCount(f)).toBe(0);
@@ -256,7 +242,7 @@ describe("lockout by tenant policy", () => {
     const f = await fixture({ lockout: policy });
     const before = Date.now();
     expect(await fail(f, 2)).toEqual([401, 401]);
-    const third = await withPassword(f, WRONG);
+    const third = await withPassword(f, WRONG_PASSWORD);
     retryAfter(third, policy.lockoutSeconds);
     await problemOf(third, 429, "account_locked");
 
@@ -301,7 +287,7 @@ describe("lockout by tenant policy", () => {
   it("L concurrent failures are all counted, and lock the account", async () => {
     const maxAttempts = 5;
     const f = await fixture({ lockout: { maxAttempts, lockoutSeconds: 60 } });
-    const responses = await Promise.all(Array.from({ length: 10 }, () => withPassword(f, WRONG)));
+    const responses = await Promise.all(Array.from({ length: 10 }, () => withPassword(f, WRONG_PASSWORD)));
     // Only the failures counted below the limit answer 401; every other one is the lock.
     expect(responses.map((response) => response.status).sort()).toEqual([...Array(maxAttempts - 1).fill(401), ...Array(10 - maxAttempts + 1).fill(429)]);
 
@@ -325,11 +311,11 @@ describe("the sign-in record", () => {
     const inactive = await seedUser(eu, f.tenantId, { username: "bob", active: false });
     const steps: [login: string, password: string, status: number, userId: string | null, code: string | null][] = [
       ["ALICE@Example.com", PASSWORD, 200, f.user.id, null],
-      ["nobody@example.com", WRONG, 401, null, "invalid_credentials"],
-      ["Alice", WRONG, 401, f.user.id, "invalid_credentials"],
+      ["nobody@example.com", WRONG_PASSWORD, 401, null, "invalid_credentials"],
+      ["Alice", WRONG_PASSWORD, 401, f.user.id, "invalid_credentials"],
       ["BOB", PASSWORD, 403, inactive.id, "account_inactive"],
       // The failure that reaches the limit answers as the lock, and is recorded as what it answered.
-      ["alice", WRONG, 429, f.user.id, "account_locked"],
+      ["alice", WRONG_PASSWORD, 429, f.user.id, "account_locked"],
       ["alice@EXAMPLE.com", PASSWORD, 429, f.user.id, "account_locked"],
     ];
     const before = Date.now();
@@ -387,7 +373,7 @@ describe("bad input", () => {
   ])("L %s is refused, and signs nobody in", async (_what, type, mangle, status, code) => {
     const f = await fixture();
     const body = JSON.stringify({ login: f.user.username, password: PASSWORD, clientId: CLIENT_ID });
-    const response = await eu.fetch(`/t/${f.tenant}/sign-in`, {
+    const response = await eu.fetch(`/t/${f.name}/sign-in`, {
       method: "POST",
       headers: { "Content-Type": type },
       body: mangle(body),
@@ -399,6 +385,6 @@ describe("bad input", () => {
 
   it("L a login of exactly 320 characters is a login like any other", async () => {
     const f = await fixture();
-    await problemOf(await attempt(f, { login: `${"a".repeat(308)}@example.com`, password: WRONG }), 401, "invalid_credentials");
+    await problemOf(await attempt(f, { login: `${"a".repeat(308)}@example.com`, password: WRONG_PASSWORD }), 401, "invalid_credentials");
   });
 });

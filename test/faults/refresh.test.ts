@@ -5,12 +5,11 @@
 // window (FAPI 2.0 Security Profile §5.3.2.1). With the window at 0 (strict rotation, RFC 9700 §4.14.2),
 // a retry after a rotation that did commit is reuse, and revokes. Holes closed: a half-done rotation
 // that left a session with no valid refresh token, and a 500 whose retry was taken for reuse.
-import { base64url, decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { faultyRegion, type Fault } from "../support/faults";
-import { eu, type Region } from "../support/regions";
-import { createTenant, uniqueSlug } from "../support/tenants";
-import { bearer, seedUser, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
+import { eu } from "../support/regions";
+import { refresh, revoke, sha256Base64url } from "../support/tokens";
+import { fetchMe, signedInUser, type TokenResponse } from "../support/users";
 
 /** The D1 calls of one refresh: the tenant, the rotation batch, the user to re-admit. */
 const REFRESH_CALLS = 3;
@@ -24,25 +23,6 @@ const UNAVAILABLE = {
   error_description: "The service is temporarily unavailable: try again in 5 seconds.",
 };
 
-async function signedIn(settings: Record<string, unknown> = {}) {
-  const { name, body } = await createTenant(eu, uniqueSlug(), { settings });
-  const user = await seedUser(eu, body.id);
-  const tokens = await tokensFor(eu, name, user.username);
-  return { name, tokens, sessionId: decodeJwt(tokens.access_token).sid as string };
-}
-
-function refresh(region: Region, tenant: string, refreshToken: string) {
-  return tokenRequest(region, tenant, { grant_type: "refresh_token", refresh_token: refreshToken });
-}
-
-function revoke(region: Region, tenant: string, token: string) {
-  return region.fetch(`/t/${tenant}/revoke`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ token }),
-  });
-}
-
 async function expectUnavailable(response: Response) {
   expect(response.status).toBe(503);
   expect(response.headers.get("Retry-After")).toBe("5");
@@ -52,10 +32,6 @@ async function expectUnavailable(response: Response) {
 async function expectTokens(response: Response): Promise<TokenResponse> {
   expect(response.status).toBe(200);
   return (await response.json()) as TokenResponse;
-}
-
-async function sha256Base64url(value: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
 }
 
 async function spentAt(token: string) {
@@ -83,7 +59,7 @@ async function eventually(check: () => Promise<boolean>, ms = 3_000) {
 /** The session lives, and `tokens` carry it on: the access token is accepted, the refresh token rotates. */
 async function expectAlive(name: string, sessionId: string, tokens: TokenResponse) {
   expect(await revokedAt(sessionId)).toBeNull();
-  expect((await eu.fetch(`/t/${name}/me`, { headers: bearer(tokens.access_token) })).status).toBe(200);
+  expect((await fetchMe(eu, name, tokens.access_token)).status).toBe(200);
   await expectTokens(await refresh(eu, name, tokens.refresh_token));
 }
 
@@ -91,7 +67,7 @@ const calls = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
 
 describe("H: a refresh that fails half-way", () => {
   it(`H a refresh makes ${REFRESH_CALLS} D1 calls: the tenant, one rotation batch, the user`, async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const { region, state } = faultyRegion({ kind: "nth", n: Number.MAX_SAFE_INTEGER });
     await expectTokens(await refresh(region, name, tokens.refresh_token));
     expect(state.calls).toBe(REFRESH_CALLS);
@@ -100,7 +76,7 @@ describe("H: a refresh that fails half-way", () => {
   it.each(calls(REFRESH_CALLS))(
     "H D1 call %i of a refresh fails: 503 in RFC 6749 §5.2's shape (temporarily_unavailable, the code §4.1.2.1 defines), and the retry with the same token succeeds",
     async (n) => {
-      const { name, tokens, sessionId } = await signedIn();
+      const { name, tokens, sessionId } = await signedInUser();
       const { region, state } = faultyRegion({ kind: "nth", n });
       await expectUnavailable(await refresh(region, name, tokens.refresh_token));
       expect(await spentAt(tokens.refresh_token) !== null).toBe(n > ROTATION_CALL);
@@ -114,7 +90,7 @@ describe("H: a refresh that fails half-way", () => {
   it.each(calls(REFRESH_CALLS))(
     "S with strict rotation (window 0), D1 call %i fails: the retry succeeds unless the rotation committed, and then it is reuse (RFC 9700 §4.14.2)",
     async (n) => {
-      const { name, tokens, sessionId } = await signedIn({ refreshTokenReuseSeconds: 0 });
+      const { name, tokens, sessionId } = await signedInUser(eu, { refreshTokenReuseSeconds: 0 });
       const { region, state } = faultyRegion({ kind: "nth", n });
       await expectUnavailable(await refresh(region, name, tokens.refresh_token));
 
@@ -131,7 +107,7 @@ describe("H: a refresh that fails half-way", () => {
   );
 
   it("H a rotation that commits after the request gave up on D1 (503) is retried with the same token successfully", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     // The tenant's read takes 400 ms of the 600 ms budget; the rotation batch, sent then, is given up on at
     // 600 ms and lands at 800 ms.
     const { region, state } = faultyRegion({ kind: "slow", ms: 400 }, 600);
@@ -144,7 +120,7 @@ describe("H: a refresh that fails half-way", () => {
   });
 
   it("H at 30 % random D1 faults, an app that retries every 503 with the same token keeps every session", async () => {
-    const sessions = await Promise.all(Array.from({ length: 5 }, () => signedIn()));
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => signedInUser()));
     const fault: Fault = { kind: "random", rate: 0.3, seed: 6 };
     const { region, state } = faultyRegion(fault);
     const latest = await Promise.all(
@@ -168,7 +144,7 @@ describe("H: a revocation that fails half-way", () => {
   it.each(calls(REVOKE_CALLS))(
     "H D1 call %i of a revocation fails: 503 temporarily_unavailable, and the retry answers 200 and ends the session (RFC 7009 §2.2)",
     async (n) => {
-      const { name, tokens, sessionId } = await signedIn();
+      const { name, tokens, sessionId } = await signedInUser();
       const { region, state } = faultyRegion({ kind: "nth", n });
       await expectUnavailable(await revoke(region, name, tokens.refresh_token));
 
@@ -179,7 +155,7 @@ describe("H: a revocation that fails half-way", () => {
   );
 
   it("H a revocation retried after one that committed answers 200 (RFC 7009 §2.2)", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     expect((await revoke(eu, name, tokens.refresh_token)).status).toBe(200);
     const first = await revokedAt(sessionId);
     expect((await revoke(eu, name, tokens.refresh_token)).status).toBe(200);

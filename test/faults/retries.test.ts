@@ -8,11 +8,9 @@ import { testEnv as env } from "../support/env";
 import { faultyRegion } from "../support/faults";
 import { problemOf } from "../support/problems";
 import { eu, us } from "../support/regions";
+import { countOf } from "../support/rows";
 import { createTenant, json, operatorAuth, tenantBody, uniqueSlug } from "../support/tenants";
 import { CLIENT_ID } from "../support/users";
-
-const count = async (sql: string, ...values: unknown[]) =>
-  (await eu.db.prepare(sql).bind(...values).first<{ n: number }>())?.n ?? 0;
 
 describe("H: tenant creation under faults", () => {
   // D1 calls of a creation: 1 is the name free here, 2 the tenant and its admin (one batch), 3 the check after a failure.
@@ -21,7 +19,7 @@ describe("H: tenant creation under faults", () => {
     const { region } = faultyRegion({ kind: "nth", n: 2, lost: true });
     const response = await region.fetch("/operator/tenants", json(tenantBody(name), operatorAuth));
     expect(response.status).toBe(201);
-    expect(await count("SELECT count(*) AS n FROM tenants WHERE slug = ?", name)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM tenants WHERE slug = ?", name)).toBe(1);
     expect(await tenantDirectory(env).homeOf(name)).toBe("eu");
     // Another region cannot take the name.
     await problemOf(await us.fetch("/operator/tenants", json(tenantBody(name), operatorAuth)), 409, "tenant_exists");
@@ -42,7 +40,7 @@ describe("H: tenant creation under faults", () => {
     const name = uniqueSlug("failed");
     const { region } = faultyRegion({ kind: "nth", n: 2 });
     await problemOf(await region.fetch("/operator/tenants", json(tenantBody(name), operatorAuth)), 503, "unavailable");
-    expect(await count("SELECT count(*) AS n FROM tenants WHERE slug = ?", name)).toBe(0);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM tenants WHERE slug = ?", name)).toBe(0);
     expect(await tenantDirectory(env).homeOf(name)).toBeNull();
     await createTenant(us, name);
   });
@@ -62,7 +60,7 @@ describe("H: registration under faults", () => {
     const registered = (await retry.json()) as { status: string; access_token: string; user: { username: string } };
     expect(registered).toMatchObject({ status: "active", user: { username: "retrier" } });
     expect(registered.access_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(await count("SELECT count(*) AS n FROM users WHERE tenant_id = ? AND lower(email) = ?", body.id, person.email)).toBe(1);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM users WHERE tenant_id = ? AND lower(email) = ?", body.id, person.email)).toBe(1);
   });
 
   it("H a retry with another password is not the same registration: 409 account_exists", async () => {

@@ -3,36 +3,32 @@
 // is logged about a failure names it without SQL, parameters, e-mails or passwords.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { faultyRegion } from "../support/faults";
+import { adminAuth } from "../support/admin";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
 import { createTenant, json } from "../support/tenants";
-import { bearer, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
+import { revoke } from "../support/tokens";
+import { bearer, fetchMe, PASSWORD, seedUser, signedInUser, signIn } from "../support/users";
 
 const NEW_PASSWORD = "a completely new passphrase";
-
-async function signedIn() {
-  const { name, body } = await createTenant(eu);
-  const user = await seedUser(eu, body.id);
-  const tokens = await tokensFor(eu, name, user.username);
-  return { tenant: name, tenantId: body.id, user, tokens, auth: bearer(tokens.access_token) };
-}
 
 describe("H: retried writes", () => {
   // D1 calls of a password change: 1 the principal, 2 the password check, 3 the new hash and the other sessions' end.
   it("H a password change whose answer was lost: 503, then the retry says clearly that the new password is already in effect", async () => {
-    const f = await signedIn();
+    const f = await signedInUser();
+    const auth = bearer(f.tokens.access_token);
     const { region } = faultyRegion({ kind: "nth", n: 3, lost: true });
     const change = { currentPassword: PASSWORD, newPassword: NEW_PASSWORD };
-    await problemOf(await region.fetch(`/t/${f.tenant}/me/password`, json(change, f.auth)), 503, "unavailable");
+    await problemOf(await region.fetch(`/t/${f.name}/me/password`, json(change, auth)), 503, "unavailable");
 
-    const retry = await problemOf(await eu.fetch(`/t/${f.tenant}/me/password`, json(change, f.auth)), 400, "validation_failed");
+    const retry = await problemOf(await eu.fetch(`/t/${f.name}/me/password`, json(change, auth)), 400, "validation_failed");
     expect(retry.detail).toBe("The current password is not correct. If you have just changed it, the new one is already in effect.");
-    expect((await signIn(eu, f.tenant, { login: f.user.username, password: NEW_PASSWORD })).status).toBe(200);
+    expect((await signIn(eu, f.name, { login: f.user.username, password: NEW_PASSWORD })).status).toBe(200);
   });
 
   it("H a deactivation whose answer was lost: 503, then the retry is 200 and the account is inactive", async () => {
     const { name, body } = await createTenant(eu);
-    const admin = bearer((await tokensFor(eu, name, "admin")).access_token);
+    const admin = await adminAuth(eu, name);
     const user = await seedUser(eu, body.id);
     const deactivate = () => ({ ...json({ active: false }, admin), method: "PATCH" });
     const { region } = faultyRegion({ kind: "nth", n: [2, 3, 4, 5, 6], lost: true });
@@ -45,16 +41,11 @@ describe("H: retried writes", () => {
 
   // D1 calls of a revocation: 1 the tenant, 2 the token's session, 3 the revocation.
   it("H a revocation whose answer was lost: 503, then the retry is 200 and the session is over", async () => {
-    const f = await signedIn();
-    const revoke = () => ({
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: f.tokens.refresh_token }),
-    });
+    const f = await signedInUser();
     const { region } = faultyRegion({ kind: "nth", n: 3, lost: true });
-    expect((await region.fetch(`/t/${f.tenant}/revoke`, revoke())).status).toBe(503);
-    expect((await eu.fetch(`/t/${f.tenant}/revoke`, revoke())).status).toBe(200);
-    await problemOf(await eu.fetch(`/t/${f.tenant}/me`, { headers: f.auth }), 401, "unauthorized");
+    expect((await revoke(region, f.name, f.tokens.refresh_token)).status).toBe(503);
+    expect((await revoke(eu, f.name, f.tokens.refresh_token)).status).toBe(200);
+    await problemOf(await fetchMe(eu, f.name, f.tokens.access_token), 401, "unauthorized");
   });
 });
 

@@ -7,34 +7,27 @@
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import {
+  type Account,
   identitiesOf,
   meOf,
-  MICROSOFT_DEFAULT_WORK_TID,
-  MICROSOFT_PERSONAL_TID,
+  mintIdToken,
+  newPerson,
+  type OidcProviderName,
   postIdToken,
-  providerTenant,
   signedIn,
   signInWith,
-  mintIdToken,
   usersOf,
-  type Account,
-  type OidcProviderName,
 } from "../support/oidc";
 import { eu } from "../support/regions";
+import { openTenant } from "../support/tenants";
 import { seedUser, signIn, type TokenResponse } from "../support/users";
 
 const address = () => `p-${crypto.randomUUID().slice(0, 8)}@example.com`;
 
-/** A person's identity keys at `provider` (Microsoft: a work directory unless `account` is personal). */
-function identity(provider: OidcProviderName, account: Account = "work") {
-  if (provider !== "microsoft") return { sub: `sub-${crypto.randomUUID()}` };
-  return { tid: account === "work" ? MICROSOFT_DEFAULT_WORK_TID : MICROSOFT_PERSONAL_TID, oid: crypto.randomUUID() };
-}
-
 /** Signs a new person up through the browser flow and answers what /me says of their address. */
 async function registeredAddress(provider: OidcProviderName, claims: Record<string, unknown>, account: Account = "work") {
-  const tenant = await providerTenant(eu);
-  const result = await signInWith(eu, tenant.name, { provider, account, claims: { ...identity(provider, account), given_name: "Eve", ...claims } });
+  const tenant = await openTenant(eu);
+  const result = await signInWith(eu, tenant.name, { provider, account, claims: { ...newPerson(provider, account), given_name: "Eve", ...claims } });
   expect(result.tokenStatus).toBe(200);
   const me = await meOf(eu, tenant.name, result.tokens!.access_token);
   const [identityRow] = await identitiesOf(eu, tenant.id);
@@ -77,10 +70,10 @@ describe("E which provider addresses are the person's", () => {
   });
 
   it("E native flow: a work directory's unvouched address is dropped, the consumers directory's kept", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const [work, personal] = [address(), address()];
-    const workToken = await mintIdToken("microsoft", { ...identity("microsoft", "work"), email: work, given_name: "W" });
-    const personalToken = await mintIdToken("microsoft", { ...identity("microsoft", "personal"), email: personal, given_name: "P" });
+    const workToken = await mintIdToken("microsoft", { ...newPerson("microsoft", "work"), email: work, given_name: "W" });
+    const personalToken = await mintIdToken("microsoft", { ...newPerson("microsoft", "personal"), email: personal, given_name: "P" });
     const one = await signedIn(await postIdToken(eu, tenant.name, "microsoft", { idToken: workToken, account: "work" }));
     const two = await signedIn(await postIdToken(eu, tenant.name, "microsoft", { idToken: personalToken, account: "personal" }));
     expect(await meOf(eu, tenant.name, one.access_token)).toMatchObject({ email: null, emailVerified: false });
@@ -101,7 +94,7 @@ describe("E a provider address must be an address", () => {
   });
 
   it("L E a claim naming the admin's username is not stored as an e-mail: that login still resolves to the admin alone", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub: `sub-${crypto.randomUUID()}`, email: "admin" } });
     expect(result.tokenStatus).toBe(200);
     expect((await usersOf(eu, tenant.id))[1]).toMatchObject({ email: null, email_verified: 0 });
@@ -136,7 +129,7 @@ describe("E printid's own ID token", () => {
   });
 
   it("E MyQ sign-in: an unproven address is never asserted, whatever the scope; the names only for profile", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const user = await seedUser(eu, tenant.id);
     const idTokenFor = async (scope: string) => {
       const response = await signIn(eu, tenant.name, { login: user.username, password: user.password, scope });

@@ -1,12 +1,12 @@
 // The browser redirect flow of "Sign in with Apple, Google or Microsoft" (API.md; rules X and S), end to
-// end against local providers (test/support/oidc-server.ts): the app's authorize request, the provider,
+// end against the stand-ins (scripts/stand-in-providers.mjs): the app's authorize request, the provider,
 // the Worker's callback (Apple: form_post), the app's code, the token endpoint. Each provider is driven the
 // way it really answers: Apple sends names only in the form_post `user` field of the first authorization;
-// Google's e-mail counts only when verified; Microsoft's identity is its (tid, oid) pair.
+// Google's e-mail counts only when verified; Microsoft's identity is its (tid, oid) pair. Our request to the
+// provider carries our own state, nonce and PKCE S256. The refusals along the flow: redirect-refusals.
 import { decodeJwt, exportJWK, importJWK, importPKCS8, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import {
-  APP_REDIRECT_URI,
   appRedirect,
   callback,
   followProvider,
@@ -14,11 +14,9 @@ import {
   meOf,
   MICROSOFT_DEFAULT_WORK_TID,
   MICROSOFT_PERSONAL_TID,
+  newSubject,
   oidc,
-  pkce,
-  providerTenant,
   redeem,
-  s256,
   signInWith,
   startAuthorize,
   tokenRequestsFor,
@@ -26,12 +24,12 @@ import {
   type OidcProviderName,
 } from "../support/oidc";
 import { eu, us } from "../support/regions";
-
-const subject = () => `sub-${crypto.randomUUID()}`;
+import { openTenant } from "../support/tenants";
+import { APP_REDIRECT_URI, pkce, sha256Base64url } from "../support/tokens";
 
 describe("the request to the provider", () => {
   it.each(["google", "microsoft"] as const)("S %s: code flow with our own state, nonce and PKCE S256, to our regional callback", async (provider) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { challenge } = await pkce();
     const started = await startAuthorize(eu, tenant.name, { provider, account: "work", codeChallenge: challenge, state: "app-state-1" });
     const url = started.location;
@@ -55,7 +53,7 @@ describe("the request to the provider", () => {
   });
 
   it("S apple: form_post, scope openid email name", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const { location } = await startAuthorize(eu, tenant.name, { provider: "apple", account: "personal" });
     expect(Object.fromEntries(location.searchParams)).toMatchObject({
       response_type: "code",
@@ -68,15 +66,15 @@ describe("the request to the provider", () => {
   });
 
   it("S every sign-in starts with a new state, nonce and verifier", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const one = (await startAuthorize(eu, tenant.name, { provider: "google", account: "work" })).location.searchParams;
     const two = (await startAuthorize(eu, tenant.name, { provider: "google", account: "work" })).location.searchParams;
     for (const name of ["state", "nonce", "code_challenge"]) expect(one.get(name)).not.toBe(two.get(name));
   });
 
   it("S the code exchange sends the verifier of that challenge, the callback URI and the client's secret", async () => {
-    const tenant = await providerTenant(eu);
-    const { started, answer, redirect } = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: subject() } });
+    const tenant = await openTenant(eu);
+    const { started, answer, redirect } = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: newSubject() } });
     expect(redirect.code).toBeTruthy();
     const [request, ...more] = await tokenRequestsFor("google", answer.code);
     expect(more).toHaveLength(0);
@@ -87,12 +85,12 @@ describe("the request to the provider", () => {
       client_id: oidc.google.clientId,
       client_secret: oidc.google.clientSecret,
     });
-    expect(await s256(request!.body.code_verifier!)).toBe(started.location.searchParams.get("code_challenge"));
+    expect(await sha256Base64url(request!.body.code_verifier!)).toBe(started.location.searchParams.get("code_challenge"));
   });
 
   it("S Apple's client secret is a short-lived ES256 JWT of the team, for the Services ID, signed with APPLE_PRIVATE_KEY", async () => {
-    const tenant = await providerTenant(eu);
-    const { answer, redirect } = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub: subject() } });
+    const tenant = await openTenant(eu);
+    const { answer, redirect } = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub: newSubject() } });
     expect(redirect.code).toBeTruthy();
     const [request] = await tokenRequestsFor("apple", answer.code);
     expect(request?.authorization).toBeNull(); // client_secret_post, as Apple requires
@@ -110,8 +108,8 @@ describe("the request to the provider", () => {
 
 describe("signing in with each provider", () => {
   it("X google: an unknown identity registers, with its verified e-mail and names; the same identity signs in again", async () => {
-    const tenant = await providerTenant(eu);
-    const claims = { sub: subject(), email: "Jane.Roe@Gmail.example", email_verified: true, given_name: "Jane", family_name: "Roe" };
+    const tenant = await openTenant(eu);
+    const claims = { sub: newSubject(), email: "Jane.Roe@Gmail.example", email_verified: true, given_name: "Jane", family_name: "Roe" };
     const first = await signInWith(eu, tenant.name, { provider: "google", account: "work", claims });
     expect(first.redirect).toMatchObject({ error: null, state: first.started.appState });
     expect(first.redirect.url.href.startsWith(`${APP_REDIRECT_URI}?`)).toBe(true);
@@ -127,11 +125,11 @@ describe("signing in with each provider", () => {
   });
 
   it("X google: an e-mail Google has not verified is not the person's: not stored, not matched against accounts", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const adminEmail = `admin@${tenant.name}.example`; // the tenant's first admin
     const result = await signInWith(eu, tenant.name, {
       provider: "google",
-      claims: { sub: subject(), email: adminEmail, email_verified: false, given_name: "Mallory" },
+      claims: { sub: newSubject(), email: adminEmail, email_verified: false, given_name: "Mallory" },
     });
     expect(result.redirect.error).toBeNull();
     const me = await meOf(eu, tenant.name, result.tokens!.access_token);
@@ -141,8 +139,8 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple (form_post): the name of the first authorization's `user` field is kept; later ones come without it", async () => {
-    const tenant = await providerTenant(eu);
-    const claims = { sub: subject(), email: "ann.apple@icloud.example", email_verified: "true" };
+    const tenant = await openTenant(eu);
+    const claims = { sub: newSubject(), email: "ann.apple@icloud.example", email_verified: "true" };
     const first = await signInWith(eu, tenant.name, {
       provider: "apple",
       method: "POST",
@@ -159,10 +157,10 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple: names in the ID token are not Apple's way and are ignored; without the `user` field the account is a Guest_", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, {
       provider: "apple",
-      claims: { sub: subject(), email: "x@icloud.example", given_name: "Not", family_name: "Apple" },
+      claims: { sub: newSubject(), email: "x@icloud.example", given_name: "Not", family_name: "Apple" },
     });
     const me = await meOf(eu, tenant.name, result.tokens!.access_token);
     expect(me.username).toMatch(/^Guest_\d+$/);
@@ -170,11 +168,11 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple: a private-relay address is accepted as the account's e-mail", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const relay = `${crypto.randomUUID().slice(0, 10)}@privaterelay.appleid.com`;
     const result = await signInWith(eu, tenant.name, {
       provider: "apple",
-      claims: { sub: subject(), email: relay, email_verified: "true", is_private_email: "true" },
+      claims: { sub: newSubject(), email: relay, email_verified: "true", is_private_email: "true" },
       user: { name: { firstName: "Hidden", lastName: "Person" } },
     });
     expect(result.tokenStatus).toBe(200);
@@ -182,13 +180,13 @@ describe("signing in with each provider", () => {
   });
 
   it("X apple: its callback also takes GET", async () => {
-    const tenant = await providerTenant(eu);
-    const result = await signInWith(eu, tenant.name, { provider: "apple", method: "GET", claims: { sub: subject() } });
+    const tenant = await openTenant(eu);
+    const result = await signInWith(eu, tenant.name, { provider: "apple", method: "GET", claims: { sub: newSubject() } });
     expect(result.tokenStatus).toBe(200);
   });
 
   it("X microsoft: WORK ACCOUNT and PERSONAL ACCOUNT are recorded as the user's kind", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const work = await signInWith(eu, tenant.name, {
       provider: "microsoft",
       account: "work",
@@ -204,12 +202,12 @@ describe("signing in with each provider", () => {
   });
 
   it("X microsoft: the identity is (tid, oid): a new sub of the same pair is the same user, the same oid in another directory is not", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const oid = crypto.randomUUID();
     const otherTid = crypto.randomUUID();
-    const first = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: MICROSOFT_DEFAULT_WORK_TID, oid, sub: subject(), given_name: "Max" } });
-    const sameUser = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: MICROSOFT_DEFAULT_WORK_TID, oid, sub: subject() } });
-    const otherUser = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: otherTid, oid, sub: subject(), given_name: "Max" } });
+    const first = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: MICROSOFT_DEFAULT_WORK_TID, oid, sub: newSubject(), given_name: "Max" } });
+    const sameUser = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: MICROSOFT_DEFAULT_WORK_TID, oid, sub: newSubject() } });
+    const otherUser = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: otherTid, oid, sub: newSubject(), given_name: "Max" } });
     const [a, b, c] = await Promise.all([first, sameUser, otherUser].map((r) => meOf(eu, tenant.name, r.tokens!.access_token)));
     expect(b!.id).toBe(a!.id);
     expect(c!.id).not.toBe(a!.id);
@@ -219,14 +217,14 @@ describe("signing in with each provider", () => {
   });
 
   it("X microsoft: a token without tid or oid identifies nobody: provider_error, nothing created", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { oid: null, email: "no-oid@contoso.example" } });
     expect(result.redirect.error).toBe("provider_error");
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
   });
 
   it("T the us region has its own callback; a sign-in there creates the user in us only", async () => {
-    const tenant = await providerTenant(us);
+    const tenant = await openTenant(us);
     const started = await startAuthorize(us, tenant.name, { provider: "google", account: "work" });
     expect(started.location.searchParams.get("redirect_uri")).toBe(`${us.origin}/oauth/google/callback`);
     const answer = await followProvider(started.location);
@@ -246,248 +244,11 @@ describe("signing in with each provider", () => {
   });
 
   it.each(["apple", "google", "microsoft"] as const)("X %s: the app gets an ID token of ours, not the provider's", async (provider: OidcProviderName) => {
-    const tenant = await providerTenant(eu);
-    const result = await signInWith(eu, tenant.name, { provider, claims: { sub: subject(), given_name: "Ida" } });
+    const tenant = await openTenant(eu);
+    const result = await signInWith(eu, tenant.name, { provider, claims: { sub: newSubject(), given_name: "Ida" } });
     expect(result.tokens?.id_token).toBeTruthy();
     const claims = decodeJwt(result.tokens!.id_token!);
     expect(claims.iss).toBe(`${eu.origin}/t/${tenant.name}`);
     expect(claims.aud).toBe("printid-mobile");
-  });
-});
-
-describe("the app's authorization request", () => {
-  const valid = { provider: "google", account: "work" } as const;
-
-  it.each([
-    ["a prefix of it", "com.printid.app:/oauth/call"],
-    ["another case", "com.printid.app:/OAuth/callback"],
-    ["an extra path", "com.printid.app:/oauth/callback/more"],
-    ["an extra query", "com.printid.app:/oauth/callback?x=1"],
-    ["a trailing slash", "com.printid.app:/oauth/callback/"],
-    ["another scheme", "https://evil.example/oauth/callback"],
-  ])("S a redirect URI that is %s of the registered one is 400, and nothing redirects", async (_, redirectUri) => {
-    const tenant = await providerTenant(eu);
-    const { challenge } = await pkce();
-    const query = new URLSearchParams({
-      account: "work",
-      client_id: "printid-mobile",
-      redirect_uri: redirectUri,
-      state: "s",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-    });
-    const response = await eu.fetch(`/t/${tenant.name}/oauth/google/authorize?${query}`, { redirect: "manual" });
-    expect(response.status).toBe(400);
-    expect(response.headers.get("Location")).toBeNull();
-    expect(((await response.json()) as { code: string }).code).toBe("validation_failed");
-  });
-
-  it.each([
-    ["an unregistered client", { client_id: "someone-else" }],
-    ["PKCE plain", { code_challenge_method: "plain" }],
-    ["no PKCE challenge", { code_challenge: "" }],
-    ["no state", { state: "" }],
-    ["an unknown kind of account", { account: "school" }],
-  ])("S %s is 400, no redirect", async (_, change) => {
-    const tenant = await providerTenant(eu);
-    const { challenge } = await pkce();
-    const params: Record<string, string> = {
-      account: valid.account,
-      client_id: "printid-mobile",
-      redirect_uri: APP_REDIRECT_URI,
-      state: "s",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-      ...change,
-    };
-    const query = new URLSearchParams(Object.entries(params).filter(([, value]) => value !== ""));
-    const response = await eu.fetch(`/t/${tenant.name}/oauth/google/authorize?${query}`, { redirect: "manual" });
-    expect(response.status).toBe(400);
-    expect(response.headers.get("Location")).toBeNull();
-  });
-
-  it("S a provider the tenant does not offer for that kind of account is 400", async () => {
-    const tenant = await providerTenant(eu, { providers: { work: ["microsoft"], personal: ["apple", "google"] } });
-    const { challenge } = await pkce();
-    const query = new URLSearchParams({
-      account: "work",
-      client_id: "printid-mobile",
-      redirect_uri: APP_REDIRECT_URI,
-      state: "s",
-      code_challenge: challenge,
-      code_challenge_method: "S256",
-    });
-    const response = await eu.fetch(`/t/${tenant.name}/oauth/google/authorize?${query}`, { redirect: "manual" });
-    expect(response.status).toBe(400);
-    await startAuthorize(eu, tenant.name, { provider: "google", account: "personal" });
-  });
-
-  it("T an unknown tenant is 404", async () => {
-    const { challenge } = await pkce();
-    const response = await eu.fetch(
-      `/t/no-such-tenant-x1/oauth/google/authorize?account=work&client_id=printid-mobile&redirect_uri=${encodeURIComponent(APP_REDIRECT_URI)}&state=s&code_challenge=${challenge}&code_challenge_method=S256`,
-      { redirect: "manual" },
-    );
-    expect(response.status).toBe(404);
-  });
-});
-
-describe("the callback's state", () => {
-  async function providerAnswer(provider: OidcProviderName = "google") {
-    const tenant = await providerTenant(eu);
-    const started = await startAuthorize(eu, tenant.name, { provider, account: "work" });
-    return { tenant, started, answer: await followProvider(started.location) };
-  }
-
-  async function expectNoRedirect(response: Response) {
-    expect(response.status).toBe(400);
-    expect(response.headers.get("Location")).toBeNull();
-    expect(((await response.json()) as { code: string }).code).toBe("validation_failed");
-  }
-
-  it("S a tampered state is 400 and redirects nowhere; the real one still works after", async () => {
-    const { tenant, answer } = await providerAnswer();
-    await expectNoRedirect(await callback(eu, "google", { code: answer.code, state: `${answer.state}x` }));
-    await expectNoRedirect(await callback(eu, "google", { code: answer.code, state: "" }));
-    expect((await appRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }))).code).toBeTruthy();
-    expect(await usersOf(eu, tenant.id)).toHaveLength(2);
-  });
-
-  it("S a replayed state is 400: a flow ends once", async () => {
-    const { answer } = await providerAnswer();
-    expect((await appRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }))).code).toBeTruthy();
-    await expectNoRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }));
-  });
-
-  it("S an expired state is 400", async () => {
-    const { tenant, answer } = await providerAnswer();
-    await eu.db.prepare("UPDATE oauth_flows SET expires_at = ? WHERE tenant_id = ?").bind(Date.now() - 1000, tenant.id).run();
-    await expectNoRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }));
-    expect(await usersOf(eu, tenant.id)).toHaveLength(1);
-  });
-
-  it("S a state is only good at the callback of its own provider", async () => {
-    const { answer } = await providerAnswer("google");
-    await expectNoRedirect(await callback(eu, "microsoft", { code: answer.code, state: answer.state }));
-    expect((await appRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }))).code).toBeTruthy();
-  });
-
-  it("S the provider's error (access_denied) goes back to the app as an error with its state, and ends the flow", async () => {
-    const { tenant, started, answer } = await providerAnswer();
-    const redirect = await appRedirect(await callback(eu, "google", { state: answer.state, error: "access_denied" }));
-    expect(redirect.url.href.startsWith(`${APP_REDIRECT_URI}?`)).toBe(true);
-    expect(redirect).toMatchObject({ error: "provider_error", state: started.appState, code: null });
-    expect(redirect.errorDescription).toBeTruthy();
-    await expectNoRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }));
-    expect(await usersOf(eu, tenant.id)).toHaveLength(1);
-  });
-});
-
-describe("the provider's ID token", () => {
-  const now = () => Math.floor(Date.now() / 1000);
-  it.each([
-    ["another audience", { aud: "someone-elses-client" }],
-    ["another issuer", { iss: "https://accounts.evil.example" }],
-    ["an expired one", { iat: now() - 7200, exp: now() - 3600 }],
-    ["another nonce", { nonce: "not-the-one-we-sent" }],
-    ["no nonce", { nonce: null }],
-  ])("S %s is provider_error: back to the app with the error, nothing created", async (_, claims) => {
-    const tenant = await providerTenant(eu);
-    const result = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: subject(), given_name: "Eve", ...claims } });
-    expect(result.redirect).toMatchObject({ error: "provider_error", code: null, state: result.started.appState });
-    expect(await usersOf(eu, tenant.id)).toHaveLength(1);
-    expect(await identitiesOf(eu, tenant.id)).toHaveLength(0);
-  });
-
-  it.each([
-    ["signed by a key outside the provider's JWKS", { foreignKey: true }],
-    ["signed under a kid the JWKS does not have", { kid: "unknown-kid" }],
-  ])("S a token %s is provider_error, nothing created", async (_, signing) => {
-    const tenant = await providerTenant(eu);
-    const result = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { given_name: "Eve" }, signing });
-    expect(result.redirect).toMatchObject({ error: "provider_error", code: null });
-    expect(await usersOf(eu, tenant.id)).toHaveLength(1);
-  });
-
-  it("S an Apple token for the native app's audience is refused in the browser flow", async () => {
-    const tenant = await providerTenant(eu);
-    const result = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub: subject(), aud: oidc.apple.nativeClientIds[0] } });
-    expect(result.redirect.error).toBe("provider_error");
-  });
-});
-
-describe("the provider failing", () => {
-  it.each([
-    ["unreachable (connection closed)", "token-endpoint-down"],
-    ["answering 500", "token-endpoint-500"],
-    ["refusing the code (invalid_grant)", "invalid-grant"],
-    ["answering without an ID token", "no-id-token"],
-  ] as const)("S a token endpoint %s is provider_error back to the app; nothing created", async (_, fail) => {
-    const tenant = await providerTenant(eu);
-    const result = await signInWith(eu, tenant.name, { provider: "google", claims: { sub: subject(), given_name: "Una" }, fail });
-    expect(result.redirect).toMatchObject({ error: "provider_error", code: null, state: result.started.appState });
-    expect(await usersOf(eu, tenant.id)).toHaveLength(1);
-  });
-
-  it("S a provider code that was already redeemed is refused by the provider: provider_error", async () => {
-    const tenant = await providerTenant(eu);
-    // Two flows; the second callback carries the first one's (spent) provider code.
-    const first = await startAuthorize(eu, tenant.name, { provider: "google", account: "work" });
-    const firstAnswer = await followProvider(first.location);
-    expect((await appRedirect(await callback(eu, "google", { code: firstAnswer.code, state: firstAnswer.state }))).code).toBeTruthy();
-    const second = await startAuthorize(eu, tenant.name, { provider: "google", account: "work" });
-    const secondAnswer = await followProvider(second.location);
-    const redirect = await appRedirect(await callback(eu, "google", { code: firstAnswer.code, state: secondAnswer.state }));
-    expect(redirect.error).toBe("provider_error");
-  });
-});
-
-describe("the app's code", () => {
-  async function signedInCode() {
-    const tenant = await providerTenant(eu);
-    const started = await startAuthorize(eu, tenant.name, { provider: "google", account: "work" });
-    const answer = await followProvider(started.location);
-    const redirect = await appRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }));
-    return { tenant, verifier: started.verifier, code: redirect.code! };
-  }
-
-  it("S a wrong PKCE verifier is invalid_grant, and spends the code", async () => {
-    const { tenant, code, verifier } = await signedInCode();
-    const wrong = await redeem(eu, tenant.name, code, (await pkce()).verifier);
-    expect(wrong.status).toBe(400);
-    expect(((await wrong.json()) as { error: string }).error).toBe("invalid_grant");
-    expect((await redeem(eu, tenant.name, code, verifier)).status).toBe(400);
-  });
-
-  it("S a code is single-use: its reuse is invalid_grant and ends the session it opened", async () => {
-    const { tenant, code, verifier } = await signedInCode();
-    const first = await redeem(eu, tenant.name, code, verifier);
-    expect(first.status).toBe(200);
-    const { access_token } = (await first.json()) as { access_token: string };
-    const reuse = await redeem(eu, tenant.name, code, verifier);
-    expect(reuse.status).toBe(400);
-    expect(((await reuse.json()) as { error: string }).error).toBe("invalid_grant");
-    const me = await eu.fetch(`/t/${tenant.name}/me`, { headers: { Authorization: `Bearer ${access_token}` } });
-    expect(me.status).toBe(401);
-  });
-
-  it("T a code of one tenant is invalid_grant in another, and in the other region", async () => {
-    const { code, verifier } = await signedInCode();
-    const other = await providerTenant(eu);
-    expect((await redeem(eu, other.name, code, verifier)).status).toBe(400);
-    const { code: code2, verifier: verifier2, tenant } = await signedInCode();
-    const usTenant = await providerTenant(us);
-    expect((await redeem(us, usTenant.name, code2, verifier2)).status).toBe(400);
-    expect((await redeem(eu, tenant.name, code2, verifier2)).status).toBe(200);
-  });
-
-  it("S a code redeemed with another redirect URI or by an unknown client is refused", async () => {
-    const { tenant, code, verifier } = await signedInCode();
-    const otherUri = await redeem(eu, tenant.name, code, verifier, { redirect_uri: "com.printid.app:/oauth/other" });
-    expect(otherUri.status).toBe(400);
-    const { tenant: tenant2, code: code2, verifier: verifier2 } = await signedInCode();
-    const otherClient = await redeem(eu, tenant2.name, code2, verifier2, { client_id: "another-app" });
-    expect(otherClient.status).toBe(401);
-    expect(((await otherClient.json()) as { error: string }).error).toBe("invalid_client");
   });
 });

@@ -2,6 +2,7 @@
 // flow against the local providers: who an external identity is in a tenant, when it may register, and
 // why an e-mail never links it to an existing account.
 import { describe, expect, it } from "vitest";
+import { adminAuth } from "../support/admin";
 import {
   appRedirect,
   attemptsOf,
@@ -10,18 +11,17 @@ import {
   identitiesOf,
   meOf,
   MICROSOFT_DEFAULT_WORK_TID,
-  MICROSOFT_PERSONAL_TID,
-  providerTenant,
+  newPerson,
+  type OidcProviderName,
   redeem,
   setClaims,
   signInWith,
   startAuthorize,
   usersOf,
-  type OidcProviderName,
 } from "../support/oidc";
 import { eu, us, type Region } from "../support/regions";
-import { json } from "../support/tenants";
-import { bearer, tokensFor } from "../support/users";
+import { json, openTenant } from "../support/tenants";
+import { bearer } from "../support/users";
 
 const providers = ["apple", "google", "microsoft"] as const;
 
@@ -37,10 +37,8 @@ function person(
   account: "work" | "personal" = "work",
 ) {
   const nameClaims = names && provider !== "apple" ? { given_name: "Pat", family_name: "Doe" } : {};
-  const tid = account === "work" ? MICROSOFT_DEFAULT_WORK_TID : MICROSOFT_PERSONAL_TID;
-  const identity = provider === "microsoft" ? { tid, oid: crypto.randomUUID() } : { sub: `sub-${crypto.randomUUID()}` };
   return {
-    claims: { ...identity, email, email_verified: provider === "apple" ? "true" : true, xms_edov: true, ...nameClaims },
+    claims: { ...newPerson(provider, account), email, email_verified: provider === "apple" ? "true" : true, xms_edov: true, ...nameClaims },
     // Apple gives the name in its form_post `user` field instead.
     user: names && provider === "apple" ? { name: { firstName: "Pat", lastName: "Doe" } } : undefined,
   };
@@ -51,17 +49,13 @@ function signIn(region: Region, tenant: string, provider: OidcProviderName, who:
 }
 
 async function adminPatchUser(region: Region, tenant: string, userId: string, patch: Record<string, unknown>) {
-  const admin = await tokensFor(region, tenant, "admin");
-  const response = await region.fetch(`/t/${tenant}/admin/users/${userId}`, {
-    ...json(patch, bearer(admin.access_token)),
-    method: "PATCH",
-  });
+  const response = await region.fetch(`/t/${tenant}/admin/users/${userId}`, { ...json(patch, await adminAuth(region, tenant)), method: "PATCH" });
   expect(response.status).toBe(200);
 }
 
 describe("rule R through a provider", () => {
   it.each(providers)("R %s: with registration closed, an unknown identity is registration_disabled and nothing is created", async (provider) => {
-    const tenant = await providerTenant(eu, { allowRegistration: false });
+    const tenant = await openTenant(eu, { allowRegistration: false });
     const result = await signIn(eu, tenant.name, provider, person(provider));
     expect(result.redirect).toMatchObject({ error: "registration_disabled", code: null, state: result.started.appState });
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
@@ -71,7 +65,7 @@ describe("rule R through a provider", () => {
   it.each(providers)(
     "R before X %s: with registration closed, an address that has an account gets the same answer as one that has none (no address oracle)",
     async (provider) => {
-      const tenant = await providerTenant(eu, { allowRegistration: false });
+      const tenant = await openTenant(eu, { allowRegistration: false });
       const known = await signIn(eu, tenant.name, provider, person(provider, `admin@${tenant.name}.example`));
       const unknown = await signIn(eu, tenant.name, provider, person(provider, `nobody-${crypto.randomUUID().slice(0, 8)}@example.com`));
       const answer = (r: typeof known) => ({ error: r.redirect.error, description: r.redirect.errorDescription, code: r.redirect.code });
@@ -84,7 +78,7 @@ describe("rule R through a provider", () => {
   );
 
   it("R when new users wait for activation: account_pending_activation, the user waits, inactive, linked; an admin's activation lets it in", async () => {
-    const tenant = await providerTenant(eu, { newUsersActiveByDefault: false });
+    const tenant = await openTenant(eu, { newUsersActiveByDefault: false });
     const who = person("google");
     const first = await signIn(eu, tenant.name, "google", who);
     expect(first.redirect).toMatchObject({ error: "account_pending_activation", code: null });
@@ -103,7 +97,7 @@ describe("rule R through a provider", () => {
   });
 
   it("R a user an admin deactivated is account_inactive, not signed in", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const who = person("microsoft");
     const first = await signIn(eu, tenant.name, "microsoft", who);
     const me = await meOf(eu, tenant.name, first.tokens!.access_token);
@@ -116,7 +110,7 @@ describe("rule X: an e-mail never links", () => {
   it.each(providers)(
     "X %s: an unknown identity with the address of an existing account is external_auth_unavailable_for_existing_account; nothing linked or created",
     async (provider) => {
-      const tenant = await providerTenant(eu);
+      const tenant = await openTenant(eu);
       const adminEmail = `ADMIN@${tenant.name.toUpperCase()}.example`; // the first admin's, in another case
       const result = await signIn(eu, tenant.name, provider, person(provider, adminEmail));
       expect(result.redirect).toMatchObject({ error: "external_auth_unavailable_for_existing_account", code: null, state: result.started.appState });
@@ -126,7 +120,7 @@ describe("rule X: an e-mail never links", () => {
   );
 
   it("E a Microsoft directory claiming an existing user's address without vouching for it: the address decides nothing, the admin is never signed in", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const adminEmail = `admin@${tenant.name}.example`;
     for (const tid of [MICROSOFT_DEFAULT_WORK_TID, crypto.randomUUID()]) {
       const result = await signInWith(eu, tenant.name, {
@@ -145,15 +139,15 @@ describe("rule X: an e-mail never links", () => {
   });
 
   it("X an address refused in one tenant is no obstacle in another", async () => {
-    const tenant = await providerTenant(eu);
-    const other = await providerTenant(eu);
+    const tenant = await openTenant(eu);
+    const other = await openTenant(eu);
     const who = person("google", `admin@${tenant.name}.example`);
     expect((await signIn(eu, tenant.name, "google", who)).redirect.error).toBe("external_auth_unavailable_for_existing_account");
     expect((await signIn(eu, other.name, "google", who)).tokenStatus).toBe(200);
   });
 
   it("X a known identity is its own user even when its e-mail claim now names another account", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const who = person("google");
     const me = await meOf(eu, tenant.name, (await signIn(eu, tenant.name, "google", who)).tokens!.access_token);
     const changed = { ...who, claims: { ...who.claims, email: `admin@${tenant.name}.example` } };
@@ -165,7 +159,7 @@ describe("rule X: an e-mail never links", () => {
   });
 
   it("X the key is (provider, subject): one subject at two providers is two identities", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const sub = `shared-${crypto.randomUUID()}`;
     const atGoogle = await signInWith(eu, tenant.name, { provider: "google", claims: { sub, given_name: "Gus" } });
     const atApple = await signInWith(eu, tenant.name, { provider: "apple", claims: { sub }, user: { name: { firstName: "Abe" } } });
@@ -178,7 +172,7 @@ describe("rule X: an e-mail never links", () => {
 
 describe("rule X: registration through a provider", () => {
   it("X names give a unique username, which the user may change later", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const one = await signIn(eu, tenant.name, "google", person("google"));
     const two = await signIn(eu, tenant.name, "microsoft", person("microsoft"));
     const three = await signIn(eu, tenant.name, "apple", person("apple"));
@@ -194,7 +188,7 @@ describe("rule X: registration through a provider", () => {
   });
 
   it.each(providers)("X %s: without a first or last name the account is Guest_{random}", async (provider) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const first = await signIn(eu, tenant.name, provider, person(provider, undefined, false));
     const second = await signIn(eu, tenant.name, provider, person(provider, undefined, false));
     const [a, b] = await Promise.all([first, second].map((r) => meOf(eu, tenant.name, r.tokens!.access_token)));
@@ -209,7 +203,7 @@ describe("rule X: registration through a provider", () => {
     ["apple", "work"],
     ["microsoft", "personal"],
   ] as const)("X %s: the kind is the account the person chose (%s)", async (provider, account) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signIn(eu, tenant.name, provider, person(provider, undefined, true, account), account);
     expect(await meOf(eu, tenant.name, result.tokens!.access_token)).toMatchObject({ kind: account, identities: [provider] });
     expect((await usersOf(eu, tenant.id))[1]).toMatchObject({ kind: account, created_via: provider });
@@ -220,7 +214,7 @@ describe("rule X: registration through a provider", () => {
    * at once: the requests race between "is this identity known?" and "create its user".
    */
   async function simultaneousFirstSignIns(provider: OidcProviderName, who: ReturnType<typeof person>, count = 6) {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const flows = await Promise.all(
       Array.from({ length: count }, async () => {
         const started = await startAuthorize(eu, tenant.name, { provider, account: "work" });
@@ -261,9 +255,9 @@ describe("rule X: registration through a provider", () => {
 
 describe("rule T: identities belong to a tenant", () => {
   it("T the same identity in two tenants, and in the other region, is a separate user in each", async () => {
-    const a = await providerTenant(eu);
-    const b = await providerTenant(eu);
-    const c = await providerTenant(us);
+    const a = await openTenant(eu);
+    const b = await openTenant(eu);
+    const c = await openTenant(us);
     const who = person("google");
     const users = await Promise.all(
       [
@@ -284,7 +278,7 @@ describe("rule T: identities belong to a tenant", () => {
   });
 
   it("L every provider sign-in is recorded, success or not, with its method and client", async () => {
-    const tenant = await providerTenant(eu, { allowRegistration: false });
+    const tenant = await openTenant(eu, { allowRegistration: false });
     const refused = await signIn(eu, tenant.name, "microsoft", person("microsoft", "nobody@contoso.example"));
     expect(refused.redirect.error).toBe("registration_disabled");
     expect(await attemptsOf(eu, tenant.id)).toEqual([

@@ -12,7 +12,6 @@ import {
   MICROSOFT_DEFAULT_WORK_TID,
   mintIdToken,
   postIdToken,
-  providerTenant,
   signedIn,
   signInWith,
   usersOf,
@@ -20,6 +19,7 @@ import {
 } from "../support/oidc";
 import { problemOf } from "../support/problems";
 import { eu } from "../support/regions";
+import { openTenant } from "../support/tenants";
 
 const malformedSubjects: [string, unknown][] = [
   ["a number", 1234567890],
@@ -53,7 +53,7 @@ describe("X a provider's sub is a string", () => {
   it.each(malformedSubjects.flatMap(([what, sub]) => (["apple", "google"] as const).map((provider) => [provider, what, sub] as const)))(
     "X native %s: a sub that is %s is 401 invalid_credentials, recorded, nothing created",
     async (provider, _, sub) => {
-      const tenant = await providerTenant(eu);
+      const tenant = await openTenant(eu);
       const idToken = await mintIdToken(provider, { sub, given_name: "Eve" });
       const problem = await problemOf(await postIdToken(eu, tenant.name, provider, { idToken }), 401, "invalid_credentials");
       expect(problem.detail).toMatch(/does not identify a person/);
@@ -62,7 +62,7 @@ describe("X a provider's sub is a string", () => {
   );
 
   it.each(malformedSubjects)("X redirect google: a sub that is %s is provider_error back to the app, recorded, nothing created", async (_, sub) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "google", claims: { sub, given_name: "Eve" } });
     expect(result.redirect).toMatchObject({ error: "provider_error", code: null, state: result.started.appState });
     expect(result.redirect.errorDescription).toMatch(/does not identify a person/);
@@ -72,21 +72,21 @@ describe("X a provider's sub is a string", () => {
 
 describe("X Microsoft's tid and oid are GUIDs", () => {
   it.each(malformedMicrosoftKeys)("X native: %s is 401 invalid_credentials, recorded, nothing created", async (_, keys) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const idToken = await mintIdToken("microsoft", { ...keys, given_name: "Eve" });
     await problemOf(await postIdToken(eu, tenant.name, "microsoft", { idToken }), 401, "invalid_credentials");
     await expectRefusedAndRecorded(tenant, "microsoft", "invalid_credentials");
   });
 
   it.each(malformedMicrosoftKeys)("X redirect: %s is provider_error back to the app, recorded, nothing created", async (_, keys) => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const result = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { ...keys, given_name: "Eve" } });
     expect(result.redirect).toMatchObject({ error: "provider_error", code: null, state: result.started.appState });
     await expectRefusedAndRecorded(tenant, "microsoft", "provider_error");
   });
 
   it("X a GUID in capitals is the same identity as in lower case, stored lower-case", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const [tid, oid] = [crypto.randomUUID(), crypto.randomUUID()];
     const upper = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid: tid.toUpperCase(), oid: oid.toUpperCase(), given_name: "Cap" } });
     const lower = await signInWith(eu, tenant.name, { provider: "microsoft", claims: { tid, oid } });
@@ -96,7 +96,7 @@ describe("X Microsoft's tid and oid are GUIDs", () => {
   });
 
   it("X native: the same GUID pair signs in as one user whatever its case", async () => {
-    const tenant = await providerTenant(eu);
+    const tenant = await openTenant(eu);
     const [tid, oid] = [crypto.randomUUID(), crypto.randomUUID()];
     const one = await signedIn(await postIdToken(eu, tenant.name, "microsoft", { idToken: await mintIdToken("microsoft", { tid, oid, given_name: "Low" }) }));
     const two = await signedIn(

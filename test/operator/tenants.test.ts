@@ -2,9 +2,8 @@
 // in one atomic batch, validating every field, listing this region's tenants page by page.
 import { describe, expect, it } from "vitest";
 import { eu, us } from "../support/regions";
+import type { Problem } from "../support/problems";
 import { createTenant, json, operatorAuth, tenantBody, uniqueSlug } from "../support/tenants";
-
-type Problem = { code: string; errors?: { path: string; message: string }[] };
 
 describe("operator authentication", () => {
   it.each([

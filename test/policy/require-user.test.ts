@@ -8,13 +8,17 @@
 // answers 200 whatever it is given and revokes only sessions of its own tenant.
 // (That the policy costs one D1 round trip is not observable from here: the benchmark covers it.)
 import { base64url, decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
+import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
+import { sessions, tenants, users } from "../../src/db/schema";
 import { testEnv } from "../support/env";
+import { problemOf } from "../support/problems";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant, json } from "../support/tenants";
-import { bearer, seedUser, tokensFor } from "../support/users";
+import { revoke } from "../support/tokens";
+import { bearer, seedIdentity, seedUser, signedInUser, tokensFor } from "../support/users";
 
-type Problem = { code: string; status: number };
 type SigningKey = { kid: string; key: CryptoKey; jwk: JWK };
 
 /** A region's private signing key, from the secret the Worker holds (a JSON array of private JWKs). */
@@ -25,27 +29,13 @@ async function signingKeyOf(secret: string): Promise<SigningKey> {
 const euKey = () => signingKeyOf(testEnv.SIGNING_KEYS);
 const usKey = () => signingKeyOf(testEnv.SIGNING_KEYS_US);
 
-/** A fresh tenant of `region` with one active user, signed in. */
-async function signedIn(region: Region = eu) {
-  const { name, body } = await createTenant(region);
-  const user = await seedUser(region, body.id);
-  const tokens = await tokensFor(region, name, user.username);
-  return { region, name, tenantId: body.id, user, tokens, sessionId: decodeJwt(tokens.access_token).sid as string };
-}
-
 function me(region: Region, tenant: string, headers: Record<string, string>) {
   return region.fetch(`/t/${tenant}/me`, { headers });
 }
 
-async function expectProblem(response: Response, status: number, code: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toBe("application/problem+json");
-  expect(((await response.json()) as Problem).code).toBe(code);
-}
-
 async function expectUnauthorized(response: Response) {
   expect(response.headers.get("WWW-Authenticate")).toMatch(/^Bearer /);
-  await expectProblem(response, 401, "unauthorized");
+  await problemOf(response, 401, "unauthorized");
 }
 
 /** The token's claims, changed, signed again (by the eu key unless told otherwise) with an access token's header. */
@@ -62,27 +52,11 @@ async function resign(
 const encodeJson = (value: unknown) => base64url.encode(JSON.stringify(value));
 const segments = (token: string) => token.split(".") as [string, string, string];
 
-function revoke(region: Region, tenant: string, token: string) {
-  return region.fetch(`/t/${tenant}/revoke`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ token }),
-  });
-}
-
-async function insertRow(db: D1Database, table: string, row: Record<string, unknown>) {
-  const columns = Object.keys(row);
-  await db
-    .prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`)
-    .bind(...Object.values(row))
-    .run();
-}
-
 describe("tokens remembered as verified", () => {
   // The isolate remembers a verified token so as not to check its signature on every request: that
   // memory must end with the token's own life, and never stand in for rule P's look-up.
   it("P a remembered token is refused once it expires", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const shortLived = await resign(tokens.access_token, { claims: { exp: Math.floor(Date.now() / 1000) + 2 } });
     expect((await me(eu, name, bearer(shortLived))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -90,7 +64,7 @@ describe("tokens remembered as verified", () => {
   });
 
   it("P a remembered token is still checked against its session on every request", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     expect((await me(eu, name, bearer(tokens.access_token))).status).toBe(200);
     expect((await revoke(eu, name, tokens.refresh_token)).status).toBe(200);
     await expectUnauthorized(await me(eu, name, bearer(tokens.access_token)));
@@ -99,7 +73,7 @@ describe("tokens remembered as verified", () => {
 
 describe("a valid token", () => {
   it("P answers 200 with the contract's fields of the signed-in user", async () => {
-    const { name, user, tokens } = await signedIn();
+    const { name, user, tokens } = await signedInUser();
     const response = await me(eu, name, bearer(tokens.access_token));
     expect(response.status).toBe(200);
     expect(response.headers.get("Cache-Control")).toBe("no-store");
@@ -119,7 +93,7 @@ describe("a valid token", () => {
   });
 
   it("T the tenant name in the path is case-insensitive, as the issuer is", async () => {
-    const { name, user, tokens } = await signedIn();
+    const { name, user, tokens } = await signedInUser();
     const response = await me(eu, name.toUpperCase(), bearer(tokens.access_token));
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ id: user.id });
@@ -128,15 +102,7 @@ describe("a valid token", () => {
   it("P lists the user's roles and linked providers", async () => {
     const { name, body } = await createTenant(eu);
     const admin = await seedUser(eu, body.id, { roles: ["admin"] });
-    await insertRow(eu.db, "external_identities", {
-      id: crypto.randomUUID(),
-      tenant_id: body.id,
-      user_id: admin.id,
-      provider: "google",
-      subject: `google-${crypto.randomUUID()}`,
-      email: admin.email,
-      created_at: Date.now(),
-    });
+    await seedIdentity(eu, { tenantId: body.id, userId: admin.id, provider: "google", subject: `google-${crypto.randomUUID()}`, email: admin.email });
     const tokens = await tokensFor(eu, name, admin.username);
     expect(await (await me(eu, name, bearer(tokens.access_token))).json()).toMatchObject({
       id: admin.id,
@@ -146,7 +112,7 @@ describe("a valid token", () => {
   });
 
   it("P the token re-signed unchanged by the region's key is accepted (the forgeries below differ only as named)", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     expect((await me(eu, name, bearer(await resign(tokens.access_token)))).status).toBe(200);
   });
 });
@@ -161,18 +127,18 @@ describe("no token or not a token", () => {
     ["three garbage segments", { Authorization: "Bearer aaa.bbb.ccc" }],
     ["two tokens", { Authorization: "Bearer aaa.bbb.ccc aaa.bbb.ccc" }],
   ])("P %s is 401 unauthorized with a Bearer challenge", async (_what, headers) => {
-    const { name } = await signedIn();
+    const { name } = await signedInUser();
     await expectUnauthorized(await me(eu, name, headers));
   });
 
   it("P a valid token under another scheme, or in the query string, is 401", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     await expectUnauthorized(await me(eu, name, { Authorization: `Token ${tokens.access_token}` }));
     await expectUnauthorized(await eu.fetch(`/t/${name}/me?access_token=${tokens.access_token}`));
   });
 
   it("P the ID token is not an access token", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     expect(tokens.id_token).toEqual(expect.any(String));
     await expectUnauthorized(await me(eu, name, bearer(tokens.id_token!)));
   });
@@ -246,7 +212,7 @@ describe("forged and altered tokens", () => {
       async (token) => resign(token, { key: { ...(await usKey()), kid: (await euKey()).kid } }),
     ],
   ])("P %s is 401", async (_what, forge) => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const forged = await forge(tokens.access_token);
     expect(forged).not.toBe(tokens.access_token);
     await expectUnauthorized(await me(eu, name, bearer(forged)));
@@ -255,22 +221,22 @@ describe("forged and altered tokens", () => {
 
 describe("tenants and regions", () => {
   it("T a valid token of tenant A is 401 on tenant B", async () => {
-    const a = await signedIn();
-    const b = await signedIn();
+    const a = await signedInUser();
+    const b = await signedInUser();
     await expectUnauthorized(await me(eu, b.name, bearer(a.tokens.access_token)));
     expect((await me(eu, a.name, bearer(a.tokens.access_token))).status).toBe(200);
   });
 
   it("T a us token on an eu URL is refused", async () => {
-    const home = await signedIn(us);
+    const home = await signedInUser(us);
     expect((await me(us, home.name, bearer(home.tokens.access_token))).status).toBe(200);
     const response = await me(eu, home.name, bearer(home.tokens.access_token));
     expect([401, 404]).toContain(response.status);
   });
 
   it("T a us token re-signed by the us key with the eu issuer of an eu tenant is 401", async () => {
-    const euSide = await signedIn(eu);
-    const usSide = await signedIn(us);
+    const euSide = await signedInUser(eu);
+    const usSide = await signedInUser(us);
     const forged = await resign(usSide.tokens.access_token, {
       key: await usKey(),
       claims: { iss: `${eu.origin}/t/${euSide.name}`, tid: euSide.tenantId, sub: euSide.user.id, sid: euSide.sessionId },
@@ -279,21 +245,22 @@ describe("tenants and regions", () => {
   });
 
   it("T a tenant deleted and re-created under the same name refuses the old tenant's token", async () => {
-    const { name, tenantId, user, tokens, sessionId } = await signedIn();
-    const oldTenant = await eu.db.prepare("SELECT * FROM tenants WHERE id = ?").bind(tenantId).first<Record<string, unknown>>();
-    const oldUser = await eu.db.prepare("SELECT * FROM users WHERE id = ?").bind(user.id).first<Record<string, unknown>>();
-    const oldSession = await eu.db.prepare("SELECT * FROM sessions WHERE id = ?").bind(sessionId).first<Record<string, unknown>>();
+    const { name, tenantId, user, tokens, sessionId } = await signedInUser();
+    const db = drizzle(eu.db);
+    const [oldTenant] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+    const [oldUser] = await db.select().from(users).where(eq(users.id, user.id));
+    const [oldSession] = await db.select().from(sessions).where(eq(sessions.id, sessionId));
 
     // Deleting the tenant cascades to its users and sessions (D1 enforces the foreign keys).
     await eu.db.prepare("DELETE FROM tenants WHERE id = ?").bind(tenantId).run();
     expect(await eu.db.prepare("SELECT id FROM sessions WHERE id = ?").bind(sessionId).first()).toBeNull();
-    await expectProblem(await me(eu, name, bearer(tokens.access_token)), 404, "tenant_not_found");
+    await problemOf(await me(eu, name, bearer(tokens.access_token)), 404, "tenant_not_found");
 
     // The new tenant even holds a user and a session with the old ids: only the tenant id tells them apart.
     const newTenantId = crypto.randomUUID();
-    await insertRow(eu.db, "tenants", { ...oldTenant, id: newTenantId });
-    await insertRow(eu.db, "users", { ...oldUser, tenant_id: newTenantId });
-    await insertRow(eu.db, "sessions", { ...oldSession, tenant_id: newTenantId });
+    await db.insert(tenants).values({ ...oldTenant!, id: newTenantId });
+    await db.insert(users).values({ ...oldUser!, tenantId: newTenantId });
+    await db.insert(sessions).values({ ...oldSession!, tenantId: newTenantId });
 
     await expectUnauthorized(await me(eu, name, bearer(tokens.access_token)));
     // ...while a token of the new tenant is accepted.
@@ -305,10 +272,10 @@ describe("tenants and regions", () => {
 
 describe("state changes take effect at the next request", () => {
   it("P a deactivated user is refused with 403 account_inactive, with the same token", async () => {
-    const { name, user, tokens } = await signedIn();
+    const { name, user, tokens } = await signedInUser();
     expect((await me(eu, name, bearer(tokens.access_token))).status).toBe(200);
     await eu.db.prepare("UPDATE users SET active = 0 WHERE id = ?").bind(user.id).run();
-    await expectProblem(await me(eu, name, bearer(tokens.access_token)), 403, "account_inactive");
+    await problemOf(await me(eu, name, bearer(tokens.access_token)), 403, "account_inactive");
     // ...and accepted again once reactivated: the token itself was never the problem.
     await eu.db.prepare("UPDATE users SET active = 1 WHERE id = ?").bind(user.id).run();
     expect((await me(eu, name, bearer(tokens.access_token))).status).toBe(200);
@@ -317,7 +284,7 @@ describe("state changes take effect at the next request", () => {
   it.each(["refresh_token", "access_token"] as const)(
     "P a session revoked with its %s is 401 at the next request, and only that session",
     async (which) => {
-      const { name, user, tokens } = await signedIn();
+      const { name, user, tokens } = await signedInUser();
       const other = await tokensFor(eu, name, user.username);
       expect((await me(eu, name, bearer(tokens.access_token))).status).toBe(200);
       expect((await revoke(eu, name, tokens[which])).status).toBe(200);
@@ -327,21 +294,21 @@ describe("state changes take effect at the next request", () => {
   );
 
   it("P an expired session is 401, though its access token has not expired", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     await eu.db.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, sessionId).run();
     await expectUnauthorized(await me(eu, name, bearer(tokens.access_token)));
   });
 
   it("P a deleted user is 401", async () => {
-    const { name, user, tokens } = await signedIn();
+    const { name, user, tokens } = await signedInUser();
     await eu.db.prepare("DELETE FROM users WHERE id = ?").bind(user.id).run();
     await expectUnauthorized(await me(eu, name, bearer(tokens.access_token)));
   });
 
   it("P a disabled tenant is 403 tenant_disabled", async () => {
-    const { name, tenantId, tokens } = await signedIn();
+    const { name, tenantId, tokens } = await signedInUser();
     await eu.db.prepare("UPDATE tenants SET enabled = 0 WHERE id = ?").bind(tenantId).run();
-    await expectProblem(await me(eu, name, bearer(tokens.access_token)), 403, "tenant_disabled");
+    await problemOf(await me(eu, name, bearer(tokens.access_token)), 403, "tenant_disabled");
   });
 });
 
@@ -359,7 +326,7 @@ describe("POST /t/{tenant}/revoke", () => {
   });
 
   it("S a token revoked twice answers 200 both times; JSON is accepted too", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     expect((await revoke(eu, name, tokens.refresh_token)).status).toBe(200);
     expect((await eu.fetch(`/t/${name}/revoke`, json({ token: tokens.refresh_token }))).status).toBe(200);
     await expectUnauthorized(await me(eu, name, bearer(tokens.access_token)));
@@ -368,8 +335,8 @@ describe("POST /t/{tenant}/revoke", () => {
   it.each(["refresh_token", "access_token"] as const)(
     "T a %s of tenant A revoked at tenant B answers 200 and leaves the session at A alive",
     async (which) => {
-      const a = await signedIn();
-      const b = await signedIn();
+      const a = await signedInUser();
+      const b = await signedInUser();
       expect((await revoke(eu, b.name, a.tokens[which])).status).toBe(200);
       expect((await me(eu, a.name, bearer(a.tokens.access_token))).status).toBe(200);
     },

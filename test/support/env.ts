@@ -1,6 +1,6 @@
 import { env, type D1Migration } from "cloudflare:test";
 import type { Bindings } from "../../src/config";
-import type { OidcServers } from "./oidc-server";
+import type { OidcServers } from "./stand-ins.setup";
 
 /** The eu Worker's bindings as the tests see them, with the test-only ones from vitest.config.ts. */
 export interface TestEnv extends Bindings {
@@ -11,7 +11,7 @@ export interface TestEnv extends Bindings {
   US_VARS: { REGION: string; ORIGIN: string; CLIENTS: string };
   SIGNING_KEYS_US: string;
   TEST_MIGRATIONS: D1Migration[];
-  /** The local Apple, Google and Microsoft (test/support/oidc-server.ts) and their control server. */
+  /** The stand-ins for Apple, Google and Microsoft (test/support/stand-ins.setup.ts). */
   OIDC: OidcServers;
 }
 

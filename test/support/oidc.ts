@@ -1,44 +1,40 @@
 // The redirect flow of "Sign in with Apple, Google or Microsoft" as a browser and the app drive it, against
-// the local providers of oidc-server.ts (workerd side: plain fetches to 127.0.0.1, and to the Worker):
+// the stand-ins of scripts/stand-in-providers.mjs (workerd side: plain fetches to 127.0.0.1, and to the Worker):
 //   app → GET /t/{tenant}/oauth/{provider}/authorize   startAuthorize()   302 to the provider
 //   browser → provider /authorize                      followProvider()   302 to our callback ?code&state
 //   (the test decides what the provider's tokens say)  setClaims(), failTokenRequest()
 //   browser → GET|POST /oauth/{provider}/callback      callback()         302 to the app ?code|error&state
 //   app → POST /t/{tenant}/token                        redeem()           the token response
 // signInWith() runs all of it. mintIdToken() makes ID tokens for the native SDK flow.
-import { base64url } from "jose";
+import { newIdentity } from "../../scripts/stand-in-people.mjs";
+import type { FailMode, ProviderName as OidcProviderName } from "../../scripts/stand-in-providers.mjs";
 import { testEnv as env } from "./env";
-import type { FailMode, OidcProviderName } from "./oidc-server";
 import type { Region } from "./regions";
-import { createTenant, json } from "./tenants";
+import { json } from "./tenants";
+import { APP_REDIRECT_URI, pkce } from "./tokens";
 import { CLIENT_ID, tokenRequest, type TokenResponse } from "./users";
 
-export type { OidcProviderName } from "./oidc-server";
-
+export type { OidcProviderName };
 /** The tenant id Microsoft puts in `tid` for every personal (consumer) account. */
-export const MICROSOFT_PERSONAL_TID = "9188040d-6c67-4c5b-b112-36a304b66dad";
-/** The work directory the local Microsoft puts in `tid` unless told otherwise (oidc-server.ts). */
-export const MICROSOFT_DEFAULT_WORK_TID = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+export { CONSUMERS_TID as MICROSOFT_PERSONAL_TID } from "../../scripts/stand-in-people.mjs";
+/** The work directory the Microsoft stand-in puts in `tid` unless told otherwise. */
+export { WORK_TID as MICROSOFT_DEFAULT_WORK_TID } from "../../scripts/stand-in-people.mjs";
 
-/** The local providers, their client ids, and the control server (vitest.config.ts: the OIDC binding). */
+/** The stand-ins: endpoints and client ids (vitest.config.ts: the OIDC binding). */
 export const oidc = env.OIDC;
-
-/** The app's redirect URI registered for printid-mobile in the test Worker (wrangler.toml CLIENTS). */
-export const APP_REDIRECT_URI = "com.printid.app:/oauth/callback";
 
 export type Account = "work" | "personal";
 
-async function sha256Base64url(value: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
-}
+/** A `sub` no test has used, for a token whose other claims the test sets itself. */
+export const newSubject = () => `sub-${crypto.randomUUID()}`;
 
-/** An RFC 7636 verifier (43 base64url characters) and its S256 challenge, as the app makes them. */
-export async function pkce(): Promise<{ verifier: string; challenge: string }> {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  return { verifier, challenge: await sha256Base64url(verifier) };
+/**
+ * A new person's identity keys at `provider`, in its own shape (Microsoft: `oid`, and the account's
+ * directory as `tid`): claims for a token of someone no test has signed in yet.
+ */
+export function newPerson(provider: OidcProviderName, account: Account = "work"): Record<string, unknown> {
+  return newIdentity(provider, { kind: account });
 }
-
-export const s256 = sha256Base64url;
 
 export interface AuthorizeOptions {
   provider: OidcProviderName;
@@ -104,13 +100,14 @@ export async function followProvider(location: URL | string): Promise<ProviderAn
   return { callback, code, state };
 }
 
-async function control(path: string, body: unknown): Promise<Response> {
-  const response = await fetch(`${oidc.control}${path}`, {
+/** Scripts a stand-in: POST /stand-in/{what} on its own origin (scripts/stand-in-providers.mjs). */
+async function script(provider: OidcProviderName, what: string, body: unknown): Promise<Response> {
+  const response = await fetch(`${oidc[provider].origin}/stand-in/${what}`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify(body),
   });
-  if (!response.ok) throw new Error(`OIDC control ${path}: ${response.status} ${await response.text()}`);
+  if (!response.ok) throw new Error(`${provider} stand-in, ${what}: ${response.status} ${await response.text()}`);
   return response;
 }
 
@@ -125,12 +122,12 @@ export async function setClaims(
   claims: Record<string, unknown>,
   signing: Pick<MintOptions, "foreignKey" | "kid"> = {},
 ): Promise<void> {
-  await control("/claims", { provider, code, claims, ...signing });
+  await script(provider, "claims", { code, claims, ...signing });
 }
 
 /** The provider's token endpoint fails the exchange of `code`. */
 export async function failTokenRequest(provider: OidcProviderName, code: string, mode: FailMode): Promise<void> {
-  await control("/fail", { provider, code, mode });
+  await script(provider, "fail", { code, mode });
 }
 
 export interface RecordedTokenRequest {
@@ -140,7 +137,7 @@ export interface RecordedTokenRequest {
 
 /** The token requests the provider received for `code` (what the Worker sent it). */
 export async function tokenRequestsFor(provider: OidcProviderName, code: string): Promise<RecordedTokenRequest[]> {
-  const response = await fetch(`${oidc.control}/token-requests?${new URLSearchParams({ provider, code })}`);
+  const response = await fetch(`${oidc[provider].origin}/stand-in/token-requests?${new URLSearchParams({ code })}`);
   return ((await response.json()) as { requests: RecordedTokenRequest[] }).requests;
 }
 
@@ -159,7 +156,7 @@ export interface MintOptions {
  * (every token is a new one, as the real providers' are); `claims` last.
  */
 export async function mintIdToken(provider: OidcProviderName, claims: Record<string, unknown> = {}, options: MintOptions = {}): Promise<string> {
-  const response = await control("/mint", { provider, claims, ...options });
+  const response = await script(provider, "mint", { claims, ...options });
   return ((await response.json()) as { idToken: string }).idToken;
 }
 
@@ -281,17 +278,6 @@ export function postIdToken(region: Region, tenant: string, provider: OidcProvid
 export async function signedIn(response: Response): Promise<TokenResponse> {
   if (response.status !== 200) throw new Error(`id-token: ${response.status} ${await response.text()}`);
   return (await response.json()) as TokenResponse;
-}
-
-/** A fresh tenant of `region` whose settings say who may register (defaults: anyone, active at once). */
-export async function providerTenant(
-  region: Region,
-  settings: { allowRegistration?: boolean; newUsersActiveByDefault?: boolean; providers?: { work: string[]; personal: string[] } } = {},
-) {
-  const { name, body } = await createTenant(region, undefined, {
-    settings: { allowRegistration: true, newUsersActiveByDefault: true, ...settings },
-  });
-  return { name, id: body.id, adminId: body.admin.id };
 }
 
 export interface StoredUser {

@@ -27,3 +27,14 @@ export async function createTenant(region: Region, name = uniqueSlug(), override
   if (response.status !== 201) throw new Error(`tenant ${name}: ${response.status} ${await response.text()}`);
   return { name, body: (await response.json()) as { id: string; name: string; admin: { id: string } } };
 }
+
+/** A fresh tenant of `region` open to registration, new users active at once, unless `settings` say otherwise. */
+export async function openTenant(
+  region: Region,
+  settings: { allowRegistration?: boolean; newUsersActiveByDefault?: boolean; providers?: { work: string[]; personal: string[] } } = {},
+) {
+  const { name, body } = await createTenant(region, uniqueSlug(), {
+    settings: { allowRegistration: true, newUsersActiveByDefault: true, ...settings },
+  });
+  return { name, id: body.id, adminId: body.admin.id };
+}

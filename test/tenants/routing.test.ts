@@ -16,7 +16,7 @@ describe("GET /t/{tenant}", () => {
       displayName: `Tenant ${name}`,
       region: "eu",
       registrationAllowed: true,
-      // The test Worker has credentials for all three providers (the local ones of test/support/oidc-server.ts),
+      // The test Worker has credentials for all three providers (the stand-ins of test/support/stand-ins.setup.ts),
       // and a new tenant offers each for both kinds of account.
       signIn: { work: ["password", "apple", "google", "microsoft"], personal: ["password", "apple", "google", "microsoft"] },
     });

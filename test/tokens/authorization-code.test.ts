@@ -11,30 +11,10 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
 import { issueAuthorizationCode, type CodeGrant } from "../../src/tokens/codes";
 import { eu, us, type Region } from "../support/regions";
+import { sessionCount } from "../support/rows";
 import { createTenant, json } from "../support/tenants";
-import { bearer, CLIENT_ID, seedUser, tokenRequest, type TokenResponse } from "../support/users";
-
-/** The redirect URI registered for printid-mobile in wrangler.toml. */
-const REDIRECT_URI = "com.printid.app:/oauth/callback";
-
-type OAuthErrorBody = { error: string; error_description: string };
-
-async function sha256Base64url(value: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
-}
-
-/** An RFC 7636 verifier (43 characters of base64url) and its S256 challenge. */
-async function pkce() {
-  const verifier = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  return { verifier, challenge: await sha256Base64url(verifier) };
-}
-
-/** A fresh tenant of `region` with one active user. */
-async function tenantWithUser(region: Region = eu) {
-  const { name, body } = await createTenant(region);
-  const user = await seedUser(region, body.id);
-  return { region, name, tenantId: body.id, user };
-}
+import { APP_REDIRECT_URI, expectOAuthError, pkce, sha256Base64url } from "../support/tokens";
+import { CLIENT_ID, fetchMe, tenantWithUser, tokenRequest, type TokenResponse } from "../support/users";
 
 /** Puts a code in the region's store, as the federation callback will: returns the code and its verifier. */
 async function issueCode(region: Region, tenantId: string, userId: string, grant: Partial<CodeGrant> = {}) {
@@ -43,7 +23,7 @@ async function issueCode(region: Region, tenantId: string, userId: string, grant
     tenantId,
     userId,
     clientId: CLIENT_ID,
-    redirectUri: REDIRECT_URI,
+    redirectUri: APP_REDIRECT_URI,
     method: "google",
     codeChallenge: challenge,
     scope: "openid",
@@ -55,7 +35,7 @@ async function issueCode(region: Region, tenantId: string, userId: string, grant
 
 /** The grant as the app sends it; a parameter given as undefined is left out. */
 function redeem(region: Region, tenant: string, params: Record<string, string | undefined>) {
-  const form = Object.entries({ grant_type: "authorization_code", redirect_uri: REDIRECT_URI, ...params }).filter(
+  const form = Object.entries({ grant_type: "authorization_code", redirect_uri: APP_REDIRECT_URI, ...params }).filter(
     (entry): entry is [string, string] => entry[1] !== undefined,
   );
   return tokenRequest(region, tenant, Object.fromEntries(form));
@@ -67,27 +47,11 @@ async function redeemed(region: Region, tenant: string, code: string, verifier: 
   return (await response.json()) as TokenResponse;
 }
 
-async function expectOAuthError(response: Response, status: number, error: string) {
-  expect(response.status).toBe(status);
-  const body = (await response.json()) as OAuthErrorBody;
-  expect(body.error).toBe(error);
-  expect(typeof body.error_description).toBe("string");
-}
-
-function me(region: Region, tenant: string, accessToken: string) {
-  return region.fetch(`/t/${tenant}/me`, { headers: bearer(accessToken) });
-}
-
 async function codeRow(region: Region, code: string) {
   return region.db
     .prepare("SELECT * FROM authorization_codes WHERE code_hash = ?")
     .bind(await sha256Base64url(code))
     .first<Record<string, unknown>>();
-}
-
-async function sessionCount(region: Region, userId: string) {
-  const row = await region.db.prepare("SELECT count(*) AS n FROM sessions WHERE user_id = ?").bind(userId).first<{ n: number }>();
-  return row?.n ?? 0;
 }
 
 describe("redemption", () => {
@@ -114,7 +78,7 @@ describe("redemption", () => {
     const session = await eu.db.prepare("SELECT * FROM sessions WHERE id = ?").bind(access.sid).first<Record<string, unknown>>();
     expect(session).toMatchObject({ user_id: user.id, tenant_id: tenantId, method: "google", scope: "openid", client_id: CLIENT_ID });
     expect(await codeRow(eu, code)).toMatchObject({ session_id: access.sid, used_at: expect.any(Number) });
-    expect((await me(eu, name, tokens.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, tokens.access_token)).status).toBe(200);
   });
 
   it("S without openid there is no ID token; without a stored nonce the ID token has none", async () => {
@@ -132,7 +96,7 @@ describe("redemption", () => {
     const { code, verifier } = await issueCode(eu, tenantId, user.id);
     const response = await eu.fetch(
       `/t/${name}/token`,
-      json({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier, client_id: CLIENT_ID }),
+      json({ grant_type: "authorization_code", code, redirect_uri: APP_REDIRECT_URI, code_verifier: verifier, client_id: CLIENT_ID }),
     );
     expect(response.status).toBe(200);
   });
@@ -152,10 +116,10 @@ describe("single use", () => {
     const { name, user, tenantId } = await tenantWithUser();
     const { code, verifier } = await issueCode(eu, tenantId, user.id);
     const first = await redeemed(eu, name, code, verifier);
-    expect((await me(eu, name, first.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, first.access_token)).status).toBe(200);
 
     await expectOAuthError(await redeem(eu, name, { code, code_verifier: verifier }), 400, "invalid_grant");
-    expect((await me(eu, name, first.access_token)).status).toBe(401);
+    expect((await fetchMe(eu, name, first.access_token)).status).toBe(401);
     await expectOAuthError(
       await tokenRequest(eu, name, { grant_type: "refresh_token", refresh_token: first.refresh_token }),
       400,
@@ -197,7 +161,7 @@ describe("PKCE and redirect URI", () => {
       tenantId,
       userId: user.id,
       clientId: CLIENT_ID,
-      redirectUri: REDIRECT_URI,
+      redirectUri: APP_REDIRECT_URI,
       method: "google",
       codeChallenge: challenge,
       scope: "openid",
@@ -208,11 +172,11 @@ describe("PKCE and redirect URI", () => {
   });
 
   it.each([
-    ["a trailing slash", `${REDIRECT_URI}/`],
+    ["a trailing slash", `${APP_REDIRECT_URI}/`],
     ["a prefix", "com.printid.app:/oauth/callbac"],
-    ["an extension", `${REDIRECT_URI}x`],
-    ["an added query", `${REDIRECT_URI}?next=/`],
-    ["an added fragment", `${REDIRECT_URI}#x`],
+    ["an extension", `${APP_REDIRECT_URI}x`],
+    ["an added query", `${APP_REDIRECT_URI}?next=/`],
+    ["an added fragment", `${APP_REDIRECT_URI}#x`],
     ["the scheme in upper case", "COM.PRINTID.APP:/oauth/callback"],
     ["the path in upper case", "com.printid.app:/OAUTH/CALLBACK"],
     ["a percent-encoded path", "com.printid.app:/oauth%2Fcallback"],
@@ -263,7 +227,7 @@ describe("expiry, tenants, policy", () => {
     const { code, verifier } = await issueCode(eu, home.tenantId, home.user.id);
     const tokens = await redeemed(eu, home.name, code, verifier);
     await expectOAuthError(await redeem(eu, elsewhere, { code, code_verifier: verifier }), 400, "invalid_grant");
-    expect((await me(eu, home.name, tokens.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, home.name, tokens.access_token)).status).toBe(200);
   });
 
   it("T a code of the other region is invalid_grant", async () => {

@@ -13,9 +13,9 @@ import { issueAuthorizationCode } from "../../src/tokens/codes";
 import { testEnv } from "../support/env";
 import { eu, us, type Region } from "../support/regions";
 import { createTenant } from "../support/tenants";
-import { CLIENT_ID, seedUser, tokensFor } from "../support/users";
+import { APP_REDIRECT_URI } from "../support/tokens";
+import { CLIENT_ID, signedInUser } from "../support/users";
 
-const REDIRECT_URI = "com.printid.app:/oauth/callback";
 /** Members of a private JWK (EC, RSA, symmetric): none may be published. */
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k", "oth"];
 
@@ -54,13 +54,6 @@ async function oidcClient(region: Region, tenant: string) {
   // tokens received straight from the token endpoint).
   client.enableNonRepudiationChecks(config);
   return { config, requests };
-}
-
-async function signedIn(region: Region = eu) {
-  const { name, body } = await createTenant(region);
-  const user = await seedUser(region, body.id);
-  const tokens = await tokensFor(region, name, user.username);
-  return { name, tenantId: body.id, user, tokens };
 }
 
 describe("discovery document", () => {
@@ -144,7 +137,7 @@ describe("JWK set", () => {
   });
 
   it("S an access token verifies against the published keys with iss and aud, and not against the other region's", async () => {
-    const { name, user, tenantId, tokens } = await signedIn();
+    const { name, user, tenantId, tokens } = await signedInUser();
     const jwks = await getJson<Jwks>(eu, `/t/${name}/.well-known/jwks.json`);
     const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createLocalJWKSet(jwks), {
       issuer: issuerOf(eu, name),
@@ -173,7 +166,7 @@ describe("openid-client, a certified OIDC client library, inside workerd", () =>
   });
 
   it("S refreshes a password sign-in's tokens and validates the new ID token against the published JWKS", async () => {
-    const { name, user, tenantId, tokens } = await signedIn();
+    const { name, user, tenantId, tokens } = await signedInUser();
     const { config, requests } = await oidcClient(eu, name);
 
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token);
@@ -198,39 +191,33 @@ describe("openid-client, a certified OIDC client library, inside workerd", () =>
   });
 
   it("S redeems a PKCE code with its nonce, validating the ID token", async () => {
-    const { name, tenantId, user } = await signedIn();
+    const { name, tenantId, user } = await signedInUser();
     const verifier = client.randomPKCECodeVerifier();
     const nonce = client.randomNonce();
-    const code = await issueAuthorizationCode(database(eu.db), {
-      tenantId,
-      userId: user.id,
-      clientId: CLIENT_ID,
-      redirectUri: REDIRECT_URI,
-      method: "apple",
-      codeChallenge: await client.calculatePKCECodeChallenge(verifier),
-      scope: "openid",
-      nonce,
-    });
+    // Codes put in the store as the federation callback does, for the verifier and nonce above.
+    const issueCode = async () =>
+      issueAuthorizationCode(database(eu.db), {
+        tenantId,
+        userId: user.id,
+        clientId: CLIENT_ID,
+        redirectUri: APP_REDIRECT_URI,
+        method: "apple",
+        codeChallenge: await client.calculatePKCECodeChallenge(verifier),
+        scope: "openid",
+        nonce,
+      });
+    const code = await issueCode();
     const { config } = await oidcClient(eu, name);
 
     // The app's redirect as the OS hands it back; the library sends redirect_uri without the query.
-    const callback = new URL(`${REDIRECT_URI}?code=${encodeURIComponent(code)}`);
+    const callback = new URL(`${APP_REDIRECT_URI}?code=${encodeURIComponent(code)}`);
     const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
     expect(tokens.claims()).toMatchObject({ sub: user.id, nonce, iss: issuerOf(eu, name) });
 
     // A wrong nonce expectation is caught by the library: the server echoed the stored one.
-    const other = await issueAuthorizationCode(database(eu.db), {
-      tenantId,
-      userId: user.id,
-      clientId: CLIENT_ID,
-      redirectUri: REDIRECT_URI,
-      method: "apple",
-      codeChallenge: await client.calculatePKCECodeChallenge(verifier),
-      scope: "openid",
-      nonce,
-    });
+    const other = await issueCode();
     const mismatch = await client
-      .authorizationCodeGrant(config, new URL(`${REDIRECT_URI}?code=${encodeURIComponent(other)}`), {
+      .authorizationCodeGrant(config, new URL(`${APP_REDIRECT_URI}?code=${encodeURIComponent(other)}`), {
         pkceCodeVerifier: verifier,
         expectedNonce: client.randomNonce(),
       })
@@ -240,7 +227,7 @@ describe("openid-client, a certified OIDC client library, inside workerd", () =>
   });
 
   it("P revokes through the library: the session's refresh token then fails", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const { config } = await oidcClient(eu, name);
     await client.tokenRevocation(config, tokens.refresh_token);
     const refused = await client.refreshTokenGrant(config, tokens.refresh_token).catch((error: unknown) => error);

@@ -11,50 +11,18 @@
 import { base64url, createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { eu, us, type Region } from "../support/regions";
-import { createTenant, json, uniqueSlug } from "../support/tenants";
-import { bearer, CLIENT_ID, seedUser, signIn, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
-
-type OAuthErrorBody = { error: string; error_description: string };
+import { createTenant, json } from "../support/tenants";
+import { expectOAuthError, refresh, sha256Base64url } from "../support/tokens";
+import { CLIENT_ID, fetchMe, seedUser, signedInUser, signIn, tokenRequest, tokensFor, type TokenResponse } from "../support/users";
 
 /** Strict rotation: an exchanged token never works again. */
 const STRICT = { refreshTokenReuseSeconds: 0 };
-
-/**
- * A fresh tenant of `region` (with these settings) with one active user, signed in with MyQ credentials
- * (scope `openid`).
- */
-async function signedIn(region: Region = eu, settings: Record<string, unknown> = {}) {
-  const { name, body } = await createTenant(region, uniqueSlug(), { settings });
-  const user = await seedUser(region, body.id);
-  const tokens = await tokensFor(region, name, user.username);
-  return { region, name, tenantId: body.id, user, tokens, sessionId: decodeJwt(tokens.access_token).sid as string };
-}
-
-function refresh(region: Region, tenant: string, refreshToken: string, extra: Record<string, string> = {}) {
-  return tokenRequest(region, tenant, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra });
-}
 
 async function refreshed(region: Region, tenant: string, refreshToken: string): Promise<TokenResponse> {
   const response = await refresh(region, tenant, refreshToken);
   expect(response.status).toBe(200);
   expect(response.headers.get("Cache-Control")).toBe("no-store");
   return (await response.json()) as TokenResponse;
-}
-
-async function expectOAuthError(response: Response, status: number, error: string) {
-  expect(response.status).toBe(status);
-  expect(response.headers.get("Content-Type")).toMatch(/^application\/json/);
-  const body = (await response.json()) as OAuthErrorBody;
-  expect(body.error).toBe(error);
-  expect(typeof body.error_description).toBe("string");
-}
-
-function me(region: Region, tenant: string, accessToken: string) {
-  return region.fetch(`/t/${tenant}/me`, { headers: bearer(accessToken) });
-}
-
-async function sha256Base64url(value: string): Promise<string> {
-  return base64url.encode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
 }
 
 async function sessionRow(region: Region, sessionId: string) {
@@ -80,12 +48,12 @@ async function exchangedAgo(token: string, seconds: number) {
 async function expectReuse(name: string, token: string, sessionId: string, accessToken: string) {
   await expectOAuthError(await refresh(eu, name, token), 400, "invalid_grant");
   expect((await sessionRow(eu, sessionId))?.revoked_at).toEqual(expect.any(Number));
-  expect((await me(eu, name, accessToken)).status).toBe(401);
+  expect((await fetchMe(eu, name, accessToken)).status).toBe(401);
 }
 
 describe("rotation", () => {
   it("S a refresh answers a new token pair for the same session, and the refresh token rotates", async () => {
-    const { name, user, tokens, sessionId } = await signedIn();
+    const { name, user, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     expect(second).toMatchObject({ token_type: "Bearer", expires_in: expect.any(Number), scope: "openid" });
     expect(second.refresh_token).not.toBe(tokens.refresh_token);
@@ -96,17 +64,17 @@ describe("rotation", () => {
     // The new refresh token rotates in turn, and the new access token is accepted.
     const third = await refreshed(eu, name, second.refresh_token);
     expect(new Set([tokens.refresh_token, second.refresh_token, third.refresh_token]).size).toBe(3);
-    expect((await me(eu, name, third.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, third.access_token)).status).toBe(200);
   });
 
   it("S with strict rotation (window 0) the exchanged token fails at once (RFC 9700 §4.14.2)", async () => {
-    const { name, tokens } = await signedIn(eu, STRICT);
+    const { name, tokens } = await signedInUser(eu, STRICT);
     await refreshed(eu, name, tokens.refresh_token);
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
   });
 
   it("S the grant is also accepted as JSON", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const response = await eu.fetch(
       `/t/${name}/token`,
       json({ grant_type: "refresh_token", refresh_token: tokens.refresh_token, client_id: CLIENT_ID }),
@@ -120,15 +88,15 @@ describe("rotation", () => {
 
 describe("the retry window (FAPI 2.0 Security Profile §5.3.2.1)", () => {
   it("H the same token presented again within the window gets another new token, and the session lives", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const first = await refreshed(eu, name, tokens.refresh_token);
     const exchangedAt = (await refreshRow(eu, tokens.refresh_token))?.spent_at;
     const retry = await refreshed(eu, name, tokens.refresh_token);
 
     expect(retry.refresh_token).not.toBe(first.refresh_token);
     expect(decodeJwt(retry.access_token).sid).toBe(sessionId);
-    expect((await me(eu, name, first.access_token)).status).toBe(200);
-    expect((await me(eu, name, retry.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, first.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, retry.access_token)).status).toBe(200);
     // Two children of the same token (siblings); the window still runs from the first exchange.
     const parent = await sha256Base64url(tokens.refresh_token);
     expect((await refreshRow(eu, first.refresh_token))?.parent_hash).toBe(parent);
@@ -140,21 +108,21 @@ describe("the retry window (FAPI 2.0 Security Profile §5.3.2.1)", () => {
   });
 
   it("H 20 concurrent refreshes with one token all succeed, the session lives, and the token used next works", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const responses = await Promise.all(Array.from({ length: 20 }, () => refresh(eu, name, tokens.refresh_token)));
     expect(responses.map((response) => response.status)).toEqual(Array(20).fill(200));
     const answers = (await Promise.all(responses.map((response) => response.json()))) as TokenResponse[];
     expect(new Set(answers.map((answer) => answer.refresh_token)).size).toBe(20);
-    for (const answer of answers) expect((await me(eu, name, answer.access_token)).status).toBe(200);
+    for (const answer of answers) expect((await fetchMe(eu, name, answer.access_token)).status).toBe(200);
 
     const next = await refreshed(eu, name, answers.at(-1)!.refresh_token);
-    expect((await me(eu, name, next.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, next.access_token)).status).toBe(200);
     await refreshed(eu, name, next.refresh_token);
     expect((await sessionRow(eu, sessionId))?.revoked_at).toBeNull();
   });
 
   it("S a token exchanged longer ago than the window revokes the session (RFC 9700 §4.14.2)", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     await exchangedAgo(tokens.refresh_token, 31);
     await expectReuse(name, tokens.refresh_token, sessionId, second.access_token);
@@ -165,7 +133,7 @@ describe("the retry window (FAPI 2.0 Security Profile §5.3.2.1)", () => {
     [4, 200],
     [6, 400],
   ])("S the window is the tenant's refreshTokenReuseSeconds: 5 s, a retry %i s after the exchange answers %i", async (seconds, status) => {
-    const { name, tokens, sessionId } = await signedIn(eu, { refreshTokenReuseSeconds: 5 });
+    const { name, tokens, sessionId } = await signedInUser(eu, { refreshTokenReuseSeconds: 5 });
     await refreshed(eu, name, tokens.refresh_token);
     await exchangedAgo(tokens.refresh_token, seconds);
     const retry = await refresh(eu, name, tokens.refresh_token);
@@ -175,7 +143,7 @@ describe("the retry window (FAPI 2.0 Security Profile §5.3.2.1)", () => {
   });
 
   it("S once its successor has been used, a token revokes the session even within the window", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     const third = await refreshed(eu, name, second.refresh_token);
     await expectReuse(name, tokens.refresh_token, sessionId, third.access_token);
@@ -183,7 +151,7 @@ describe("the retry window (FAPI 2.0 Security Profile §5.3.2.1)", () => {
   });
 
   it("S once one of two sibling tokens has been used, the other revokes the session even within the window", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const first = await refreshed(eu, name, tokens.refresh_token);
     const retry = await refreshed(eu, name, tokens.refresh_token);
     const next = await refreshed(eu, name, retry.refresh_token);
@@ -192,40 +160,40 @@ describe("the retry window (FAPI 2.0 Security Profile §5.3.2.1)", () => {
   });
 
   it("S a used token presented again within the window still works while its own successor is unused", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     await refreshed(eu, name, second.refresh_token);
     const again = await refreshed(eu, name, second.refresh_token);
-    expect((await me(eu, name, again.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, again.access_token)).status).toBe(200);
     expect((await sessionRow(eu, sessionId))?.revoked_at).toBeNull();
   });
 });
 
 describe("reuse detection", () => {
   it("S with strict rotation a spent refresh token presented again is invalid_grant and revokes the whole session", async () => {
-    const { name, tokens, sessionId } = await signedIn(eu, STRICT);
+    const { name, tokens, sessionId } = await signedInUser(eu, STRICT);
     const second = await refreshed(eu, name, tokens.refresh_token);
-    expect((await me(eu, name, second.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, second.access_token)).status).toBe(200);
 
     // The replay (an attacker, or the victim after the attacker rotated first).
     await expectReuse(name, tokens.refresh_token, sessionId, second.access_token);
 
     // The newest refresh token is dead too, and so is every access token of the session.
     await expectOAuthError(await refresh(eu, name, second.refresh_token), 400, "invalid_grant");
-    expect((await me(eu, name, tokens.access_token)).status).toBe(401);
+    expect((await fetchMe(eu, name, tokens.access_token)).status).toBe(401);
   });
 
   it("S reuse revokes only that session: another session of the same user lives on", async () => {
-    const { name, user, tokens } = await signedIn(eu, STRICT);
+    const { name, user, tokens } = await signedInUser(eu, STRICT);
     const other = await tokensFor(eu, name, user.username);
     await refreshed(eu, name, tokens.refresh_token);
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
-    expect((await me(eu, name, other.access_token)).status).toBe(200);
+    expect((await fetchMe(eu, name, other.access_token)).status).toBe(200);
     await refreshed(eu, name, other.refresh_token);
   });
 
   it.each([2, 5])("S with strict rotation, of %i concurrent refreshes with the same token one succeeds and the rest are reuse", async (count) => {
-    const { name, tokens, sessionId } = await signedIn(eu, STRICT);
+    const { name, tokens, sessionId } = await signedInUser(eu, STRICT);
     const responses = await Promise.all(Array.from({ length: count }, () => refresh(eu, name, tokens.refresh_token)));
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
@@ -238,7 +206,7 @@ describe("reuse detection", () => {
 
 describe("tenants and regions", () => {
   it("T a refresh token of another tenant is invalid_grant there, and is neither spent nor revoked at home", async () => {
-    const home = await signedIn();
+    const home = await signedInUser();
     const { name: elsewhere } = await createTenant(eu);
 
     await expectOAuthError(await refresh(eu, elsewhere, home.tokens.refresh_token), 400, "invalid_grant");
@@ -248,7 +216,7 @@ describe("tenants and regions", () => {
   });
 
   it("T a spent refresh token presented in another tenant does not revoke the session at home", async () => {
-    const home = await signedIn();
+    const home = await signedInUser();
     const { name: elsewhere } = await createTenant(eu);
     const second = await refreshed(eu, home.name, home.tokens.refresh_token);
 
@@ -261,7 +229,7 @@ describe("tenants and regions", () => {
     ["an eu token in a us tenant", eu, us],
     ["a us token in an eu tenant", us, eu],
   ])("T %s is invalid_grant, and the token still works at home", async (_what, homeRegion, otherRegion) => {
-    const home = await signedIn(homeRegion);
+    const home = await signedInUser(homeRegion);
     const { name: elsewhere } = await createTenant(otherRegion);
     await expectOAuthError(await refresh(otherRegion, elsewhere, home.tokens.refresh_token), 400, "invalid_grant");
     await refreshed(homeRegion, home.name, home.tokens.refresh_token);
@@ -272,7 +240,7 @@ describe("malformed requests", () => {
   it("S an unregistered client_id is 401 invalid_client, and the token is not spent", async () => {
     // wrangler.toml registers a single client (printid-mobile): a token of "another registered client"
     // cannot be obtained, so only an unregistered id is tried here.
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token, { client_id: "not-a-client" }), 401, "invalid_client");
     expect((await refreshRow(eu, tokens.refresh_token))?.spent_at).toBeNull();
     await refreshed(eu, name, tokens.refresh_token);
@@ -291,7 +259,7 @@ describe("malformed requests", () => {
   });
 
   it("S a missing client_id is 400 invalid_request, and the token is not spent", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const response = await eu.fetch(`/t/${name}/token`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -311,7 +279,7 @@ describe("malformed requests", () => {
   });
 
   it("S a text/plain body is 415, and the token is not spent", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const response = await eu.fetch(`/t/${name}/token`, {
       method: "POST",
       headers: { "Content-Type": "text/plain" },
@@ -324,19 +292,19 @@ describe("malformed requests", () => {
 
 describe("policy on refresh", () => {
   it("P a deactivated user's refresh is invalid_grant", async () => {
-    const { name, user, tokens } = await signedIn();
+    const { name, user, tokens } = await signedInUser();
     await eu.db.prepare("UPDATE users SET active = 0 WHERE id = ?").bind(user.id).run();
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
   });
 
   it("P a deleted user's refresh is invalid_grant", async () => {
-    const { name, user, tokens } = await signedIn();
+    const { name, user, tokens } = await signedInUser();
     await eu.db.prepare("DELETE FROM users WHERE id = ?").bind(user.id).run();
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
   });
 
   it("P a revoked session's refresh token is invalid_grant", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const revoked = await eu.fetch(`/t/${name}/revoke`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
@@ -347,13 +315,13 @@ describe("policy on refresh", () => {
   });
 
   it("P an expired session's refresh token is invalid_grant", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     await eu.db.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 1000, sessionId).run();
     await expectOAuthError(await refresh(eu, name, tokens.refresh_token), 400, "invalid_grant");
   });
 
   it("P a disabled tenant refuses the refresh: 400 invalid_request saying why, RFC 6749 §5.2", async () => {
-    const { name, tenantId, tokens } = await signedIn();
+    const { name, tenantId, tokens } = await signedInUser();
     await eu.db.prepare("UPDATE tenants SET enabled = 0 WHERE id = ?").bind(tenantId).run();
     const response = await refresh(eu, name, tokens.refresh_token);
     expect(response.status).toBe(400);
@@ -363,7 +331,7 @@ describe("policy on refresh", () => {
 
 describe("ID tokens", () => {
   it("S an openid session gets a new ID token on refresh, signed by a published key, for the same user and session", async () => {
-    const { name, user, tokens, sessionId } = await signedIn();
+    const { name, user, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     expect(second.id_token).toEqual(expect.any(String));
 
@@ -392,7 +360,7 @@ describe("ID tokens", () => {
 
 describe("storage", () => {
   it("S refresh tokens are stored only as base64url SHA-256 hashes", async () => {
-    const { name, tokens, sessionId } = await signedIn();
+    const { name, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     const presented = [tokens.refresh_token, second.refresh_token];
 
@@ -414,7 +382,7 @@ describe("storage", () => {
   });
 
   it("S refresh tokens carry at least 256 random bits, base64url", async () => {
-    const { name, tokens } = await signedIn();
+    const { name, tokens } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     for (const token of [tokens.refresh_token, second.refresh_token]) {
       expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
