@@ -45,8 +45,9 @@ function freePort() {
 }
 
 /**
- * bench/peers/run in its own process group: Ctrl-C reaches only this process, which passes it on to the
+ * bench/peers/run in its own process group: Ctrl-C reaches only this process, which sends SIGTERM to that
  * whole group once; the harness's trap then stops the Workers it started (each in a group of its own).
+ * SIGTERM, not SIGINT: wrk exits normally on SIGINT, and bash then carries on with the next command.
  * OpenAuth is left out (no figure compares with it) and so are the peer rows no figure uses.
  */
 async function runHarness(outDir) {
@@ -57,9 +58,10 @@ async function runHarness(outDir) {
   };
   const harness = spawn(join(peers, "run"), [], { cwd: root, env, stdio: "inherit", detached: true });
   let interrupted = false;
-  const forward = (signal) => {
+  const forward = () => {
+    if (interrupted) return;
     interrupted = true;
-    try { process.kill(-harness.pid, signal); } catch { /* already gone */ }
+    try { process.kill(-harness.pid, "SIGTERM"); } catch { /* already gone */ }
   };
   for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, forward);
   const code = await new Promise((resolve) => harness.on("exit", (exitCode) => resolve(exitCode ?? 1)));
