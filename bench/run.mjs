@@ -135,7 +135,8 @@ function rate(rows, label, problems) {
   const rps = Number(row?.rps);
   if (!row || !Number.isFinite(rps)) problems.push(`${label}: not measured`);
   else if (Number(row.non2xx) + Number(row.sockerr) > 0) problems.push(`${label}: ${row.non2xx} non-2xx, ${row.sockerr} socket errors`);
-  return { rps, p50: Number(row?.p50_ms), p99: Number(row?.p99_ms), other: row?.["other_cpu%"] ?? "?", tries: row?.attempts ?? "?" };
+  const tries = row?.attempts === "1" ? "1 try" : `${row?.attempts ?? "?"} tries`;
+  return { rps, p50: Number(row?.p50_ms), p99: Number(row?.p99_ms), other: row?.["other_cpu%"] ?? "?", tries };
 }
 
 function table(lines) {
@@ -187,9 +188,11 @@ function summary(outDir, startup, elapsed) {
     `GET /me     p50 / p99 under load: printid ${num(load.me.p50)} / ${num(load.me.p99)} ms, baseline /d1 ${num(load.d1.p50)} / ${num(load.d1.p99)} ms`,
     `            one request unloaded (median of 15): printid ${facts.get("me_alone_ms")} ms, baseline /d1 ${facts.get("d1_alone_ms")} ms`,
     `noise       other-cpu (other processes' CPU during the measured 10 s; above ${QUIET_OTHER_CPU} % measured again, the quietest kept): ` +
-      `/d1 ${load.d1.other}% (${load.d1.tries} tries), Better Auth sign-in ${load.betterAuth.other}% (${load.betterAuth.tries}), ` +
+      `/d1 ${load.d1.other}% (${load.d1.tries}), Better Auth sign-in ${load.betterAuth.other}% (${load.betterAuth.tries}), ` +
       `printid /me ${load.me.other}% (${load.me.tries}), printid sign-in ${load.signIn.other}% (${load.signIn.tries})`,
-    `            (noisy): a row of the pair was measured above ${QUIET_OTHER_CPU} %, so its ratio is off by the difference: run again on a quiet machine`,
+    ...(figures.some((cells) => cells[5].endsWith("(noisy)"))
+      ? [`            (noisy): a row of the pair was measured above ${QUIET_OTHER_CPU} %, so its ratio is off by the difference: run again on a quiet machine`]
+      : []),
     "",
     `printid only (rule L under a burst; autocannon, ${burst.connections} connections × ${burst.seconds} s):`,
     `  (d) sign-in burst, 1 user, default lockout: ${d.ok} signed in (${num(d.rps)} req/s, p50 ${num(d.p50, 0)} ms, p99 ${num(d.p99, 0)} ms), ` +
