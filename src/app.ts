@@ -14,8 +14,8 @@ import { listSignInAttempts } from "./admin/sign-in-attempts";
 import { createUser, getUser, listUsers, patchUser } from "./admin/users";
 import { configOf } from "./config";
 import { changePassword, signIn } from "./credentials/routes";
-import { database } from "./db/client";
-import { guardD1 } from "./db/guard";
+import { databaseOf } from "./db/client";
+import { withinD1Budget } from "./db/guard";
 import { authorize, callbackGet, callbackPost, idToken } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
 import { limitBody } from "./http/body-limit";
@@ -40,8 +40,8 @@ export function buildApp() {
     c.set("requestId", requestId);
     const config = configOf(c.env);
     c.set("config", config);
-    c.set("db", database(guardD1(c.env.DB, config.d1BudgetMs)));
-    await next();
+    c.set("db", databaseOf(c.env.DB));
+    await withinD1Budget(config.d1BudgetMs, next);
     c.res.headers.set("X-Request-Id", requestId);
   });
   // The OAuth endpoints answer every error, even a refused body, in RFC 6749's shape.

@@ -7,8 +7,26 @@
  * taken e-mail from an outage, and a real bug still answers 500.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /** How long one request may wait on D1 in all, unless the `D1_BUDGET_MS` var says otherwise. */
 export const DEFAULT_D1_BUDGET_MS = 10_000;
+
+/**
+ * The deadline of the request under way, carried with its async work (AsyncLocalStorage), so that one
+ * guarded binding serves every request of an isolate: its drizzle handle and prepared queries are made
+ * once, yet each request's calls count against that request's own budget.
+ */
+const requestDeadline = new AsyncLocalStorage<number>();
+
+/** Runs one request (or one scheduled run) whose D1 calls may take `budgetMs` in all. */
+export function withinD1Budget<T>(budgetMs: number, run: () => T): T {
+  return requestDeadline.run(Date.now() + budgetMs, run);
+}
+
+function deadline(): number {
+  return requestDeadline.getStore() ?? Date.now() + DEFAULT_D1_BUDGET_MS;
+}
 
 export class DatabaseUnavailable extends Error {
   constructor(reason: string, options?: { cause?: unknown }) {
@@ -36,9 +54,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** Runs one D1 call within what is left of the budget. */
-function within<T>(deadline: number, call: () => Promise<T>): Promise<T> {
-  const left = deadline - Date.now();
+/** Runs one D1 call within what is left of the request's budget. */
+function within<T>(call: () => Promise<T>): Promise<T> {
+  const left = deadline() - Date.now();
   if (left <= 0) return Promise.reject(new DatabaseUnavailable("D1 budget spent before the call"));
   let timer: ReturnType<typeof setTimeout> | null = null;
   const timeout = new Promise<never>((_, reject) => {
@@ -53,27 +71,26 @@ function within<T>(deadline: number, call: () => Promise<T>): Promise<T> {
 /** The statement D1 prepared, kept so that a batch can hand the real ones to D1. */
 const inner = new WeakMap<object, D1PreparedStatement>();
 
-function guardStatement(statement: D1PreparedStatement, deadline: number): D1PreparedStatement {
+function guardStatement(statement: D1PreparedStatement): D1PreparedStatement {
   const guarded = {
-    bind: (...values: unknown[]) => guardStatement(statement.bind(...values), deadline),
-    first: (column?: string) => within(deadline, () => (column === undefined ? statement.first() : statement.first(column))),
-    run: () => within(deadline, () => statement.run()),
-    all: () => within(deadline, () => statement.all()),
-    raw: (options?: { columnNames?: boolean }) => within(deadline, () => statement.raw(options as { columnNames: true })),
+    bind: (...values: unknown[]) => guardStatement(statement.bind(...values)),
+    first: (column?: string) => within(() => (column === undefined ? statement.first() : statement.first(column))),
+    run: () => within(() => statement.run()),
+    all: () => within(() => statement.all()),
+    raw: (options?: { columnNames?: boolean }) => within(() => statement.raw(options as { columnNames: true })),
   } as unknown as D1PreparedStatement;
   inner.set(guarded, statement);
   return guarded;
 }
 
-/** `d1`, guarded for one request whose D1 calls may take `budgetMs` in all. */
-export function guardD1(d1: D1Database, budgetMs: number): D1Database {
-  const deadline = Date.now() + budgetMs;
+/** `d1`, each of its calls guarded by the budget of the request that makes it (`withinD1Budget`). */
+export function guardD1(d1: D1Database): D1Database {
   return {
-    prepare: (query: string) => guardStatement(d1.prepare(query), deadline),
+    prepare: (query: string) => guardStatement(d1.prepare(query)),
     batch: (statements: D1PreparedStatement[]) =>
-      within(deadline, () => d1.batch(statements.map((statement) => inner.get(statement) ?? statement))),
-    exec: (query: string) => within(deadline, () => d1.exec(query)),
+      within(() => d1.batch(statements.map((statement) => inner.get(statement) ?? statement))),
+    exec: (query: string) => within(() => d1.exec(query)),
     withSession: (constraint?: string) => d1.withSession(constraint),
-    dump: () => within(deadline, () => d1.dump()),
+    dump: () => within(() => d1.dump()),
   } as D1Database;
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { identitiesColumn, parseIdentities } from "../accounts/queries";
 import { refreshTokens, sessions, tenants, users } from "../db/schema";
@@ -8,43 +8,74 @@ export type SessionKey =
   | { sid: string; sub: string }
   | { refreshTokenHash: string; clientId: string; openedAfter: Date; now: Date };
 
-/**
- * The session a key names, within the tenant. A refresh token names its session only while unspent and
- * unexpired, and only a live session of that client opened after `openedAfter`; an access token's
- * session is checked by the caller (requireUser), which tells an ended session from a wrong one.
- */
-function sessionMatch(db: Database, key: SessionKey): SQL | undefined {
-  if ("sid" in key) return and(eq(sessions.id, key.sid), eq(sessions.tenantId, tenants.id));
-  const { refreshTokenHash, clientId, openedAfter, now } = key;
-  const ofToken = and(eq(refreshTokens.tokenHash, refreshTokenHash), isNull(refreshTokens.spentAt), gt(refreshTokens.expiresAt, now));
-  return and(
-    eq(sessions.tenantId, tenants.id),
-    eq(sessions.clientId, clientId),
-    isNull(sessions.revokedAt),
-    gt(sessions.expiresAt, now),
-    gt(sessions.createdAt, openedAfter),
-    inArray(sessions.id, db.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(ofToken)),
-  );
-}
-
-/**
- * Everything rule P checks, in one D1 query, for the API (requireUser) and the console alike: the tenant
- * by its name, the key's session within that tenant, the session's user (for an access token, the
- * token's subject), and the user's linked providers.
- */
-export async function loadPrincipal(db: Database, slug: string, key: SessionKey) {
-  const row = await db
+/** What rule P reads: the tenant, the session, its user and the user's linked providers. */
+function selectPrincipal(db: Database) {
+  return db
     .select({
       tenant: tenants,
       session: { id: sessions.id, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt },
       user: users,
       identities: identitiesColumn,
     })
-    .from(tenants)
-    .leftJoin(sessions, sessionMatch(db, key))
-    .leftJoin(users, and(eq(users.id, sessions.userId), "sub" in key ? eq(users.id, key.sub) : eq(users.tenantId, tenants.id)))
+    .from(tenants);
+}
+
+/**
+ * For an access token: the token's session within the tenant, and its user, who must be the token's
+ * subject (whether the session has ended is the caller's to tell, requireUser). Every authenticated API
+ * request runs it, so it is prepared once per database handle: drizzle then builds its SQL once, not on
+ * every request.
+ */
+function prepareByAccessToken(db: Database) {
+  return selectPrincipal(db)
+    .leftJoin(sessions, and(eq(sessions.id, sql.placeholder("sid")), eq(sessions.tenantId, tenants.id)))
+    .leftJoin(users, and(eq(users.id, sessions.userId), eq(users.id, sql.placeholder("sub"))))
+    .where(eq(tenants.slug, sql.placeholder("slug")))
+    .prepare();
+}
+
+const preparedByAccessToken = new WeakMap<Database, ReturnType<typeof prepareByAccessToken>>();
+
+/**
+ * For a console cookie: the session whose refresh token hashes to the cookie's, the token unspent and
+ * unexpired, a live session of that client within the tenant opened after `openedAfter`, and its user.
+ */
+function byRefreshToken(db: Database, slug: string, key: Extract<SessionKey, { refreshTokenHash: string }>) {
+  const { refreshTokenHash, clientId, openedAfter, now } = key;
+  const ofToken = and(eq(refreshTokens.tokenHash, refreshTokenHash), isNull(refreshTokens.spentAt), gt(refreshTokens.expiresAt, now));
+  return selectPrincipal(db)
+    .leftJoin(
+      sessions,
+      and(
+        eq(sessions.tenantId, tenants.id),
+        eq(sessions.clientId, clientId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        gt(sessions.createdAt, openedAfter),
+        inArray(sessions.id, db.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(ofToken)),
+      ),
+    )
+    .leftJoin(users, and(eq(users.id, sessions.userId), eq(users.tenantId, tenants.id)))
     .where(eq(tenants.slug, slug))
     .get();
+}
+
+/**
+ * Everything rule P checks, in one D1 query, for the API (requireUser) and the console alike: the tenant
+ * by its name, the key's session within that tenant, the session's user, and the user's linked providers.
+ */
+export async function loadPrincipal(db: Database, slug: string, key: SessionKey) {
+  let row;
+  if ("sid" in key) {
+    let prepared = preparedByAccessToken.get(db);
+    if (!prepared) {
+      prepared = prepareByAccessToken(db);
+      preparedByAccessToken.set(db, prepared);
+    }
+    row = await prepared.get({ slug, sid: key.sid, sub: key.sub });
+  } else {
+    row = await byRefreshToken(db, slug, key);
+  }
   if (!row) return undefined;
   return { ...row, identities: row.user ? parseIdentities(row.identities) : [] };
 }
