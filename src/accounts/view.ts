@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { accountKinds, providerNames, roleNames, type ProviderName, type User } from "../db/schema";
+import { accountKinds, providerNames, roleNames, type ProviderName, type User, type UserProfile } from "../db/schema";
 
 export const UserView = v.pipe(
   v.object({
@@ -26,7 +26,7 @@ export function displayNameOf(user: Pick<User, "firstName" | "lastName" | "usern
   return [user.firstName, user.lastName].filter(Boolean).join(" ") || user.username;
 }
 
-export function userView(user: User, identities: ProviderName[]): v.InferOutput<typeof UserView> {
+export function userView(user: UserProfile, identities: ProviderName[]): v.InferOutput<typeof UserView> {
   return {
     id: user.id,
     username: user.username,

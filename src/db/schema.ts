@@ -212,6 +212,8 @@ export const signInAttempts = sqliteTable(
 
 export type Tenant = typeof tenants.$inferSelect;
 export type User = typeof users.$inferSelect;
+/** A user without the credential's columns (password hash, lockout counters): what rule P loads. */
+export type UserProfile = Omit<User, "passwordHash" | "failedSignIns" | "lockedUntil" | "passwordChecksInFlight" | "passwordChecksSince">;
 
 /** A browser sign-in in progress with a provider, from /authorize to the callback: minutes, single use. */
 export const oauthFlows = sqliteTable(

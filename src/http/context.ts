@@ -1,10 +1,10 @@
 import type { Bindings, Config } from "../config";
 import type { Database } from "../db/client";
-import type { ProviderName, Tenant, User } from "../db/schema";
+import type { ProviderName, Tenant, UserProfile } from "../db/schema";
 
 /** The signed-in user of an authenticated request, as `requireUser()` found them. */
 export interface Principal {
-  user: User;
+  user: UserProfile;
   sessionId: string;
   clientId: string;
   identities: ProviderName[];

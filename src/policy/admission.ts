@@ -1,4 +1,4 @@
-import type { Role, Tenant, User } from "../db/schema";
+import type { Role, Tenant, UserProfile } from "../db/schema";
 import { AppError } from "../http/errors";
 import { admitTenant } from "../tenants/admission";
 
@@ -6,7 +6,7 @@ import { admitTenant } from "../tenants/admission";
  * Rule P, as one pure check: may this user of this tenant act (and, with `role`, act as that role)?
  * Every path that issues tokens and every authenticated request goes through it.
  */
-export function admit(tenant: Tenant, user: User, role?: Role): void {
+export function admit(tenant: Tenant, user: UserProfile, role?: Role): void {
   admitTenant(tenant);
   if (user.tenantId !== tenant.id) throw new AppError("unauthorized");
   if (!user.active) {
@@ -20,6 +20,6 @@ export function admit(tenant: Tenant, user: User, role?: Role): void {
 }
 
 /** A user who was never active: a registration waiting for an admin. */
-export function isPendingActivation(user: User): boolean {
+export function isPendingActivation(user: UserProfile): boolean {
   return !user.active && user.activatedAt === null;
 }

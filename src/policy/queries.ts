@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { identitiesColumn, parseIdentities } from "../accounts/queries";
 import { refreshTokens, sessions, tenants, users } from "../db/schema";
@@ -8,13 +8,20 @@ export type SessionKey =
   | { sid: string; sub: string }
   | { refreshTokenHash: string; clientId: string; openedAfter: Date; now: Date };
 
+/**
+ * The user as an authenticated request sees them: every column but the credential's (the password hash
+ * and the lockout counters), which no authenticated route needs and which are not read where not needed.
+ */
+const { passwordHash, failedSignIns, lockedUntil, passwordChecksInFlight, passwordChecksSince, ...principalUserColumns } =
+  getTableColumns(users);
+
 /** What rule P reads: the tenant, the session, its user and the user's linked providers. */
 function selectPrincipal(db: Database) {
   return db
     .select({
       tenant: tenants,
       session: { id: sessions.id, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt },
-      user: users,
+      user: principalUserColumns,
       identities: identitiesColumn,
     })
     .from(tenants);
