@@ -1,6 +1,6 @@
 import { CodeChallengeMethod } from "arctic";
 import type { Context } from "hono";
-import { describeRoute, uniqueSymbol, validator } from "hono-openapi";
+import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { recordAttempt } from "../audit/attempts";
 import { commit } from "../db/batch";
@@ -11,7 +11,7 @@ import { jsonResponse, problems } from "../http/openapi";
 import { loggedError } from "../http/problem";
 import { requestMeta } from "../http/request-meta";
 import { defineRoute } from "../http/route";
-import { fieldErrors, jsonBody, mediaTypeOf, pathParams, queryParams, validationFailed } from "../http/validation";
+import { formBody, jsonBody, pathParams, queryParams, validationFailed } from "../http/validation";
 import { admitTenant } from "../tenants/admission";
 import { findTenantById } from "../tenants/queries";
 import { ClientId, registeredClient } from "../tokens/clients";
@@ -156,32 +156,6 @@ const callbackDoc = {
   },
 };
 
-const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
-
-/**
- * Apple's form_post: the callback's parameters as a form, checked by their schema (and documented as
- * Apple sends them). A body of another type would read as no parameters: it is refused unread (415), as
- * `jsonBody` refuses one on the JSON routes.
- */
-function formPost<S extends v.GenericSchema>(schema: S) {
-  const validate = validator(
-    "form",
-    schema,
-    (result) => {
-      if (!result.success) throw validationFailed(fieldErrors(result.error));
-    },
-    { media: "application/x-www-form-urlencoded" },
-  );
-  const gate: typeof validate = async (c, next) => {
-    if (!FORM_TYPES.includes(mediaTypeOf(c))) {
-      throw new AppError("unsupported_media_type", { detail: "Send the body as application/x-www-form-urlencoded." });
-    }
-    return validate(c, next);
-  };
-  // hono-openapi finds a validator (and documents its body) by this property.
-  return Object.assign(gate, { [uniqueSymbol]: (validate as unknown as Record<symbol, unknown>)[uniqueSymbol] });
-}
-
 export const callbackGet = defineRoute(
   describeRoute({ ...callbackDoc, summary: "The providers' redirect back (one per region)" }),
   pathParams(ProviderPath),
@@ -192,7 +166,7 @@ export const callbackGet = defineRoute(
 export const callbackPost = defineRoute(
   describeRoute({ ...callbackDoc, summary: "Apple's form_post redirect back" }),
   pathParams(ProviderPath),
-  formPost(CallbackParams),
+  formBody(CallbackParams),
   (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("form")),
 );
 

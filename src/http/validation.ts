@@ -1,4 +1,4 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { uniqueSymbol, validator } from "hono-openapi";
 import * as v from "valibot";
@@ -60,6 +60,9 @@ function rejectInvalidInput(result: { success: boolean; error?: readonly Issue[]
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
+/** The media types of a form, as browsers and OAuth client libraries send one. */
+export const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
+
 export function mediaTypeOf(c: Context): string {
   return (c.req.header("Content-Type") ?? "").split(";", 1)[0]!.trim().toLowerCase();
 }
@@ -87,8 +90,32 @@ export function jsonBody<S extends v.GenericSchema>(schema: S) {
     }
     return validate(c, next);
   };
-  // hono-openapi finds a validator (and documents its body) by this property.
-  return Object.assign(gate, { [uniqueSymbol]: (validate as unknown as Record<symbol, unknown>)[uniqueSymbol] });
+  return documentedAs(gate, validate);
+}
+
+/**
+ * A form body (Apple's form_post), checked by its schema and documented as a urlencoded form. A body of
+ * another type would read as no fields: it is refused unread (415), as `jsonBody` refuses one.
+ */
+export function formBody<S extends v.GenericSchema>(schema: S) {
+  const validate = validator("form", schema, rejectInvalidInput, { media: "application/x-www-form-urlencoded" });
+  const gate: typeof validate = async (c, next) => {
+    if (!FORM_TYPES.includes(mediaTypeOf(c))) {
+      throw new AppError("unsupported_media_type", { detail: "Send the body as application/x-www-form-urlencoded." });
+    }
+    return validate(c, next);
+  };
+  return documentedAs(gate, validate);
+}
+
+/**
+ * `middleware`, described in /openapi.json as `documented` is: hono-openapi finds a route's description
+ * (its body, its parameters) by this property of its middleware, so a gate in front of a validator, or a
+ * reader of its own, keeps the validator's description.
+ */
+// `any`: a middleware of any env, path and input types.
+export function documentedAs<M extends MiddlewareHandler<any, any, any>>(middleware: M, documented: MiddlewareHandler<any, any, any>): M {
+  return Object.assign(middleware, { [uniqueSymbol]: (documented as unknown as Record<symbol, unknown>)[uniqueSymbol] });
 }
 
 export const queryParams = <S extends v.GenericSchema>(schema: S) => validator("query", schema, rejectInvalidInput);

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { describeRoute, resolver, uniqueSymbol } from "hono-openapi";
+import { describeRoute, resolver } from "hono-openapi";
 import * as v from "valibot";
 import { findUserById } from "../accounts/queries";
 import type { Tenant } from "../db/schema";
@@ -8,7 +8,7 @@ import { AppError, describe } from "../http/errors";
 import { OAuthError } from "../http/oauth-error";
 import { jsonResponse } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { fieldErrors, isJson, mediaTypeOf } from "../http/validation";
+import { documentedAs, fieldErrors, FORM_TYPES, isJson, mediaTypeOf } from "../http/validation";
 import { registeredClient } from "./clients";
 import { redeemAuthorizationCode } from "./codes";
 import { renewSession, startSession, type TokenResponse } from "./issue";
@@ -21,9 +21,6 @@ const OAuthErrorSchema = v.pipe(
   v.description("RFC 6749 §5.2"),
   v.metadata({ ref: "OAuthError" }),
 );
-
-/** The media types of a form, as browsers and OAuth client libraries send one. */
-const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"];
 
 /** What to send instead, for a request the endpoint cannot read. */
 const SEND_PARAMETERS = "Send the parameters form-encoded (or as JSON)";
@@ -75,8 +72,7 @@ function oauthBody<S extends v.GenericSchema<unknown, object>>(schema: S) {
       },
     },
   });
-  // hono-openapi documents a route from this property of its middleware: the body, from its reader.
-  return Object.assign(read, { [uniqueSymbol]: (documented as unknown as Record<symbol, unknown>)[uniqueSymbol] });
+  return documentedAs(read, documented);
 }
 
 /**
