@@ -212,8 +212,14 @@ export const signInAttempts = sqliteTable(
 
 export type Tenant = typeof tenants.$inferSelect;
 export type User = typeof users.$inferSelect;
-/** A user without the credential's columns (password hash, lockout counters): what rule P loads. */
-export type UserProfile = Omit<User, "passwordHash" | "failedSignIns" | "lockedUntil" | "passwordChecksInFlight" | "passwordChecksSince">;
+/**
+ * What rule P loads of a user: not the credential's columns (password hash, lockout counters), nor the
+ * record's bookkeeping (how and when it was made or changed), which no authenticated route needs.
+ */
+export type UserProfile = Omit<
+  User,
+  "passwordHash" | "failedSignIns" | "lockedUntil" | "passwordChecksInFlight" | "passwordChecksSince" | "createdVia" | "createdAt" | "updatedAt"
+>;
 
 /** A browser sign-in in progress with a provider, from /authorize to the callback: minutes, single use. */
 export const oauthFlows = sqliteTable(

@@ -8,12 +8,18 @@ export type SessionKey =
   | { sid: string; sub: string }
   | { refreshTokenHash: string; clientId: string; openedAfter: Date; now: Date };
 
-/**
- * The user as an authenticated request sees them: every column but the credential's (the password hash
- * and the lockout counters), which no authenticated route needs and which are not read where not needed.
- */
-const { passwordHash, failedSignIns, lockedUntil, passwordChecksInFlight, passwordChecksSince, ...principalUserColumns } =
-  getTableColumns(users);
+/** The user as an authenticated request sees them (UserProfile): each column read costs every request. */
+const {
+  passwordHash,
+  failedSignIns,
+  lockedUntil,
+  passwordChecksInFlight,
+  passwordChecksSince,
+  createdVia,
+  createdAt,
+  updatedAt,
+  ...principalUserColumns
+} = getTableColumns(users);
 
 /** What rule P reads: the tenant, the session, its user and the user's linked providers. */
 function selectPrincipal(db: Database) {

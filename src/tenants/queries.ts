@@ -3,8 +3,20 @@ import type { Database } from "../db/client";
 import { accountKinds, tenants, type Tenant } from "../db/schema";
 import type { SettingsPatch } from "./settings";
 
+/** The one read of every public `/t/{tenant}` route: prepared once per database handle, as rule P's is. */
+function prepareBySlug(db: Database) {
+  return db.select().from(tenants).where(eq(tenants.slug, sql.placeholder("slug"))).prepare();
+}
+
+const preparedBySlug = new WeakMap<Database, ReturnType<typeof prepareBySlug>>();
+
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant | undefined> {
-  return db.select().from(tenants).where(eq(tenants.slug, slug)).get();
+  let prepared = preparedBySlug.get(db);
+  if (!prepared) {
+    prepared = prepareBySlug(db);
+    preparedBySlug.set(db, prepared);
+  }
+  return prepared.get({ slug });
 }
 
 export function insertTenant(db: Database, tenant: typeof tenants.$inferInsert) {
