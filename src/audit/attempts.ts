@@ -2,6 +2,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { signInAttempts } from "../db/schema";
 import type { RequestMeta } from "../http/request-meta";
+import { deleteSome, type Pruner } from "../db/prune";
 
 /** How long sign-in records are kept for the admin's audit before the scheduled handler prunes them. */
 export const ATTEMPT_RETENTION_MS = 90 * 24 * 3600_000;
@@ -29,9 +30,8 @@ export function recordAttempt(db: Database, attempt: Attempt, meta: RequestMeta)
   });
 }
 
-export function pruneAttempts(db: Database, now = new Date()) {
-  return db.delete(signInAttempts).where(lt(signInAttempts.at, new Date(now.getTime() - ATTEMPT_RETENTION_MS)));
-}
+export const pruneAttempts: Pruner = (db, now, limit) =>
+  [deleteSome(db, signInAttempts, lt(signInAttempts.at, new Date(now.getTime() - ATTEMPT_RETENTION_MS)), limit)];
 
 /** The admin's audit list: newest first, `limit` at a time, resuming below the id `before`. */
 export async function listAttempts(db: Database, tenantId: string, page: { limit: number; before?: number }) {

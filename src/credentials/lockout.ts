@@ -2,6 +2,7 @@ import { and, eq, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { unknownLoginFailures, users, type Tenant } from "../db/schema";
 import { AppError } from "../http/errors";
+import { deleteSome, type Pruner } from "../db/prune";
 
 /**
  * Rule L's counters, as SQL. A known account counts its own failures on its row; a login that names no
@@ -138,6 +139,5 @@ export function unknownLoginLock(db: Database, tenantId: string, bucket: number)
 }
 
 /** Buckets idle for longer than any lockout lasts (a day, the policy's maximum) count nothing any more. */
-export function pruneUnknownLoginFailures(db: Database, now: Date) {
-  return db.delete(unknownLoginFailures).where(lt(unknownLoginFailures.updatedAt, new Date(now.getTime() - 86_400_000)));
-}
+export const pruneUnknownLoginFailures: Pruner = (db, now, limit) =>
+  [deleteSome(db, unknownLoginFailures, lt(unknownLoginFailures.updatedAt, new Date(now.getTime() - 86_400_000)), limit)];

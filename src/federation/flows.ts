@@ -2,6 +2,7 @@ import { and, eq, gt, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { oauthFlows } from "../db/schema";
 import { randomSecret, sha256 } from "../crypto/secrets";
+import { deleteSome, type Pruner } from "../db/prune";
 
 /** How long a person may spend at the provider between /authorize and the callback. */
 export const FLOW_MS = 10 * 60_000;
@@ -35,6 +36,4 @@ export async function takeFlow(db: Database, provider: Flow["provider"], state: 
 }
 
 /** The scheduled clean-up's share: flows nobody came back to before their expiry. */
-export function pruneFlows(db: Database, now: Date) {
-  return db.delete(oauthFlows).where(lt(oauthFlows.expiresAt, now));
-}
+export const pruneFlows: Pruner = (db, now, limit) => [deleteSome(db, oauthFlows, lt(oauthFlows.expiresAt, now), limit)];

@@ -6,6 +6,7 @@ import { usedIdTokens } from "../db/schema";
 import { sha256 } from "../crypto/secrets";
 import type { IdTokenClaims } from "./claims";
 import { CLOCK_TOLERANCE_SECONDS } from "./id-token";
+import { deleteSome, type Pruner } from "../db/prune";
 
 /**
  * One native sign-in per provider ID token. An app's token can leak (a log, a proxy, a shared device);
@@ -26,6 +27,4 @@ export function isSpentIdToken(error: unknown): boolean {
 }
 
 /** For the scheduled clean-up: tokens past their expiry can no longer verify, so need no memory. */
-export function pruneUsedIdTokens(db: Database, now = new Date()): Write {
-  return db.delete(usedIdTokens).where(lt(usedIdTokens.expiresAt, now));
-}
+export const pruneUsedIdTokens: Pruner = (db, now, limit) => [deleteSome(db, usedIdTokens, lt(usedIdTokens.expiresAt, now), limit)];

@@ -4,6 +4,7 @@ import { authorizationCodes } from "../db/schema";
 import { secretsEqual } from "../crypto/constant-time";
 import { randomSecret, sha256 } from "../crypto/secrets";
 import { revokeSession } from "./sessions";
+import { deleteSome, type Pruner } from "../db/prune";
 
 /** Codes are redeemed by the app within seconds; five minutes leaves room for a slow network. */
 export const CODE_MS = 5 * 60_000;
@@ -90,6 +91,5 @@ export async function redeemAuthorizationCode(db: Database, redeem: Redeem, now 
 }
 
 /** The scheduled clean-up's share: codes past their expiry, redeemed or not. */
-export function pruneAuthorizationCodes(db: Database, now: Date) {
-  return db.delete(authorizationCodes).where(lt(authorizationCodes.expiresAt, now));
-}
+export const pruneAuthorizationCodes: Pruner = (db, now, limit) =>
+  [deleteSome(db, authorizationCodes, lt(authorizationCodes.expiresAt, now), limit)];

@@ -4,6 +4,7 @@ import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
 import { refreshTokens, sessions } from "../db/schema";
 import { randomSecret, sha256 } from "../crypto/secrets";
+import { deleteSome, type Pruner } from "../db/prune";
 
 /** A session ends 30 days after sign-in at the latest, however often its refresh token rotates. */
 export const SESSION_MS = 30 * 24 * 3600_000;
@@ -172,10 +173,27 @@ export function revokeUserSessions(db: Database, userId: string, options: { exce
 /** Ended sessions are kept this long after their expiry, for the admin's and the user's history. */
 const ENDED_SESSION_RETENTION_MS = 30 * 24 * 3600_000;
 
-/** The scheduled clean-up's share: sessions ended longer ago than their retention (cascading to their tokens). */
-export function pruneEndedSessions(db: Database, now: Date) {
-  return db.delete(sessions).where(lt(sessions.expiresAt, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS)));
-}
+const endedLongAgo = (now: Date) => lt(sessions.expiresAt, new Date(now.getTime() - ENDED_SESSION_RETENTION_MS));
+
+/**
+ * The scheduled clean-up's share: sessions ended longer ago than their retention. Each step first deletes
+ * up to `limit` of their refresh tokens, then up to `limit` of those sessions with no token left: deleting
+ * a session at once would cascade to all of its tokens, however many.
+ */
+export const pruneEndedSessions: Pruner = (db, now, limit) => [
+  deleteSome(
+    db,
+    refreshTokens,
+    inArray(refreshTokens.sessionId, db.select({ id: sessions.id }).from(sessions).where(endedLongAgo(now))),
+    limit,
+  ),
+  deleteSome(
+    db,
+    sessions,
+    and(endedLongAgo(now), not(exists(db.select({ one: sql`1` }).from(refreshTokens).where(eq(refreshTokens.sessionId, sessions.id))))),
+    limit,
+  ),
+];
 
 /** Finds the session a refresh token belongs to, within one tenant (for revocation). */
 export async function sessionOfRefreshToken(db: Database, token: string, tenantId: string) {

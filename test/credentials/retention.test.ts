@@ -4,12 +4,15 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ATTEMPT_RETENTION_MS } from "../../src/audit/attempts";
+import { database } from "../../src/db/client";
 import worker from "../../src/index";
+import { prune } from "../../src/scheduled";
 import { testEnv } from "../support/env";
 import { eu } from "../support/regions";
 import { countOf, seedUsedIdTokens } from "../support/rows";
 import { createTenant } from "../support/tenants";
-import { seedUser, signIn } from "../support/users";
+import { refresh } from "../support/tokens";
+import { seedUser, signIn, tokensFor } from "../support/users";
 
 const DAY = 24 * 3600_000;
 
@@ -78,5 +81,53 @@ describe("retention", () => {
 
     expect(await countOf(eu, "SELECT count(*) AS n FROM used_id_tokens WHERE token_hash IN (?, ?)", expired, live)).toBe(1);
     expect(await countOf(eu, "SELECT count(*) AS n FROM used_id_tokens WHERE token_hash = ?", live)).toBe(1);
+  });
+});
+
+describe("H: the clean-up in bounded steps", () => {
+  /** 25 expired used ID tokens and one live one: more than two steps of 10. */
+  async function backlog() {
+    const expired = Array.from({ length: 25 }, () => `expired-${crypto.randomUUID()}`);
+    const live = `live-${crypto.randomUUID()}`;
+    await seedUsedIdTokens(eu, [
+      ...expired.map((tokenHash) => ({ tokenHash, expiresAt: Date.now() - 1000 })),
+      { tokenHash: live, expiresAt: Date.now() + 3600_000 },
+    ]);
+    const left = () => countOf(eu, `SELECT count(*) AS n FROM used_id_tokens WHERE token_hash IN (${expired.map(() => "?").join(", ")})`, ...expired);
+    return { left, live };
+  }
+
+  it("H a backlog larger than one step is deleted step by step, and what is live is kept", async () => {
+    const { left, live } = await backlog();
+    expect(await prune(database(eu.db), new Date(), { batch: 10 })).toBeGreaterThanOrEqual(25);
+    expect(await left()).toBe(0);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM used_id_tokens WHERE token_hash = ?", live)).toBe(1);
+  });
+
+  it("H a session ended long ago goes with all its refresh tokens, a few at a time; a live session keeps its own", async () => {
+    const { name, body } = await createTenant(eu);
+    const user = await seedUser(eu, body.id);
+    const ended = await tokensFor(eu, name, user.username);
+    let token = ended.refresh_token;
+    for (let i = 0; i < 12; i++) token = ((await (await refresh(eu, name, token)).json()) as { refresh_token: string }).refresh_token;
+    await tokensFor(eu, name, user.username);
+    const sessions = (await eu.db.prepare("SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at").bind(user.id).all<{ id: string }>()).results;
+    const [endedId, liveId] = sessions.map((row) => row.id);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", endedId)).toBe(13);
+    await eu.db.prepare("UPDATE sessions SET expires_at = ? WHERE id = ?").bind(Date.now() - 60 * DAY, endedId).run();
+
+    await prune(database(eu.db), new Date(), { batch: 5 });
+
+    expect(await countOf(eu, "SELECT count(*) AS n FROM sessions WHERE id = ?", endedId)).toBe(0);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", endedId)).toBe(0);
+    expect(await countOf(eu, "SELECT count(*) AS n FROM refresh_tokens WHERE session_id = ?", liveId)).toBe(1);
+  });
+
+  it("H a run out of time stops without an error, and the next run deletes the rest", async () => {
+    const { left } = await backlog();
+    expect(await prune(database(eu.db), new Date(), { batch: 10, budgetMs: 0 })).toBe(0);
+    expect(await left()).toBe(25);
+    await runDailyCleanUp();
+    expect(await left()).toBe(0);
   });
 });

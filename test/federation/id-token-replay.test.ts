@@ -105,7 +105,7 @@ describe("S one provider ID token, one sign-in", () => {
       { tokenHash: expired, expiresAt: Date.now() - 1000 },
       { tokenHash: live, expiresAt: Date.now() + 3_600_000 },
     ]);
-    await pruneUsedIdTokens(database(eu.db));
+    await database(eu.db).batch(pruneUsedIdTokens(database(eu.db), new Date(), 10_000));
     const { results } = await eu.db
       .prepare("SELECT token_hash FROM used_id_tokens WHERE token_hash IN (?, ?)")
       .bind(expired, live)
