@@ -2,9 +2,13 @@ import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { externalIdentities, users, type ProviderName, type User } from "../db/schema";
 
-/** A user's linked providers as a JSON array, computed in the same query that loads the user. */
+/**
+ * A user's linked providers as a JSON array, computed in the same query that loads the user. The user's
+ * id is named with its table: drizzle leaves a column of a one-table query unqualified, and inside this
+ * subquery a bare "id" would be external_identities' own (every user would then list none, by a scan).
+ */
 export const identitiesColumn = sql<string>`(SELECT json_group_array(${externalIdentities.provider})
-  FROM ${externalIdentities} WHERE ${externalIdentities.userId} = ${users.id})`;
+  FROM ${externalIdentities} WHERE ${externalIdentities.userId} = ${users}.${sql.identifier(users.id.name)})`;
 
 export function parseIdentities(json: string | null): ProviderName[] {
   return json ? (JSON.parse(json) as ProviderName[]) : [];
@@ -57,10 +61,9 @@ export async function listUsers(db: Database, tenantId: string, page: UserPage) 
           ? or(matches(users.username), matches(sql`${users.email}`), matches(sql`${users.firstName}`), matches(sql`${users.lastName}`))
           : undefined,
         page.after
-          ? or(
-              lt(users.createdAt, new Date(page.after.createdAt)),
-              and(eq(users.createdAt, new Date(page.after.createdAt)), lt(users.id, page.after.id)),
-            )
+          ? // A row value, which SQLite answers from users_tenant_created without sorting (an OR of the
+            // two cases gathers every older user of the tenant, then sorts them).
+            sql`(${users.createdAt}, ${users.id}) < (${page.after.createdAt}, ${page.after.id})`
           : undefined,
       ),
     )

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/http/cursor";
 import { adminFixture, type Page } from "../support/admin";
 import { problemOf } from "../support/problems";
+import { seedIdentity } from "../support/users";
 import { api, create, MODERATED, page, patch, person, register, usernames, type UserView, walk } from "./support";
 
 describe("GET /t/{tenant}/admin/users", () => {
@@ -17,6 +18,20 @@ describe("GET /t/{tenant}/admin/users", () => {
     expect(nextCursor).toBeNull();
     expect(items[0]).toMatchObject({ email: "third@example.com", displayName: "Test User", kind: "work", active: true, roles: [], identities: [] });
     expect(items[3]).toMatchObject({ id: f.adminId, roles: ["admin"] });
+  });
+
+  it("X the list and a user's page name the providers linked to each user, and only theirs", async () => {
+    const f = await adminFixture();
+    const linked = await create(f, person("linked"));
+    await create(f, person("plain"));
+    await seedIdentity(f.region, { tenantId: f.tenantId, userId: linked.id, provider: "google", subject: crypto.randomUUID() });
+    await seedIdentity(f.region, { tenantId: f.tenantId, userId: linked.id, provider: "microsoft", subject: crypto.randomUUID() });
+
+    const { items } = await page(f);
+    const byName = Object.fromEntries(items.map((user) => [user.username, user.identities.sort()]));
+    expect(byName).toMatchObject({ linked: ["google", "microsoft"], plain: [], admin: [] });
+    const one = (await (await api(f, "GET", `/users/${linked.id}`)).json()) as UserView;
+    expect(one.identities.sort()).toEqual(["google", "microsoft"]);
   });
 
   it("R status=active|inactive|pending: pending is registered and never activated, inactive includes it", async () => {
