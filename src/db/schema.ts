@@ -128,29 +128,15 @@ export const sessions = sqliteTable(
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    /**
+     * The generation of the session's refresh token now valid (tokens/refresh-token.ts): no token is
+     * stored, only this count, so a session is one row however often it refreshes.
+     */
+    refreshGeneration: integer("refresh_generation").notNull().default(0),
+    /** When the generation last moved on: the previous token still works for the tenant's reuse window. */
+    refreshedAt: integer("refreshed_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("sessions_user").on(t.userId), index("sessions_expires").on(t.expiresAt)],
-);
-
-export const refreshTokens = sqliteTable(
-  "refresh_tokens",
-  {
-    /** SHA-256 of the token, base64url. The token itself is never stored. */
-    tokenHash: text("token_hash").primaryKey(),
-    sessionId: text("session_id")
-      .notNull()
-      .references(() => sessions.id, { onDelete: "cascade" }),
-    createdAt: createdAt(),
-    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
-    /**
-     * Set when the token is exchanged. Presenting it again within the tenant's reuse window (a retry of a
-     * lost response) succeeds; later, or once a successor has been used, it revokes its session.
-     */
-    spentAt: integer("spent_at", { mode: "timestamp_ms" }),
-    /** The hash of the token this one was exchanged from; null for a session's first token. */
-    parentHash: text("parent_hash"),
-  },
-  (t) => [index("refresh_tokens_session").on(t.sessionId), index("refresh_tokens_parent").on(t.parentHash)],
 );
 
 export const authorizationCodes = sqliteTable(

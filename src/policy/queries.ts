@@ -1,12 +1,15 @@
-import { and, eq, getTableColumns, gt, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { identitiesColumn, parseIdentities } from "../accounts/queries";
-import { refreshTokens, sessions, tenants, users } from "../db/schema";
+import { sessions, tenants, users } from "../db/schema";
 
-/** How a request names its session: an access token's claims, or a console cookie's refresh token. */
+/**
+ * How a request names its session: an access token's claims, or what a console cookie's refresh token
+ * says (its session and generation; the caller checks the token itself once the tenant is known).
+ */
 export type SessionKey =
   | { sid: string; sub: string }
-  | { refreshTokenHash: string; clientId: string; openedAfter: Date; now: Date };
+  | { sessionId: string; generation: number; clientId: string; openedAfter: Date; now: Date };
 
 /** The user as an authenticated request sees them (UserProfile): each column read costs every request. */
 const {
@@ -50,22 +53,22 @@ function prepareByAccessToken(db: Database) {
 const preparedByAccessToken = new WeakMap<Database, ReturnType<typeof prepareByAccessToken>>();
 
 /**
- * For a console cookie: the session whose refresh token hashes to the cookie's, the token unspent and
- * unexpired, a live session of that client within the tenant opened after `openedAfter`, and its user.
+ * For a console cookie: the session it names, at the generation it names (a token of an older one is
+ * spent), a live session of that client within the tenant opened after `openedAfter`, and its user.
  */
-function byRefreshToken(db: Database, slug: string, key: Extract<SessionKey, { refreshTokenHash: string }>) {
-  const { refreshTokenHash, clientId, openedAfter, now } = key;
-  const ofToken = and(eq(refreshTokens.tokenHash, refreshTokenHash), isNull(refreshTokens.spentAt), gt(refreshTokens.expiresAt, now));
+function byRefreshToken(db: Database, slug: string, key: Extract<SessionKey, { generation: number }>) {
+  const { sessionId, generation, clientId, openedAfter, now } = key;
   return selectPrincipal(db)
     .leftJoin(
       sessions,
       and(
+        eq(sessions.id, sessionId),
         eq(sessions.tenantId, tenants.id),
         eq(sessions.clientId, clientId),
+        eq(sessions.refreshGeneration, generation),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, now),
         gt(sessions.createdAt, openedAfter),
-        inArray(sessions.id, db.select({ id: refreshTokens.sessionId }).from(refreshTokens).where(ofToken)),
       ),
     )
     .leftJoin(users, and(eq(users.id, sessions.userId), eq(users.tenantId, tenants.id)))

@@ -37,7 +37,7 @@ export interface SessionGrant {
  */
 export async function startSession(scope: Scope, grant: SessionGrant, writes: Write[] = []): Promise<TokenResponse> {
   admit(grant.tenant, grant.user);
-  const session = await openSession(scope.db, {
+  const session = await openSession(scope.db, await scope.config.signingKeys(), {
     id: grant.sessionId,
     tenantId: grant.tenant.id,
     userId: grant.user.id,
@@ -54,7 +54,7 @@ export async function renewSession(
   scope: Scope,
   refresh: { tenant: Tenant; clientId: string; refreshToken: string },
 ): Promise<TokenResponse> {
-  const rotation = await rotateRefreshToken(scope.db, {
+  const rotation = await rotateRefreshToken(scope.db, await scope.config.signingKeys(), {
     token: refresh.refreshToken,
     tenantId: refresh.tenant.id,
     clientId: refresh.clientId,

@@ -25,6 +25,12 @@ export interface SigningKeys {
   verificationKey: JWTVerifyGetKey;
   /** Access tokens these keys have verified, until their expiry (tokens/jwt.ts). */
   verified: Map<string, { claims: AccessTokenClaims; exp: number }>;
+  /**
+   * The HMAC key that signs refresh tokens (tokens/refresh-token.ts) with each signing key, by its `kid`:
+   * derived from that key's private part (HKDF), so that no further secret is deployed, and a token
+   * minted under a key that is kept after a rotation still verifies.
+   */
+  refreshKeys: ReadonlyMap<string, CryptoKey>;
 }
 
 const loaded = new Map<string, Promise<SigningKeys>>();
@@ -51,5 +57,18 @@ async function load(secret: string): Promise<SigningKeys> {
   const jwks: JSONWebKeySet = {
     keys: privateJwks.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALG, use: "sig" })),
   };
-  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks), verified: new Map() };
+  const refreshKeys = new Map(await Promise.all(privateJwks.map(async (jwk) => [jwk.kid, await refreshKeyOf(jwk.d)] as const)));
+  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks), verified: new Map(), refreshKeys };
+}
+
+async function refreshKeyOf(privatePart: string): Promise<CryptoKey> {
+  const encoder = new TextEncoder();
+  const material = await crypto.subtle.importKey("raw", encoder.encode(privatePart), "HKDF", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: encoder.encode("printid"), info: encoder.encode("refresh tokens") },
+    material,
+    { name: "HMAC", hash: "SHA-256", length: 256 },
+    false,
+    ["sign", "verify"],
+  );
 }

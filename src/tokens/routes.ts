@@ -186,14 +186,15 @@ export const revoke = defineRoute(
   async (c) => {
     const { token: presented } = c.req.valid("json");
     const { db, config, tenant } = c.var;
-    const refresh = await sessionOfRefreshToken(db, presented, tenant.id);
+    const keys = await config.signingKeys();
+    const refresh = await sessionOfRefreshToken(keys, presented, tenant.id);
     const access = refresh
       ? undefined
-      : await verifyAccessToken(await config.signingKeys(), presented, {
+      : await verifyAccessToken(keys, presented, {
           issuer: issuerOf(config, tenant),
           audiences: [...config.clients.keys()],
         });
-    const sessionId = refresh?.sessionId ?? (access?.tid === tenant.id ? access.sid : undefined);
+    const sessionId = refresh ?? (access?.tid === tenant.id ? access.sid : undefined);
     if (sessionId) await revokeSession(db, sessionId);
     return c.body(null, 200);
   },

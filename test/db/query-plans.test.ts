@@ -22,7 +22,7 @@ import { decodeJwt } from "jose";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../../src/credentials/password";
-import { authorizationCodes, externalIdentities, refreshTokens, sessions, signInAttempts, unknownLoginFailures, users } from "../../src/db/schema";
+import { authorizationCodes, externalIdentities, sessions, signInAttempts, unknownLoginFailures, users } from "../../src/db/schema";
 import { issueAuthorizationCode } from "../../src/tokens/codes";
 import { database } from "../../src/db/client";
 import { Browser, consoleOf, page, signedInBrowser } from "../console/support";
@@ -86,12 +86,11 @@ async function seed(): Promise<Big> {
   const allUsers = [...bigUsers, ...otherUsers];
   await db.batch(allUsers.map((u) => db.insert(users).values(u)) as never);
 
-  // Sessions (half of them ended), each with a spent first token and a live child; linked identities.
+  // Sessions (half of them ended, some revoked); linked identities.
   const writes = [];
   for (const [i, u] of allUsers.entries()) {
     if (i % 2 !== 0) continue;
     const sessionId = crypto.randomUUID();
-    const parent = await sha256Base64url(`${sessionId}-first`);
     writes.push(
       db.insert(sessions).values({
         id: sessionId,
@@ -103,14 +102,6 @@ async function seed(): Promise<Big> {
         createdAt: new Date(now - 3600_000),
         expiresAt: new Date(now + (i % 4 === 0 ? -1 : 1) * 24 * 3600_000),
         revokedAt: i % 8 === 0 ? new Date(now - 60_000) : null,
-      }),
-      db.insert(refreshTokens).values({ tokenHash: parent, sessionId, createdAt: new Date(now - 3600_000), expiresAt: new Date(now + 86_400_000), spentAt: new Date(now - 1800_000) }),
-      db.insert(refreshTokens).values({
-        tokenHash: await sha256Base64url(`${sessionId}-second`),
-        sessionId,
-        createdAt: new Date(now - 1800_000),
-        expiresAt: new Date(now + 86_400_000),
-        parentHash: parent,
       }),
     );
     if (i % 3 === 0) {
@@ -172,7 +163,7 @@ async function signedIn(login = big.login.username): Promise<TokenResponse> {
 describe("sign-in (POST /t/{tenant}/sign-in)", () => {
   it("L a sign-in by username reads the tenant, the user and its slot, and settles, by indexes only", async () => {
     const statements = await recorder.during(() => signedIn(big.login.username));
-    const plans = await expectIndexedOnly(statements, ["tenants", "users", "sessions", "refresh_tokens", "sign_in_attempts"]);
+    const plans = await expectIndexedOnly(statements, ["tenants", "users", "sessions", "sign_in_attempts"]);
     // The login resolves through the lower() expression indexes, not the tenant's whole share of users.
     const login = [...plans].filter(([s]) => s.sql.includes("lower(\"users\".\"username\")") || s.sql.includes("lower(\"username\")"));
     expect(login.length, "the user-by-login read was recorded").toBeGreaterThan(0);
@@ -210,11 +201,11 @@ describe("rule P's read on every authenticated request", () => {
     await expectIndexedOnly(statements, ["tenants", "sessions", "users", "external_identities"]);
   });
 
-  it("P a console page with the session cookie reads the principal by its refresh token by indexes only", async () => {
+  it("P a console page with the session cookie reads the principal by the session its token names, by indexes only", async () => {
     const browser: Browser = await signedInBrowser(big.name, "admin", PASSWORD, rec);
     // The settings page: rule P's read and the page's own (the users page's list is the admin list's test).
     const statements = await recorder.during(() => page(browser, `${consoleOf(big.name)}/settings`));
-    await expectIndexedOnly(statements, ["tenants", "sessions", "refresh_tokens", "users"]);
+    await expectIndexedOnly(statements, ["tenants", "sessions", "users"]);
   });
 });
 
@@ -234,8 +225,8 @@ describe("tokens (POST /t/{tenant}/token, /revoke)", () => {
     const tokens = await signedIn();
     expect((await refresh(rec, big.name, tokens.refresh_token!)).status).toBe(200);
     // Presented again long after the window (moved into the past), it is reuse: the session is revoked.
-    await env.DB.prepare("UPDATE refresh_tokens SET spent_at = ? WHERE token_hash = ?")
-      .bind(Date.now() - 3600_000, await sha256Base64url(tokens.refresh_token!))
+    await env.DB.prepare("UPDATE sessions SET refreshed_at = ? WHERE id = ?")
+      .bind(Date.now() - 3600_000, decodeJwt(tokens.access_token).sid)
       .run();
     const statements = await recorder.during(async () => {
       const response = await refresh(rec, big.name, tokens.refresh_token!);

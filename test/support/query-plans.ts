@@ -102,7 +102,7 @@ export async function planOf(statement: Statement): Promise<PlanRow[]> {
  * The rows of a plan that read a whole table. Real plans, as SQLite (D1) writes them:
  * - `SEARCH t USING INDEX i (a=? AND b>?)`, `… USING COVERING INDEX …`, `… USING PRIMARY KEY (…)`,
  *   `… USING INTEGER PRIMARY KEY (rowid=?)`: a seek into an index by a key: fine. `t` is the table's name or
- *   its alias in the statement (`presented`, `relative` are refresh_tokens).
+ *   its alias in the statement.
  * - `SCAN t`: every row of t. A table scan.
  * - `SCAN t USING INDEX i` / `USING COVERING INDEX i`: every entry of an index, in its order (SQLite
  *   picks it to avoid a sort, or because the index holds every column needed). It still visits every row

@@ -2,6 +2,7 @@
 // answer in. tokenRequest (support/users.ts) sends the form.
 import { base64url } from "jose";
 import { expect } from "vitest";
+import { peekRefreshToken } from "../../src/tokens/refresh-token";
 import type { Region } from "./regions";
 import { tokenRequest } from "./users";
 
@@ -27,6 +28,28 @@ export async function pkce(): Promise<{ verifier: string; challenge: string }> {
 /** The refresh_token grant, with `extra` parameters. */
 export function refresh(region: Region, tenant: string, refreshToken: string, extra: Record<string, string> = {}) {
   return tokenRequest(region, tenant, { grant_type: "refresh_token", refresh_token: refreshToken, ...extra });
+}
+
+/** The session a refresh token names, and its generation (the token is read, not checked). */
+export function refreshTokenClaims(token: string): { sessionId: string; generation: number } {
+  const claims = peekRefreshToken(token);
+  if (!claims) throw new Error("not a refresh token of printid");
+  return claims;
+}
+
+/** Whether a refresh token has been exchanged: its session has moved past the generation it names. */
+export async function isSpent(region: Region, token: string): Promise<boolean> {
+  const { sessionId, generation } = refreshTokenClaims(token);
+  const row = await region.db.prepare("SELECT refresh_generation FROM sessions WHERE id = ?").bind(sessionId).first<{ refresh_generation: number }>();
+  return (row?.refresh_generation ?? 0) > generation;
+}
+
+/** Moves a session's last exchange `seconds` into the past, as if the app retried that much later. */
+export async function exchangedAgo(region: Region, token: string, seconds: number): Promise<void> {
+  await region.db
+    .prepare("UPDATE sessions SET refreshed_at = ? WHERE id = ?")
+    .bind(Date.now() - seconds * 1000, refreshTokenClaims(token).sessionId)
+    .run();
 }
 
 /** POST /t/{tenant}/revoke (RFC 7009), form-encoded. */

@@ -83,10 +83,10 @@ export function bearer(token: string): Record<string, string> {
 }
 
 /** A token request as the app sends it: form-encoded (RFC 6749). */
-export function tokenRequest(region: Region, tenant: string, params: Record<string, string>) {
+export function tokenRequest(region: Region, tenant: string, params: Record<string, string>, headers: Record<string, string> = {}) {
   return region.fetch(`/t/${tenant}/token`, {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
     body: new URLSearchParams({ client_id: CLIENT_ID, ...params }),
   });
 }

@@ -1,11 +1,11 @@
 import type { MiddlewareHandler } from "hono";
-import { sha256 } from "../../crypto/secrets";
 import type { AppEnv } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
 import { loadPrincipal } from "../../policy/queries";
 import { admitTenant } from "../../tenants/admission";
 import { tenantNotFound, tenantSlugOf } from "../../tenants/middleware";
+import { peekRefreshToken, readRefreshToken } from "../../tokens/refresh-token";
 import { revokeSession } from "../../tokens/sessions";
 import { clearCookie, readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
 import { consolePath, type ConsoleContext } from "./env";
@@ -14,8 +14,8 @@ import { renderSignIn } from "./sign-in-page";
 /**
  * The console's session is an ordinary session, opened by the MyQ password sign-in for this client id
  * (so lockout, attempt records and account checks are the API's own). The browser holds only the
- * session's opaque refresh token, which the console never rotates nor hands to /token (not a registered
- * client there); it is stored as SHA-256 like every refresh token.
+ * session's refresh token (its first generation), which the console never rotates nor hands to /token
+ * (not a registered client there); like every refresh token, it is stored nowhere (tokens/refresh-token.ts).
  */
 export const CONSOLE_CLIENT_ID = "printid-console";
 
@@ -48,8 +48,10 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
     if (!secret) return c.redirect(signInPage, 303);
 
     const now = new Date();
+    // A cookie that is no token names no session: the tenant is still looked up, for its own answer.
+    const named = peekRefreshToken(secret) ?? { sessionId: "", generation: -1 };
     const loaded = await loadPrincipal(c.var.db, slug, {
-      refreshTokenHash: await sha256(secret),
+      ...named,
       clientId: CONSOLE_CLIENT_ID,
       openedAfter: new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000),
       now,
@@ -57,7 +59,7 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
     if (!loaded) throw await tenantNotFound(c, slug);
     const { tenant, session, user, identities } = loaded;
     admitTenant(tenant);
-    if (!session || !user) {
+    if (!session || !user || !(await readRefreshToken(await c.var.config.signingKeys(), tenant.id, secret))) {
       clearConsoleSession(c, slug);
       return c.redirect(signInPage, 303);
     }
