@@ -57,4 +57,26 @@ describe("signing key rotation", () => {
     const response = await euWith([await newKey("eu-test-3")], `/t/${name}/me`, { headers: bearer(tokens.access_token) });
     expect(response.status).toBe(401);
   });
+
+  it("S a refresh token minted before a rotation still refreshes while the old key is listed, and no longer once it is removed", async () => {
+    const { name, body } = await createTenant(eu);
+    const user = await seedUser(eu, body.id);
+    const tokens = await tokensFor(eu, name, user.username);
+    const refreshWith = (keys: object[], refreshToken: string) =>
+      euWith(keys, `/t/${name}/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: "printid-mobile" }),
+      });
+
+    const rotated = [await newKey("eu-test-4"), oldKey];
+    const renewed = await refreshWith(rotated, tokens.refresh_token);
+    expect(renewed.status).toBe(200);
+    const next = (await renewed.json()) as { refresh_token: string };
+    // Its successor is signed with the new key: the old one can go.
+    expect((await refreshWith([rotated[0]!], next.refresh_token)).status).toBe(200);
+
+    const stale = await tokensFor(eu, name, user.username);
+    expect((await refreshWith([await newKey("eu-test-5")], stale.refresh_token)).status).toBe(400);
+  });
 });
