@@ -1,11 +1,10 @@
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { signInAttempts } from "../db/schema";
+import { signInAttempts, tenants } from "../db/schema";
 import type { RequestMeta } from "../http/request-meta";
-import { deleteSome, type Pruner } from "../db/prune";
+import type { Pruner } from "../db/prune";
 
-/** How long sign-in records are kept for the admin's audit before the scheduled handler prunes them. */
-export const ATTEMPT_RETENTION_MS = 90 * 24 * 3600_000;
+const DAY_MS = 24 * 3600_000;
 
 export interface Attempt {
   tenantId: string;
@@ -30,8 +29,22 @@ export function recordAttempt(db: Database, attempt: Attempt, meta: RequestMeta)
   });
 }
 
-export const pruneAttempts: Pruner = (db, now, limit) =>
-  [deleteSome(db, signInAttempts, lt(signInAttempts.at, new Date(now.getTime() - ATTEMPT_RETENTION_MS)), limit)];
+/**
+ * The scheduled clean-up's share: attempts older than their tenant's retention
+ * (`signInAttemptRetentionDays`). Each tenant's are found through (tenant_id, at): only expired rows are
+ * visited, however many recent ones a tenant keeps.
+ */
+export const pruneAttempts: Pruner = (db, now, limit) => {
+  const expired = db
+    .select({ rowid: sql`${signInAttempts}.rowid` })
+    .from(tenants)
+    .innerJoin(
+      signInAttempts,
+      and(eq(signInAttempts.tenantId, tenants.id), lt(signInAttempts.at, sql`${now.getTime()} - ${tenants.attemptRetentionDays} * ${DAY_MS}`)),
+    )
+    .limit(limit);
+  return [db.delete(signInAttempts).where(inArray(sql`rowid`, expired))];
+};
 
 /** The admin's audit list: newest first, `limit` at a time, resuming below the id `before`. */
 export async function listAttempts(db: Database, tenantId: string, page: { limit: number; before?: number }) {

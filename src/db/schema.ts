@@ -37,6 +37,8 @@ export const tenants = sqliteTable("tenants", {
   lockoutSeconds: integer("lockout_seconds").notNull().default(900),
   /** How long a rotated refresh token may be presented again (a lost response retried); 0 = strict. */
   refreshReuseSeconds: integer("refresh_reuse_seconds").notNull().default(30),
+  /** How long the tenant's sign-in attempts are kept (rule L's record) before the clean-up removes them. */
+  attemptRetentionDays: integer("attempt_retention_days").notNull().default(90),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
   createdAt: createdAt(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
@@ -192,7 +194,8 @@ export const signInAttempts = sqliteTable(
     // Admin listing, newest first; id breaks ties and is the cursor.
     index("sign_in_attempts_tenant_id").on(t.tenantId, t.id),
     // Retention: the scheduled handler deletes rows older than the bound.
-    index("sign_in_attempts_at").on(t.at),
+    // The clean-up finds each tenant's attempts past its own retention through this one.
+    index("sign_in_attempts_tenant_at").on(t.tenantId, t.at),
   ],
 );
 

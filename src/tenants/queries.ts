@@ -52,6 +52,7 @@ export async function saveSettings(db: Database, tenantId: string, patch: Settin
       lockoutMaxAttempts: patch.lockout?.maxAttempts,
       lockoutSeconds: patch.lockout?.lockoutSeconds,
       refreshReuseSeconds: patch.refreshTokenReuseSeconds,
+      attemptRetentionDays: patch.signInAttemptRetentionDays,
       providers,
       updatedAt: new Date(),
     })

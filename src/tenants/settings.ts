@@ -22,12 +22,22 @@ const RefreshTokenReuseSeconds = v.pipe(
   v.description("Seconds a rotated refresh token still works (a retried, lost response); 0 = strict rotation"),
 );
 
+/** How long sign-in attempts are kept for the admin's audit (rule L's record), then removed. */
+const SignInAttemptRetentionDays = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(1),
+  v.maxValue(3650),
+  v.description("Days a sign-in attempt is kept for the audit before the daily clean-up removes it"),
+);
+
 const Settings = v.object({
   allowRegistration: v.boolean(),
   newUsersActiveByDefault: v.boolean(),
   lockout: LockoutPolicy,
   providers: Providers,
   refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
+  signInAttemptRetentionDays: SignInAttemptRetentionDays,
 });
 
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
@@ -46,6 +56,7 @@ export const SettingsPatch = v.pipe(
       lockout: v.partial(v.strictObject(LockoutPolicy.entries)),
       providers: v.partial(v.strictObject(Providers.entries)),
       refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
+      signInAttemptRetentionDays: SignInAttemptRetentionDays,
     }),
   ),
   v.metadata({ ref: "TenantSettingsPatch" }),
@@ -62,6 +73,7 @@ export const defaultSettings: TenantSettings = {
   lockout: { maxAttempts: 5, lockoutSeconds: 900 },
   providers: Object.fromEntries(accountKinds.map((kind) => [kind, [...providerNames]])) as TenantProviders,
   refreshTokenReuseSeconds: 30,
+  signInAttemptRetentionDays: 90,
 };
 
 export function settingsOf(tenant: Tenant): TenantSettings {
@@ -71,6 +83,7 @@ export function settingsOf(tenant: Tenant): TenantSettings {
     lockout: { maxAttempts: tenant.lockoutMaxAttempts, lockoutSeconds: tenant.lockoutSeconds },
     providers: tenant.providers,
     refreshTokenReuseSeconds: tenant.refreshReuseSeconds,
+    signInAttemptRetentionDays: tenant.attemptRetentionDays,
   };
 }
 
@@ -83,5 +96,6 @@ export function settingsColumns(settings: TenantSettings) {
     lockoutSeconds: settings.lockout.lockoutSeconds,
     providers: settings.providers,
     refreshReuseSeconds: settings.refreshTokenReuseSeconds,
+    attemptRetentionDays: settings.signInAttemptRetentionDays,
   };
 }

@@ -18,6 +18,7 @@ interface Settings {
   lockout: { maxAttempts: number; lockoutSeconds: number };
   providers: { work: string[]; personal: string[] };
   refreshTokenReuseSeconds: number;
+  signInAttemptRetentionDays: number;
 }
 
 /** Not the defaults, so that a field reset to its default would show. */
@@ -27,6 +28,7 @@ const INITIAL: Settings = {
   lockout: { maxAttempts: 4, lockoutSeconds: 120 },
   providers: { work: ["microsoft", "google"], personal: ["apple"] },
   refreshTokenReuseSeconds: 12,
+  signInAttemptRetentionDays: 30,
 };
 
 type Fixture = AdminFixture;
@@ -55,13 +57,14 @@ describe("GET /t/{tenant}/admin/settings", () => {
     }
   });
 
-  it("R a new tenant's defaults: closed to registration, registrations wait, 5 failures lock for 15 minutes", async () => {
+  it("R a new tenant's defaults: closed to registration, registrations wait, 5 failures lock for 15 minutes, attempts kept 90 days", async () => {
     const f = await fixture(eu, {});
     expect(await settingsOf(f)).toEqual({
       allowRegistration: false,
       newUsersActiveByDefault: false,
       lockout: { maxAttempts: 5, lockoutSeconds: 900 },
       refreshTokenReuseSeconds: 30,
+      signInAttemptRetentionDays: 90,
       providers: { work: ["apple", "google", "microsoft"], personal: ["apple", "google", "microsoft"] },
     });
   });
@@ -78,8 +81,9 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["providers.personal alone, without duplicates", { providers: { personal: ["google", "google"] } }, { ...INITIAL, providers: { work: ["microsoft", "google"], personal: ["google"] } }],
     ["nothing", {}, INITIAL],
     ["refreshTokenReuseSeconds alone (0 = strict)", { refreshTokenReuseSeconds: 0 }, { ...INITIAL, refreshTokenReuseSeconds: 0 }],
-    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300 },
-      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300 }],
+    ["signInAttemptRetentionDays alone", { signInAttemptRetentionDays: 365 }, { ...INITIAL, signInAttemptRetentionDays: 365 }],
+    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1 },
+      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1 }],
   ])("R a PATCH of %s changes that and keeps the rest", async (_what, patch, expected) => {
     const f = await fixture();
     const response = await patchSettings(f, patch);
@@ -111,6 +115,8 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["lockoutSeconds over a day", { lockout: { lockoutSeconds: 86_401 } }, "lockout.lockoutSeconds"],
     ["a negative refresh token reuse window", { refreshTokenReuseSeconds: -1 }, "refreshTokenReuseSeconds"],
     ["a refresh token reuse window over 5 minutes", { refreshTokenReuseSeconds: 301 }, "refreshTokenReuseSeconds"],
+    ["an attempt retention of 0 days", { signInAttemptRetentionDays: 0 }, "signInAttemptRetentionDays"],
+    ["an attempt retention over 10 years", { signInAttemptRetentionDays: 3651 }, "signInAttemptRetentionDays"],
     ["an unknown provider", { providers: { work: ["google", "myspace"] } }, "providers.work.1"],
     ["providers that are not a list", { providers: { personal: "apple" } }, "providers.personal"],
     ["allowRegistration as a string", { allowRegistration: "yes" }, "allowRegistration"],

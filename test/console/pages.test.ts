@@ -166,6 +166,8 @@ describe("sign-in attempts", () => {
     expectSecurityHeaders(response);
     const html = await response.text();
     expect(html).toContain("<caption>");
+    // L: the admin sees how long the record is kept.
+    expect(html).toContain("Attempts are kept for 90 days");
     const rows = [...html.matchAll(/<tr><td><time datetime="([^"]+)">[^<]+<\/time><\/td><td>([^<]*)<\/td><td>(.*?)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)];
     expect(rows.map((row) => [row[2], row[5]])).toEqual([
       [ADMIN, "printid-console"],

@@ -3,7 +3,6 @@
 // expired provider ID tokens; it keeps everything recent.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { ATTEMPT_RETENTION_MS } from "../../src/audit/attempts";
 import { database } from "../../src/db/client";
 import worker from "../../src/index";
 import { prune } from "../../src/scheduled";
@@ -22,18 +21,37 @@ async function runDailyCleanUp() {
 }
 
 describe("retention", () => {
-  it("L sign-in attempts older than the retention bound are pruned, recent ones kept", async () => {
+  it("L sign-in attempts older than the retention bound (90 days unless the tenant says) are pruned, recent ones kept", async () => {
     const { name, body } = await createTenant(eu);
     const user = await seedUser(eu, body.id);
     await signIn(eu, name, { login: user.username, password: "wrong password" });
     await signIn(eu, name, { login: user.username, password: user.password });
-    const old = Date.now() - ATTEMPT_RETENTION_MS - DAY;
+    const old = Date.now() - 91 * DAY;
     await eu.db.prepare("UPDATE sign_in_attempts SET at = ? WHERE tenant_id = ? AND success = 0").bind(old, body.id).run();
 
     await runDailyCleanUp();
 
     expect(await countOf(eu, "SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 0", body.id)).toBe(0);
     expect(await countOf(eu, "SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ? AND success = 1", body.id)).toBe(1);
+  });
+
+  it("L each tenant's attempts are kept for its own signInAttemptRetentionDays", async () => {
+    const short = await createTenant(eu, undefined, { settings: { signInAttemptRetentionDays: 7 } });
+    const usual = await createTenant(eu);
+    const ages = [6, 8, 30];
+    for (const tenant of [short, usual]) {
+      for (const _ of ages) await signIn(eu, tenant.name, { login: "nobody-here", password: "wrong password" });
+      const ids = (await eu.db.prepare("SELECT id FROM sign_in_attempts WHERE tenant_id = ? ORDER BY id").bind(tenant.body.id).all<{ id: number }>()).results;
+      for (const [i, { id }] of ids.entries()) {
+        await eu.db.prepare("UPDATE sign_in_attempts SET at = ? WHERE id = ?").bind(Date.now() - ages[i]! * DAY, id).run();
+      }
+    }
+
+    await runDailyCleanUp();
+
+    const left = (tenantId: string) => countOf(eu, "SELECT count(*) AS n FROM sign_in_attempts WHERE tenant_id = ?", tenantId);
+    expect(await left(short.body.id)).toBe(1);
+    expect(await left(usual.body.id)).toBe(3);
   });
 
   it("S expired sessions are pruned a while after their end; live ones kept", async () => {

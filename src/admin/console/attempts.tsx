@@ -37,7 +37,10 @@ export async function attemptsPage(c: ConsoleContext) {
     <ConsolePage title="Sign-in attempts" base={base} tenantName={tenant.displayName} username={principal.user.username} csrf={csrfToken} current="attempts">
       <div class="scroll">
         <table>
-          <caption>Every sign-in attempt, successful or not, newest first</caption>
+          <caption>
+            Every sign-in attempt, successful or not, newest first. Attempts are kept for {tenant.attemptRetentionDays} days
+            (signInAttemptRetentionDays in the admin API's settings).
+          </caption>
           <thead>
             <tr>
               <th scope="col">Time</th>
