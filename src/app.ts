@@ -9,6 +9,7 @@ import { generateSpecs } from "hono-openapi";
 import { me, updateMe } from "./accounts/me";
 import { register } from "./accounts/routes";
 import { consoleApp } from "./admin/console";
+import { downloadSignInAttemptArchive, listSignInAttemptArchives } from "./admin/attempt-archives";
 import { getSettings, patchSettings } from "./admin/settings";
 import { listSignInAttempts } from "./admin/sign-in-attempts";
 import { createUser, getUser, listUsers, patchUser } from "./admin/users";
@@ -85,6 +86,8 @@ export function buildApp() {
   app.get("/t/:tenant/admin/users/:id", ...tenantAdmin, ...getUser);
   app.patch("/t/:tenant/admin/users/:id", ...tenantAdmin, ...patchUser);
   app.get("/t/:tenant/admin/sign-in-attempts", ...tenantAdmin, ...listSignInAttempts);
+  app.get("/t/:tenant/admin/sign-in-attempts/archives", ...tenantAdmin, ...listSignInAttemptArchives);
+  app.get("/t/:tenant/admin/sign-in-attempts/archives/:day/:part", ...tenantAdmin, ...downloadSignInAttemptArchive);
 
   // Platform operator
   app.post("/operator/tenants", ...operator, ...createTenant);

@@ -25,6 +25,8 @@ export interface Bindings extends ProviderBindings {
   CREDENTIALS_LIMIT: RateLimit;
   OAUTH_LIMIT: RateLimit;
   UNKNOWN_TENANT_LIMIT: RateLimit;
+  /** This region's archive of sign-in attempts past their retention (src/audit/archive.ts). */
+  ARCHIVE: R2Bucket;
   /** How long one request may wait on D1 in all before it answers 503 (default 10000 ms). */
   D1_BUDGET_MS?: string;
 }

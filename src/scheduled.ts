@@ -1,20 +1,24 @@
-import { pruneAttempts } from "./audit/attempts";
+import { archiveExpiredAttempts } from "./audit/archive";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import type { Database } from "./db/client";
-import type { Pruner } from "./db/prune";
+import type { ArchivingPruner, PruneContext, Pruner } from "./db/prune";
 import { pruneFlows } from "./federation/flows";
 import { pruneUsedIdTokens } from "./federation/used-id-tokens";
 import { pruneAuthorizationCodes } from "./tokens/codes";
 import { pruneEndedSessions } from "./tokens/sessions";
 
-/** Each table's share, through the room that owns it. */
-const pruners: Pruner[] = [
-  pruneAttempts,
-  pruneAuthorizationCodes,
-  pruneFlows,
-  pruneEndedSessions,
-  pruneUsedIdTokens,
-  pruneUnknownLoginFailures,
+/** A pruner of statements as a step: its batch run, and more to do if any statement deleted a full one. */
+function deleting(pruner: Pruner): ArchivingPruner {
+  return async (db, now, limit) => {
+    const changes = (await db.batch(pruner(db, now, limit))).map((result) => result.meta.changes);
+    return { deleted: changes.reduce((sum, n) => sum + n, 0), more: changes.some((n) => n >= limit) };
+  };
+}
+
+/** Each table's share, through the room that owns it. Sign-in attempts are archived to R2 before they go. */
+const pruners: ArchivingPruner[] = [
+  archiveExpiredAttempts,
+  ...[pruneAuthorizationCodes, pruneFlows, pruneEndedSessions, pruneUsedIdTokens, pruneUnknownLoginFailures].map(deleting),
 ];
 
 /** Rows one step deletes at most: a statement of well under a second on a large table. */
@@ -25,25 +29,27 @@ export const PRUNE_BUDGET_MS = 20_000;
 /**
  * The daily clean-up (wrangler.toml `triggers.crons`): what has outlived its retention bound goes, in
  * bounded steps. Each round gives every table with expired rows one step, so that a table with a large
- * backlog does not starve the others; a table is done once a step deletes less than a full batch. The
- * run stops at its budget, leaving the rest for the next run. Returns the rows deleted.
+ * backlog does not starve the others; a table is done once a step says there is no more (for a table of
+ * plain deletes, a step that deleted less than a full batch; for sign-in attempts, archived a tenant-day
+ * at a time, a step that found nothing to archive or could not write it). The run stops at its budget,
+ * leaving the rest for the next run. `archive` is the region's R2 bucket: without it no sign-in attempt
+ * is deleted. Returns the rows deleted.
  */
 export async function prune(
   db: Database,
   now = new Date(),
-  { batch = PRUNE_BATCH, budgetMs = PRUNE_BUDGET_MS }: { batch?: number; budgetMs?: number } = {},
+  { batch = PRUNE_BATCH, budgetMs = PRUNE_BUDGET_MS, archive }: { batch?: number; budgetMs?: number } & PruneContext = {},
 ): Promise<number> {
   const deadline = Date.now() + budgetMs;
   let pending = pruners;
   let deleted = 0;
   while (pending.length > 0 && Date.now() < deadline) {
-    const next: Pruner[] = [];
+    const next: ArchivingPruner[] = [];
     for (const pruner of pending) {
       if (Date.now() >= deadline) break;
-      const results = await db.batch(pruner(db, now, batch));
-      const changes = results.map((result) => result.meta.changes);
-      deleted += changes.reduce((sum, n) => sum + n, 0);
-      if (changes.some((n) => n >= batch)) next.push(pruner);
+      const step = await pruner(db, now, batch, { archive });
+      deleted += step.deleted;
+      if (step.more) next.push(pruner);
     }
     pending = next;
   }

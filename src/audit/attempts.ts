@@ -1,10 +1,7 @@
-import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt } from "drizzle-orm";
 import type { Database } from "../db/client";
-import { signInAttempts, tenants } from "../db/schema";
+import { signInAttempts } from "../db/schema";
 import type { RequestMeta } from "../http/request-meta";
-import type { Pruner } from "../db/prune";
-
-const DAY_MS = 24 * 3600_000;
 
 export interface Attempt {
   tenantId: string;
@@ -28,23 +25,6 @@ export function recordAttempt(db: Database, attempt: Attempt, meta: RequestMeta)
     userAgent: meta.userAgent,
   });
 }
-
-/**
- * The scheduled clean-up's share: attempts older than their tenant's retention
- * (`signInAttemptRetentionDays`). Each tenant's are found through (tenant_id, at): only expired rows are
- * visited, however many recent ones a tenant keeps.
- */
-export const pruneAttempts: Pruner = (db, now, limit) => {
-  const expired = db
-    .select({ rowid: sql`${signInAttempts}.rowid` })
-    .from(tenants)
-    .innerJoin(
-      signInAttempts,
-      and(eq(signInAttempts.tenantId, tenants.id), lt(signInAttempts.at, sql`${now.getTime()} - ${tenants.attemptRetentionDays} * ${DAY_MS}`)),
-    )
-    .limit(limit);
-  return [db.delete(signInAttempts).where(inArray(sql`rowid`, expired))];
-};
 
 /** The admin's audit list: newest first, `limit` at a time, resuming below the id `before`. */
 export async function listAttempts(db: Database, tenantId: string, page: { limit: number; before?: number }) {

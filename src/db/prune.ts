@@ -17,3 +17,15 @@ export function deleteSome(db: Database, table: SQLiteTable, expired: SQL | unde
  * order, all or nothing), each deleting at most `limit` of its expired rows.
  */
 export type Pruner = (db: Database, now: Date, limit: number) => [ReturnType<typeof deleteSome>, ...ReturnType<typeof deleteSome>[]];
+
+/** What a step may need besides the database: where records are archived before they go. */
+export interface PruneContext {
+  /** The region's archive (wrangler.toml `ARCHIVE`); without one, a step that archives deletes nothing. */
+  archive?: R2Bucket;
+}
+
+/**
+ * A step that does more than delete: it reads at most `limit` expired rows, writes them elsewhere, then
+ * deletes exactly those. Says how many it deleted, and whether a next step may find more.
+ */
+export type ArchivingPruner = (db: Database, now: Date, limit: number, context: PruneContext) => Promise<{ deleted: number; more: boolean }>;

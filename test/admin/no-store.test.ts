@@ -22,6 +22,10 @@ const operations: Record<string, { body?: unknown; status: number }> = {
   "GET /t/{tenant}/admin/users/{id}": { status: 200 },
   "PATCH /t/{tenant}/admin/users/{id}": { body: { firstName: "Renamed" }, status: 200 },
   "GET /t/{tenant}/admin/sign-in-attempts": { status: 200 },
+  "GET /t/{tenant}/admin/sign-in-attempts/archives": { status: 200 },
+  // No part is archived under this day: the admin's answer is 404 (a download's 200 is no-store in
+  // admin/attempt-archives).
+  "GET /t/{tenant}/admin/sign-in-attempts/archives/{day}/{part}": { status: 404 },
 };
 
 async function adminOperations(): Promise<string[]> {
@@ -45,7 +49,7 @@ async function fixture() {
 function call(operation: string, tenant: string, id: string, auth: Record<string, string>, fetch = eu.fetch) {
   const [method = "", path = ""] = operation.split(" ");
   const { body } = operations[operation] ?? {};
-  return fetch(path.replace("{tenant}", tenant).replace("{id}", id), {
+  return fetch(path.replace("{tenant}", tenant).replace("{id}", id).replace("{day}", "2020-01-01").replace("{part}", "1"), {
     method,
     headers: body === undefined ? auth : { ...auth, "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -39,7 +39,8 @@ export async function attemptsPage(c: ConsoleContext) {
         <table>
           <caption>
             Every sign-in attempt, successful or not, newest first. Attempts are kept for {tenant.attemptRetentionDays} days
-            (signInAttemptRetentionDays in the admin API's settings).
+            (signInAttemptRetentionDays in the admin API's settings); older ones are{" "}
+            <a href={`${base}/sign-in-attempts/archives`}>archived</a> before they are deleted.
           </caption>
           <thead>
             <tr>

@@ -9,6 +9,7 @@ import { limitBody } from "../../http/body-limit";
 import { AppError } from "../../http/errors";
 import { rateLimit, rateLimits } from "../../http/rate-limit";
 import { tenantRoute } from "../../tenants/middleware";
+import { archivesPage, downloadArchive } from "./attempt-archives";
 import { attemptsPage } from "./attempts";
 import { requireCsrfToken, sameOrigin } from "./csrf";
 import { consolePath } from "./env";
@@ -40,6 +41,8 @@ consoleApp.post("/users/:id/deactivate", requireConsoleAdmin(), requireCsrfToken
 consoleApp.get("/settings", requireConsoleAdmin(), settingsPage);
 consoleApp.post("/settings", requireConsoleAdmin(), requireCsrfToken(), saveSettingsForm);
 consoleApp.get("/sign-in-attempts", requireConsoleAdmin(), attemptsPage);
+consoleApp.get("/sign-in-attempts/archives", requireConsoleAdmin(), archivesPage);
+consoleApp.get("/sign-in-attempts/archives/:day/:part", requireConsoleAdmin(), downloadArchive);
 
 // Anything else under the console is a page that does not exist, said as a page (a mounted app's own
 // notFound is never called: the main app's would answer in JSON).
