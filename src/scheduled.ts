@@ -1,14 +1,14 @@
 import { archiveExpiredAttempts } from "./audit/archive";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import type { Database } from "./db/client";
-import type { ArchivingPruner, PruneContext, Pruner } from "./db/prune";
+import type { PruneStep, PruneContext, Pruner } from "./db/prune";
 import { pruneFlows } from "./federation/flows";
 import { pruneUsedIdTokens } from "./federation/used-id-tokens";
 import { pruneAuthorizationCodes } from "./tokens/codes";
 import { pruneEndedSessions } from "./tokens/sessions";
 
 /** A pruner of statements as a step: its batch run, and more to do if any statement deleted a full one. */
-function deleting(pruner: Pruner): ArchivingPruner {
+function deleting(pruner: Pruner): PruneStep {
   return async (db, now, limit) => {
     const changes = (await db.batch(pruner(db, now, limit))).map((result) => result.meta.changes);
     return { deleted: changes.reduce((sum, n) => sum + n, 0), more: changes.some((n) => n >= limit) };
@@ -16,7 +16,7 @@ function deleting(pruner: Pruner): ArchivingPruner {
 }
 
 /** Each table's share, through the room that owns it. Sign-in attempts are archived to R2 before they go. */
-const pruners: ArchivingPruner[] = [
+const pruners: PruneStep[] = [
   archiveExpiredAttempts,
   ...[pruneAuthorizationCodes, pruneFlows, pruneEndedSessions, pruneUsedIdTokens, pruneUnknownLoginFailures].map(deleting),
 ];
@@ -44,7 +44,7 @@ export async function prune(
   let pending = pruners;
   let deleted = 0;
   while (pending.length > 0 && Date.now() < deadline) {
-    const next: ArchivingPruner[] = [];
+    const next: PruneStep[] = [];
     for (const pruner of pending) {
       if (Date.now() >= deadline) break;
       const step = await pruner(db, now, batch, { archive });

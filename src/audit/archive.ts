@@ -13,7 +13,7 @@
 import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import * as v from "valibot";
 import type { Database } from "../db/client";
-import type { ArchivingPruner } from "../db/prune";
+import type { PruneStep } from "../db/prune";
 import { signInAttempts, tenants } from "../db/schema";
 
 const DAY_MS = 24 * 3600_000;
@@ -110,7 +110,7 @@ async function gzip(text: string): Promise<ArrayBuffer> {
  * one part, and only once R2 has them are exactly those rows deleted. A failed write deletes nothing:
  * the next run writes the same part again, under the same key. Without a bucket nothing is deleted.
  */
-export const archiveExpiredAttempts: ArchivingPruner = async (db, now, limit, { archive }) => {
+export const archiveExpiredAttempts: PruneStep = async (db, now, limit, { archive }) => {
   if (!archive) return { deleted: 0, more: false };
   const cutoffOf = sql`${now.getTime()} - ${tenants.attemptRetentionDays} * ${DAY_MS}`;
   const oldestExpired = db

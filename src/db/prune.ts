@@ -25,7 +25,8 @@ export interface PruneContext {
 }
 
 /**
- * A step that does more than delete: it reads at most `limit` expired rows, writes them elsewhere, then
- * deletes exactly those. Says how many it deleted, and whether a next step may find more.
+ * One step of the clean-up as the runner (scheduled.ts) takes it: a Pruner's batch, or a step that does
+ * more than delete (reads at most `limit` expired rows, writes them elsewhere, then deletes exactly
+ * those). Says how many it deleted, and whether a next step may find more.
  */
-export type ArchivingPruner = (db: Database, now: Date, limit: number, context: PruneContext) => Promise<{ deleted: number; more: boolean }>;
+export type PruneStep = (db: Database, now: Date, limit: number, context: PruneContext) => Promise<{ deleted: number; more: boolean }>;
