@@ -1,6 +1,6 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
-import { ArchiveDay, archiveFilename, ArchivePart, listArchives, openArchive } from "../audit/archive";
+import { ArchiveDay, archiveDownload, ArchivePart, listArchives, openArchive } from "../audit/archive";
 import { PageLimit } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
@@ -63,13 +63,6 @@ export const downloadSignInAttemptArchive = defineRoute(
     const { day, part } = c.req.valid("param");
     const object = await openArchive(c.env.ARCHIVE, c.var.tenant.id, day, part);
     if (!object) throw new AppError("not_found", { detail: "There is no such archive of this tenant." });
-    return new Response(object.body, {
-      headers: {
-        "Content-Type": "application/gzip",
-        "Content-Length": String(object.size),
-        "Content-Disposition": `attachment; filename="${archiveFilename(c.var.tenant.slug, day, part)}"`,
-        "Cache-Control": "no-store",
-      },
-    });
+    return archiveDownload(object, c.var.tenant.slug, day, part);
   },
 );

@@ -80,6 +80,18 @@ export function archiveFilename(tenantSlug: string, day: string, part: string): 
   return `sign-in-attempts-${tenantSlug}-${day}-${part}${SUFFIX}`;
 }
 
+/** One part as a file to save, for the admin API and the console alike: never cached. */
+export function archiveDownload(object: R2ObjectBody, tenantSlug: string, day: string, part: string): Response {
+  return new Response(object.body, {
+    headers: {
+      "Content-Type": "application/gzip",
+      "Content-Length": String(object.size),
+      "Content-Disposition": `attachment; filename="${archiveFilename(tenantSlug, day, part)}"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
 type AttemptRow = typeof signInAttempts.$inferSelect;
 
 /** One attempt, one line: every column, times in ISO 8601. */

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { ArchiveDay, archiveFilename, ArchivePart, listArchives, openArchive } from "../../audit/archive";
+import { ArchiveDay, archiveDownload, archiveFilename, ArchivePart, listArchives, openArchive } from "../../audit/archive";
 import { AppError } from "../../http/errors";
 import { fieldErrors, validationFailed } from "../../http/validation";
 import { sessionCsrfToken } from "./csrf";
@@ -91,12 +91,5 @@ export async function downloadArchive(c: ConsoleContext) {
   const { day, part } = params.output;
   const object = await openArchive(c.env.ARCHIVE, tenant.id, day, part);
   if (!object) throw new AppError("not_found", { detail: "There is no such archive." });
-  return new Response(object.body, {
-    headers: {
-      "Content-Type": "application/gzip",
-      "Content-Length": String(object.size),
-      "Content-Disposition": `attachment; filename="${archiveFilename(tenant.slug, day, part)}"`,
-      "Cache-Control": "no-store",
-    },
-  });
+  return archiveDownload(object, tenant.slug, day, part);
 }
