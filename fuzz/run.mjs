@@ -393,7 +393,8 @@ function report(results, groups, out, h) {
       let entry;
       try { entry = at >= 0 ? JSON.parse(line.slice(at)) : undefined; } catch { entry = undefined; }
       let key;
-      if (entry?.level === "error") key = `${entry.code ?? ""} ${entry.method ?? ""} ${String(entry.path ?? "").replace(/\/t\/[^/]+/, "/t/{tenant}")}: ${String(entry.message).slice(0, 160)}`;
+      // The Worker's log line (src/http/problem.ts): { level, requestId, method, route, status, code, reason }.
+      if (entry?.level === "error") key = `${entry.code ?? ""} ${entry.method ?? ""} ${entry.route ?? entry.task ?? ""}: ${String(entry.reason).slice(0, 160)}`;
       else if (!entry && /Uncaught|Error:|\[ERROR\]|exception/i.test(line) && !/workers\.cloudflare\.com/.test(line)) key = line.slice(0, 200);
       else { if (line.trim()) other++; continue; }
       counts.set(key, (counts.get(key) ?? 0) + 1);
