@@ -48,13 +48,11 @@ export const listUsers = defineRoute(
   async (c) => {
     const { status, q, limit, cursor } = c.req.valid("query");
     const after = cursor ? { createdAt: cursor[0], id: cursor[1] } : undefined;
-    const rows = await queryUsers(c.var.db, c.var.tenant.id, { status, q, limit: limit + 1, after });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1)?.user;
+    const { items, resumeAfter } = await queryUsers(c.var.db, c.var.tenant.id, { status, q, limit, after });
     return c.json(
       {
-        items: page.map((row) => userView(row.user, row.identities)),
-        nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null,
+        items: items.map((row) => userView(row.user, row.identities)),
+        nextCursor: resumeAfter ? encodeCursor([resumeAfter.createdAt, resumeAfter.id]) : null,
       },
       200,
     );

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { encodeCursor } from "../../src/http/cursor";
 import { adminFixture, type Page } from "../support/admin";
 import { problemOf } from "../support/problems";
-import { seedIdentity } from "../support/users";
+import { FILTER_WINDOW, listUsers } from "../../src/accounts/queries";
+import { database } from "../../src/db/client";
+import { seedIdentity, seedUser } from "../support/users";
 import { api, create, MODERATED, page, patch, person, register, usernames, type UserView, walk } from "./support";
 
 describe("GET /t/{tenant}/admin/users", () => {
@@ -32,6 +34,27 @@ describe("GET /t/{tenant}/admin/users", () => {
     expect(byName).toMatchObject({ linked: ["google", "microsoft"], plain: [], admin: [] });
     const one = (await (await api(f, "GET", `/users/${linked.id}`)).json()) as UserView;
     expect(one.identities.sort()).toEqual(["google", "microsoft"]);
+  });
+
+  it("H a filtered page reads at most a window of users: a search that matches little says where to go on, and finds its match further down", async () => {
+    const f = await adminFixture();
+    await seedUser(f.region, f.tenantId, { username: "needle" });
+    for (let i = 0; i < 24; i++) await seedUser(f.region, f.tenantId, { username: `hay-${i}` });
+    const db = database(f.region.db);
+    const search = (after?: { createdAt: number; id: string }) => listUsers(db, f.tenantId, { q: "needle", limit: 5, window: 10, after });
+
+    // 26 users (the admin, the needle, 24 newer): windows of 10, 10, then the last 6.
+    const first = await search();
+    expect(first.items).toEqual([]);
+    expect(first.resumeAfter).not.toBeNull();
+    const second = await search(first.resumeAfter!);
+    expect(second.items).toEqual([]);
+    const third = await search(second.resumeAfter!);
+    expect(third.items.map((row) => row.user.username)).toEqual(["needle"]);
+    expect(third.resumeAfter).toBeNull();
+    // Through the API, whose window is FILTER_WINDOW, the tenant fits in one.
+    expect(FILTER_WINDOW).toBeGreaterThan(26);
+    expect((await page(f, "q=needle")).items.map((user) => user.username)).toEqual(["needle"]);
   });
 
   it("R status=active|inactive|pending: pending is registered and never activated, inactive includes it", async () => {

@@ -292,12 +292,15 @@ describe("the admin's lists", () => {
     });
     const plans = await expectIndexedOnly(statements, ["users", "external_identities"]);
     const lists = listPlans(plans, "users");
-    // Six requests, each planned twice.
-    expect(lists.length).toBe(12);
+    // Six pages, each planned twice; and the filtered pages' window end (accounts/queries.ts), which read
+    // at most FILTER_WINDOW users each: the same statement for all four here, so recorded once.
+    const pages = lists.filter(([context]) => context.includes("external_identities"));
+    expect(pages.length).toBe(12);
+    expect(lists.length - pages.length).toBe(2);
     for (const [context, plan] of lists) {
       // The tenant's users are read through (tenant_id, created_at, id) in that order: not all of them
       // gathered and sorted to give one page.
-      expect.soft(plan, context).toContain("SEARCH users USING INDEX users_tenant_created (tenant_id=?");
+      expect.soft(plan, context).toMatch(/SEARCH users USING (COVERING )?INDEX users_tenant_created \(tenant_id=\?/);
       expect.soft(plan, context).not.toContain("USE TEMP B-TREE FOR ORDER BY");
     }
   });

@@ -56,10 +56,8 @@ export async function usersPage(c: ConsoleContext) {
   const csrfToken = await sessionCsrfToken(c);
   const query = queryOf(c, UsersQuery);
   const after = query.cursor ? { createdAt: query.cursor[0], id: query.cursor[1] } : undefined;
-  const rows = await listUsers(db, tenant.id, { status: query.status, q: query.q, limit: PAGE_SIZE + 1, after });
-  const page = rows.slice(0, PAGE_SIZE);
-  const last = page.at(-1)?.user;
-  const next = rows.length > PAGE_SIZE && last ? encodeCursor([last.createdAt.getTime(), last.id]) : undefined;
+  const { items: page, resumeAfter } = await listUsers(db, tenant.id, { status: query.status, q: query.q, limit: PAGE_SIZE, after });
+  const next = resumeAfter ? encodeCursor([resumeAfter.createdAt, resumeAfter.id]) : undefined;
   const base = consolePath(tenant.slug);
   const shown = filters.find((filter) => filter.status === query.status)!;
 
@@ -109,7 +107,7 @@ export async function usersPage(c: ConsoleContext) {
           <tbody>
             {page.length === 0 && (
               <tr>
-                <td colspan={6} class="muted">No users here.</td>
+                <td colspan={6} class="muted">{next ? "None among these users: the next page looks further." : "No users here."}</td>
               </tr>
             )}
             {page.map(({ user }) => {
