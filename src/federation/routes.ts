@@ -189,7 +189,10 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: Callba
     admitTenant(tenant);
     const provider = config.providers.get(name);
     if (params.error || !params.code || !provider) {
-      const detail = params.error ? `The provider refused the sign-in (${params.error}).` : "The provider sent no authorization code back.";
+      // The provider's `error` is named only when it is an error code (RFC 6749 §4.1.2.1's are lower-case
+      // words): anything else in the URL is the sender's text, and goes neither to the app nor to the log.
+      const named = params.error && /^[a-z_]{1,64}$/.test(params.error) ? ` (${params.error})` : "";
+      const detail = params.error ? `The provider refused the sign-in${named}.` : "The provider sent no authorization code back.";
       throw new AppError("provider_error", { detail });
     }
     const tokens = await exchangeCode(provider, flow.account, config.origin, params.code, flow.codeVerifier);

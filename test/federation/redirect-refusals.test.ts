@@ -3,7 +3,7 @@
 // offers), the callback's state (tampered, replayed, expired, another provider's), the provider's ID token
 // (signature, iss, aud, exp, nonce), a provider that fails, and the app's code (its verifier, single use,
 // its tenant, region, client and redirect URI). The flow itself: redirect-flow.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   appRedirect,
   authorizePath,
@@ -132,6 +132,22 @@ describe("the callback's state", () => {
     expect(redirect.errorDescription).toBeTruthy();
     await expectNoRedirect(await callback(eu, "google", { code: answer.code, state: answer.state }));
     expect(await usersOf(eu, tenant.id)).toHaveLength(1);
+  });
+
+  it("S the provider's error is named only when it is an error code: other text in it reaches neither the app nor the log", async () => {
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    const spies = [vi.spyOn(console, "error").mockImplementation(capture), vi.spyOn(console, "log").mockImplementation(capture)];
+    try {
+      const { answer } = await providerAnswer();
+      const redirect = await appRedirect(await callback(eu, "google", { state: answer.state, error: "mail jane+tag@example.com" }));
+      expect(redirect).toMatchObject({ error: "provider_error" });
+      expect(redirect.errorDescription).toBe("The provider refused the sign-in.");
+      expect(lines.join("\n")).not.toContain("example.com");
+      expect(lines.some((line) => line.includes("provider_error"))).toBe(true);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });
 
