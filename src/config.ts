@@ -56,8 +56,6 @@ export interface Config {
   providers: ReadonlyMap<ProviderName, Provider>;
   /** This region's token signing keys, imported on first use (`SIGNING_KEYS`, tokens/keys.ts). */
   signingKeys(): Promise<SigningKeys>;
-  /** The `SIGNING_KEYS` secret itself, from which other keys are derived (credentials/login-buckets.ts). */
-  signingSecret: string;
   /** How long one request may wait on D1 in all (rule H). */
   d1BudgetMs: number;
 }
@@ -78,14 +76,12 @@ export function configOf(env: Bindings): Config {
       const provider = providerOf(env, name);
       if (provider) providers.set(name, provider);
     }
-    const secret = env.SIGNING_KEYS;
     config = {
       region: vars.REGION,
       origin: vars.ORIGIN,
       clients: new Map(vars.CLIENTS.map((client) => [client.id, client])),
       providers,
-      signingKeys: () => signingKeys(secret),
-      signingSecret: secret ?? "",
+      signingKeys: () => signingKeys(env.SIGNING_KEYS),
       d1BudgetMs: vars.D1_BUDGET_MS,
     };
     parsed.set(env, config);

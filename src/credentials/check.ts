@@ -45,7 +45,7 @@ export async function checkPassword(
 ): Promise<PasswordCheck> {
   const { db } = scope;
   const target: SQL = "login" in who ? userOfLogin(tenant.id, who.login) : sql`${who.userId}`;
-  const bucket = "login" in who ? await bucketOf(scope.config.signingSecret, tenant.id, who.login) : undefined;
+  const bucket = "login" in who ? await bucketOf((await scope.config.signingKeys()).loginBucketKey, tenant.id, who.login) : undefined;
   const giveUpAt = Date.now() + SLOT_WAIT_MS;
 
   for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {

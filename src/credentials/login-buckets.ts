@@ -10,30 +10,9 @@
  */
 export const BUCKETS = 65_536;
 
-const keys = new Map<string, Promise<CryptoKey>>();
-
-function bucketKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret);
-  if (!key) {
-    const encoder = new TextEncoder();
-    key = crypto.subtle
-      .importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"])
-      .then((material) =>
-        crypto.subtle.deriveKey(
-          { name: "HKDF", hash: "SHA-256", salt: encoder.encode("printid"), info: encoder.encode("unknown-login buckets") },
-          material,
-          { name: "HMAC", hash: "SHA-256", length: 256 },
-          false,
-          ["sign"],
-        ),
-      );
-    keys.set(secret, key);
-  }
-  return key;
-}
-
-export async function bucketOf(secret: string, tenantId: string, login: string): Promise<number> {
-  const mac = await crypto.subtle.sign("HMAC", await bucketKey(secret), new TextEncoder().encode(`${tenantId}\n${login.toLowerCase()}`));
+/** `key`: the signing keys' `loginBucketKey` (tokens/keys.ts). */
+export async function bucketOf(key: CryptoKey, tenantId: string, login: string): Promise<number> {
+  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(`${tenantId}\n${login.toLowerCase()}`));
   const bytes = new Uint8Array(mac);
   return ((bytes[0]! << 8) | bytes[1]!) % BUCKETS;
 }

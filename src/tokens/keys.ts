@@ -1,5 +1,6 @@
 import { createLocalJWKSet, importJWK, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 import * as v from "valibot";
+import { derivedHmacKey } from "../crypto/derived-keys";
 import type { AccessTokenClaims } from "./jwt";
 
 /** The one signing algorithm of this issuer (ECDSA P-256): small keys, fast to verify. */
@@ -31,6 +32,11 @@ export interface SigningKeys {
    * minted under a key that is kept after a rotation still verifies.
    */
   refreshKeys: ReadonlyMap<string, CryptoKey>;
+  /**
+   * The HMAC key of the unknown-login buckets (credentials/login-buckets.ts), derived from the whole
+   * secret: a key rotation starts their counts afresh.
+   */
+  loginBucketKey: CryptoKey;
 }
 
 const loaded = new Map<string, Promise<SigningKeys>>();
@@ -57,18 +63,7 @@ async function load(secret: string): Promise<SigningKeys> {
   const jwks: JSONWebKeySet = {
     keys: privateJwks.map(({ kty, crv, x, y, kid }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALG, use: "sig" })),
   };
-  const refreshKeys = new Map(await Promise.all(privateJwks.map(async (jwk) => [jwk.kid, await refreshKeyOf(jwk.d)] as const)));
-  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks), verified: new Map(), refreshKeys };
-}
-
-async function refreshKeyOf(privatePart: string): Promise<CryptoKey> {
-  const encoder = new TextEncoder();
-  const material = await crypto.subtle.importKey("raw", encoder.encode(privatePart), "HKDF", false, ["deriveKey"]);
-  return crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: encoder.encode("printid"), info: encoder.encode("refresh tokens") },
-    material,
-    { name: "HMAC", hash: "SHA-256", length: 256 },
-    false,
-    ["sign", "verify"],
-  );
+  const refreshKeys = new Map(await Promise.all(privateJwks.map(async (jwk) => [jwk.kid, await derivedHmacKey(jwk.d, "refresh tokens")] as const)));
+  const loginBucketKey = await derivedHmacKey(secret, "unknown-login buckets");
+  return { current: { kid: first.kid, key }, jwks, verificationKey: createLocalJWKSet(jwks), verified: new Map(), refreshKeys, loginBucketKey };
 }
