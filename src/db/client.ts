@@ -25,3 +25,20 @@ export function databaseOf(d1: D1Database): Database {
   }
   return db;
 }
+
+/**
+ * `prepare(db)` made once per database handle and kept: for the queries every request runs, whose SQL
+ * drizzle would otherwise build anew each time. The handle is the isolate's (`databaseOf`); each run of
+ * the prepared query still counts against the budget of the request that runs it (db/guard.ts).
+ */
+export function preparedPerHandle<P>(prepare: (db: Database) => P): (db: Database) => P {
+  const prepared = new WeakMap<Database, P>();
+  return (db) => {
+    let query = prepared.get(db);
+    if (!query) {
+      query = prepare(db);
+      prepared.set(db, query);
+    }
+    return query;
+  };
+}

@@ -1,5 +1,5 @@
 import { and, eq, getTableColumns, gt, isNull, sql } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { preparedPerHandle, type Database } from "../db/client";
 import { identitiesColumn, parseIdentities } from "../accounts/queries";
 import { sessions, tenants, users } from "../db/schema";
 
@@ -42,15 +42,13 @@ function selectPrincipal(db: Database) {
  * request runs it, so it is prepared once per database handle: drizzle then builds its SQL once, not on
  * every request.
  */
-function prepareByAccessToken(db: Database) {
-  return selectPrincipal(db)
+const byAccessToken = preparedPerHandle((db) =>
+  selectPrincipal(db)
     .leftJoin(sessions, and(eq(sessions.id, sql.placeholder("sid")), eq(sessions.tenantId, tenants.id)))
     .leftJoin(users, and(eq(users.id, sessions.userId), eq(users.id, sql.placeholder("sub"))))
     .where(eq(tenants.slug, sql.placeholder("slug")))
-    .prepare();
-}
-
-const preparedByAccessToken = new WeakMap<Database, ReturnType<typeof prepareByAccessToken>>();
+    .prepare(),
+);
 
 /**
  * For a console cookie: the session it names, at the generation it names (a token of an older one is
@@ -81,17 +79,7 @@ function byRefreshToken(db: Database, slug: string, key: Extract<SessionKey, { g
  * by its name, the key's session within that tenant, the session's user, and the user's linked providers.
  */
 export async function loadPrincipal(db: Database, slug: string, key: SessionKey) {
-  let row;
-  if ("sid" in key) {
-    let prepared = preparedByAccessToken.get(db);
-    if (!prepared) {
-      prepared = prepareByAccessToken(db);
-      preparedByAccessToken.set(db, prepared);
-    }
-    row = await prepared.get({ slug, sid: key.sid, sub: key.sub });
-  } else {
-    row = await byRefreshToken(db, slug, key);
-  }
+  const row = "sid" in key ? await byAccessToken(db).get({ slug, sid: key.sid, sub: key.sub }) : await byRefreshToken(db, slug, key);
   if (!row) return undefined;
   return { ...row, identities: row.user ? parseIdentities(row.identities) : [] };
 }

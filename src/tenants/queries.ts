@@ -1,22 +1,13 @@
 import { asc, eq, gt, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client";
+import { preparedPerHandle, type Database } from "../db/client";
 import { accountKinds, tenants, type Tenant } from "../db/schema";
 import type { SettingsPatch } from "./settings";
 
 /** The one read of every public `/t/{tenant}` route: prepared once per database handle, as rule P's is. */
-function prepareBySlug(db: Database) {
-  return db.select().from(tenants).where(eq(tenants.slug, sql.placeholder("slug"))).prepare();
-}
-
-const preparedBySlug = new WeakMap<Database, ReturnType<typeof prepareBySlug>>();
+const bySlug = preparedPerHandle((db) => db.select().from(tenants).where(eq(tenants.slug, sql.placeholder("slug"))).prepare());
 
 export async function findTenantBySlug(db: Database, slug: string): Promise<Tenant | undefined> {
-  let prepared = preparedBySlug.get(db);
-  if (!prepared) {
-    prepared = prepareBySlug(db);
-    preparedBySlug.set(db, prepared);
-  }
-  return prepared.get({ slug });
+  return bySlug(db).get({ slug });
 }
 
 export function insertTenant(db: Database, tenant: typeof tenants.$inferInsert) {
