@@ -1,8 +1,7 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
-import { ArchiveDay, archiveDownload, ArchivePart, listArchives, openArchive } from "../audit/archive";
+import { archiveDownload, ArchivePartKey, listArchives } from "../audit/archive";
 import { PageLimit } from "../http/cursor";
-import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { pathParams, queryParams, validationFailed } from "../http/validation";
@@ -22,7 +21,6 @@ const ArchivesQuery = v.object({
   limit: PageLimit,
 });
 
-const ArchiveParams = v.object({ day: ArchiveDay, part: ArchivePart });
 
 export const listSignInAttemptArchives = defineRoute(
   describeRoute({
@@ -58,11 +56,6 @@ export const downloadSignInAttemptArchive = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(ArchiveParams),
-  async (c) => {
-    const { day, part } = c.req.valid("param");
-    const object = await openArchive(c.env.ARCHIVE, c.var.tenant.id, day, part);
-    if (!object) throw new AppError("not_found", { detail: "There is no such archive of this tenant." });
-    return archiveDownload(object, c.var.tenant.slug, day, part);
-  },
+  pathParams(ArchivePartKey),
+  (c) => archiveDownload(c.env.ARCHIVE, c.var.tenant, c.req.valid("param")),
 );

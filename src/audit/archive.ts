@@ -14,7 +14,8 @@ import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import * as v from "valibot";
 import type { Database } from "../db/client";
 import type { PruneStep } from "../db/prune";
-import { signInAttempts, tenants } from "../db/schema";
+import { signInAttempts, tenants, type Tenant } from "../db/schema";
+import { AppError } from "../http/errors";
 
 const DAY_MS = 24 * 3600_000;
 /** D1 binds at most 100 parameters to a statement: the delete goes in chunks of this many ids. */
@@ -34,6 +35,8 @@ export const ArchiveDay = v.pipe(
 );
 /** A part of a day: the id of its first attempt. */
 export const ArchivePart = v.pipe(v.string(), v.regex(/^[1-9]\d{0,15}$/, "A part is the number the list gives"));
+/** The day and part that name one archived part, as the API's path and the console's link carry them. */
+export const ArchivePartKey = v.object({ day: ArchiveDay, part: ArchivePart });
 
 function prefixOf(tenantId: string): string {
   return `${ROOT}/${tenantId}/`;
@@ -70,23 +73,23 @@ export async function listArchives(
   return { items, nextCursor: listed.truncated ? listed.cursor : null };
 }
 
-/** One part of the tenant's archive, as a body to stream; null when there is none. */
-export function openArchive(bucket: R2Bucket, tenantId: string, day: string, part: string): Promise<R2ObjectBody | null> {
-  return bucket.get(archiveKey(tenantId, day, part));
-}
-
 /** The name a download is saved under. */
 export function archiveFilename(tenantSlug: string, day: string, part: string): string {
   return `sign-in-attempts-${tenantSlug}-${day}-${part}${SUFFIX}`;
 }
 
-/** One part as a file to save, for the admin API and the console alike: never cached. */
-export function archiveDownload(object: R2ObjectBody, tenantSlug: string, day: string, part: string): Response {
+/**
+ * One part of the tenant's archive as a file to save, for the admin API and the console alike, never
+ * cached; `404 not_found` when the tenant has no such part.
+ */
+export async function archiveDownload(bucket: R2Bucket, tenant: Tenant, { day, part }: v.InferOutput<typeof ArchivePartKey>): Promise<Response> {
+  const object = await bucket.get(archiveKey(tenant.id, day, part));
+  if (!object) throw new AppError("not_found", { detail: "There is no such archive of this tenant." });
   return new Response(object.body, {
     headers: {
       "Content-Type": "application/gzip",
       "Content-Length": String(object.size),
-      "Content-Disposition": `attachment; filename="${archiveFilename(tenantSlug, day, part)}"`,
+      "Content-Disposition": `attachment; filename="${archiveFilename(tenant.slug, day, part)}"`,
       "Cache-Control": "no-store",
     },
   });

@@ -1,6 +1,5 @@
 import * as v from "valibot";
-import { ArchiveDay, archiveDownload, archiveFilename, ArchivePart, listArchives, openArchive } from "../../audit/archive";
-import { AppError } from "../../http/errors";
+import { archiveDownload, archiveFilename, ArchivePartKey, listArchives } from "../../audit/archive";
 import { fieldErrors, validationFailed } from "../../http/validation";
 import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";
@@ -10,7 +9,6 @@ import { ConsolePage } from "./layout";
 const PAGE_SIZE = 50;
 
 const ArchivesQuery = v.object({ cursor: v.optional(v.pipe(v.string(), v.maxLength(1024))) });
-const ArchiveParams = v.object({ day: ArchiveDay, part: ArchivePart });
 
 /** `48.2 kB`: sizes as people read them. */
 function sizeOf(bytes: number): string {
@@ -86,10 +84,7 @@ export async function archivesPage(c: ConsoleContext) {
 /** GET /sign-in-attempts/archives/:day/:part: one part, as a file to save. Only this tenant's (rule T). */
 export async function downloadArchive(c: ConsoleContext) {
   const { tenant } = c.var;
-  const params = v.safeParse(ArchiveParams, { day: c.req.param("day"), part: c.req.param("part") });
+  const params = v.safeParse(ArchivePartKey, { day: c.req.param("day"), part: c.req.param("part") });
   if (!params.success) throw validationFailed(fieldErrors(params.issues), "There is no such archive.");
-  const { day, part } = params.output;
-  const object = await openArchive(c.env.ARCHIVE, tenant.id, day, part);
-  if (!object) throw new AppError("not_found", { detail: "There is no such archive." });
-  return archiveDownload(object, tenant.slug, day, part);
+  return archiveDownload(c.env.ARCHIVE, tenant, params.output);
 }
