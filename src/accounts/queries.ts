@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { externalIdentities, users, type ProviderName, type User } from "../db/schema";
 

@@ -12,7 +12,6 @@
  */
 import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import * as v from "valibot";
-import type { Database } from "../db/client";
 import type { PruneStep } from "../db/prune";
 import { signInAttempts, tenants, type Tenant } from "../db/schema";
 import { AppError } from "../http/errors";

@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
 import { deleteSome, type Pruner } from "../db/prune";

@@ -27,7 +27,7 @@ import { issueAuthorizationCode } from "../../src/tokens/codes";
 import { database } from "../../src/db/client";
 import { Browser, consoleOf, page, signedInBrowser } from "../console/support";
 import { testEnv as env } from "../support/env";
-import { describePlan, expectIndexedOnly, listPlans, planOf, recordingRegion, tableScans } from "../support/query-plans";
+import { expectIndexedOnly, listPlans, planOf, recordingRegion, tableScans } from "../support/query-plans";
 import { eu } from "../support/regions";
 import { createTenant, uniqueSlug } from "../support/tenants";
 import { APP_REDIRECT_URI, pkce, refresh, revoke, sha256Base64url } from "../support/tokens";
