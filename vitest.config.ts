@@ -45,7 +45,7 @@ export default defineConfig({
     cloudflareTest(async ({ inject }) => ({
       wrangler: { configPath: "./wrangler.toml", environment: "eu" },
       miniflare: {
-        d1Databases: { DB_US: "printid-us-test" },
+        d1Databases: { DB_US: "printid-us-test", DB_US_2: "printid-us-2-test" },
         bindings: {
           ...varsOf("eu"),
           OPERATOR_TOKEN: "test-operator-token",

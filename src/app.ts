@@ -15,7 +15,6 @@ import { listSignInAttempts } from "./admin/sign-in-attempts";
 import { createUser, getUser, listUsers, patchUser } from "./admin/users";
 import { configOf } from "./config";
 import { changePassword, signIn } from "./credentials/routes";
-import { databaseOf } from "./db/client";
 import { withinD1Budget } from "./db/guard";
 import { authorize, callbackGet, callbackPost, idToken } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
@@ -41,7 +40,6 @@ export function buildApp() {
     c.set("requestId", requestId);
     const config = configOf(c.env);
     c.set("config", config);
-    c.set("db", databaseOf(c.env.DB));
     await withinD1Budget(config.d1BudgetMs, next);
     c.res.headers.set("X-Request-Id", requestId);
   });

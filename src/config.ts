@@ -9,7 +9,9 @@ import { signingKeys, type SigningKeys } from "./tokens/keys";
 
 /** What each regional Worker is bound to (wrangler.toml `[env.eu]` / `[env.us]`, plus Worker secrets). */
 export interface Bindings extends ProviderBindings {
+  /** The region's first D1 database (shard 1); shard n is bound as `DB_n` (tenants/shards.ts). */
   DB: D1Database;
+  [shard: `DB_${number}`]: D1Database | undefined;
   DIRECTORY: DurableObjectNamespace<TenantDirectory>;
   /** This Worker's region, e.g. `eu`. */
   REGION: string;
@@ -58,6 +60,15 @@ export interface Config {
   signingKeys(): Promise<SigningKeys>;
   /** How long one request may wait on D1 in all (rule H). */
   d1BudgetMs: number;
+  /** The region's D1 databases, shard 1 (`DB`) first, then `DB_2`, `DB_3`, … while they are bound. */
+  shards: readonly D1Database[];
+}
+
+/** Shard n is the binding `DB_n` (shard 1, `DB`): numbers a tenant's home keeps for good, so never renumbered. */
+function shardsOf(env: Bindings): D1Database[] {
+  const shards = [env.DB];
+  for (let n = 2; env[`DB_${n}`]; n++) shards.push(env[`DB_${n}`]!);
+  return shards;
 }
 
 /** Per bindings object: workerd hands every request of an isolate the same one, so a request costs a lookup. */
@@ -83,6 +94,7 @@ export function configOf(env: Bindings): Config {
       providers,
       signingKeys: () => signingKeys(env.SIGNING_KEYS),
       d1BudgetMs: vars.D1_BUDGET_MS,
+      shards: shardsOf(env),
     };
     parsed.set(env, config);
   }

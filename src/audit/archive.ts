@@ -10,7 +10,7 @@
  * named by the id of its first attempt. The admin API and the console list and serve them, each tenant
  * only its own (rule T): every key is built here from the tenant's id and a validated day and part.
  */
-import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import * as v from "valibot";
 import type { PruneStep } from "../db/prune";
 import { signInAttempts, tenants, type Tenant } from "../db/schema";
@@ -136,7 +136,8 @@ export const archiveExpiredAttempts: PruneStep = async (db, now, limit, { archiv
   const next = await db
     .select({ tenantId: tenants.id, retentionDays: tenants.attemptRetentionDays, oldest: sql<number>`(${oldestExpired})` })
     .from(tenants)
-    .where(sql`(${oldestExpired}) IS NOT NULL`)
+    // A tenant moving between shards keeps its attempts until it has arrived (tenants/move.ts).
+    .where(and(isNull(tenants.moveState), sql`(${oldestExpired}) IS NOT NULL`))
     .limit(1)
     .get();
   if (!next) return { deleted: 0, more: false };

@@ -40,6 +40,18 @@ export const tenants = sqliteTable("tenants", {
   /** How long the tenant's sign-in attempts are kept (rule L's record) before the clean-up removes them. */
   attemptRetentionDays: integer("attempt_retention_days").notNull().default(90),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
+  /**
+   * A move between shards of the region (tenants/move.ts), null otherwise: on the shard it leaves, the
+   * tenant is read-only (`leaving`) and then gone (`left`); on the shard it goes to, its copy is not
+   * served until every row has arrived (`arriving`).
+   */
+  moveState: text("move_state", { enum: ["leaving", "arriving", "left"] }),
+  /** The shard at the other end of the move. */
+  movePeer: integer("move_peer"),
+  /** When the tenant became read-only: the move copies once requests begun before then have finished. */
+  moveStartedAt: integer("move_started_at", { mode: "timestamp_ms" }),
+  /** On the arriving copy: how far each table has been copied, written in the batch of each copied chunk. */
+  moveProgress: text("move_progress", { mode: "json" }).$type<Record<string, unknown[] | "done">>(),
   createdAt: createdAt(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });

@@ -10,9 +10,17 @@ export const FLOW_MS = 10 * 60_000;
 export type Flow = typeof oauthFlows.$inferSelect;
 export type NewFlow = Omit<Flow, "stateHash" | "codeVerifier" | "nonce" | "createdAt" | "expiresAt">;
 
+/**
+ * The `state` sent to the provider names the tenant before its secret part, `{tenant}.{secret}`: the
+ * callback is one per region, and the tenant says which shard holds the flow (a tenant's name has no dot).
+ */
+export function tenantOfState(state: string): string {
+  return state.slice(0, Math.max(0, state.indexOf(".")));
+}
+
 /** Starts a flow: fresh `state`, PKCE verifier and nonce towards the provider; only the state's hash is the key. */
-export async function startFlow(db: Database, flow: NewFlow, now = new Date()) {
-  const state = randomSecret();
+export async function startFlow(db: Database, slug: string, flow: NewFlow, now = new Date()) {
+  const state = `${slug}.${randomSecret()}`;
   const codeVerifier = randomSecret();
   const nonce = randomSecret();
   await db.insert(oauthFlows).values({
@@ -26,11 +34,18 @@ export async function startFlow(db: Database, flow: NewFlow, now = new Date()) {
   return { state, codeVerifier, nonce };
 }
 
-/** Ends a flow and returns it: one DELETE, so a replayed or expired `state` finds nothing. */
-export async function takeFlow(db: Database, provider: Flow["provider"], state: string, now = new Date()) {
+/** Ends a flow of the tenant and returns it: one DELETE, so a replayed or expired `state` finds nothing. */
+export async function takeFlow(db: Database, tenantId: string, provider: Flow["provider"], state: string, now = new Date()) {
   return db
     .delete(oauthFlows)
-    .where(and(eq(oauthFlows.stateHash, await sha256(state)), eq(oauthFlows.provider, provider), gt(oauthFlows.expiresAt, now)))
+    .where(
+      and(
+        eq(oauthFlows.stateHash, await sha256(state)),
+        eq(oauthFlows.tenantId, tenantId),
+        eq(oauthFlows.provider, provider),
+        gt(oauthFlows.expiresAt, now),
+      ),
+    )
     .returning()
     .get();
 }

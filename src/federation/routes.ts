@@ -13,13 +13,14 @@ import { requestMeta } from "../http/request-meta";
 import { defineRoute } from "../http/route";
 import { formBody, jsonBody, pathParams, queryParams, validationFailed } from "../http/validation";
 import { admitTenant } from "../tenants/admission";
-import { findTenantById } from "../tenants/queries";
+import { tenantNamed } from "../tenants/middleware";
+import { SLUG_PATTERN } from "../tenants/slug";
 import { ClientId, registeredClient } from "../tokens/clients";
 import { issueAuthorizationCode } from "../tokens/codes";
 import { startSession } from "../tokens/issue";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { exchangeCode, oauthClient } from "./exchange";
-import { startFlow, takeFlow, type Flow } from "./flows";
+import { startFlow, takeFlow, tenantOfState, type Flow } from "./flows";
 import { verifyIdToken } from "./id-token";
 import type { GivenNames, Profile, Provider } from "./provider";
 import { userForIdentity } from "./rule-x";
@@ -101,7 +102,7 @@ export const authorize = defineRoute(
     const { tenant, config, db } = c.var;
     const provider = offeredProvider(c, tenant, name, query.account);
 
-    const flow = await startFlow(db, {
+    const flow = await startFlow(db, tenant.slug, {
       tenantId: tenant.id,
       provider: name,
       account: query.account,
@@ -176,13 +177,18 @@ export const callbackPost = defineRoute(
  * bound to its own PKCE challenge, or `error={code}`.
  */
 async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: CallbackParams): Promise<Response> {
+  const slug = tenantOfState(params.state);
+  const spent = () =>
+    new AppError("validation_failed", { detail: "This sign-in has expired or was already used: start again from the app" });
+  if (!SLUG_PATTERN.test(slug)) throw spent();
+  // The tenant's shard holds the flow; a disabled tenant is refused below, back at the app.
+  // A state of a tenant this region does not serve is a sign-in it never started.
+  const tenant = await tenantNamed(c, slug).catch((error: unknown) => {
+    throw error instanceof AppError && error.code === "tenant_not_found" ? spent() : error;
+  });
   const { db, config } = c.var;
-  const flow = await takeFlow(db, name, params.state);
-  if (!flow) {
-    throw new AppError("validation_failed", { detail: "This sign-in has expired or was already used: start again from the app" });
-  }
-  const tenant = await findTenantById(db, flow.tenantId);
-  if (!tenant) return backToApp(flow, { error: "tenant_not_found", error_description: "This tenant no longer exists." });
+  const flow = await takeFlow(db, tenant.id, name, params.state);
+  if (!flow) throw spent();
 
   let profile: Profile | undefined;
   try {
@@ -288,17 +294,24 @@ export const idToken = defineRoute(
       profile = verified.profile;
       user = await userForIdentity(db, tenant, name, profile, body.account);
       const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce };
-      // The token is spent in the session's own batch: it is used only if the session opens.
-      const tokens = await startSession(scopeOf(c), grant, [
-        ...(await spendIdToken(db, body.idToken, verified.claims)),
-        attempt(c, tenant, name, body.clientId, { profile, user, code: null }),
-      ]).catch((error: unknown) => {
-        if (!isSpentIdToken(error)) throw error;
-        throw new AppError("invalid_credentials", {
-          detail: "This ID token has already been used to sign in: get a new one from the provider.",
-          internal: `${name} ID token replayed`,
+      // The token is used only if the session opens: spent in the session's own batch, or given back.
+      const tokens = await spendIdToken(c.var.config, db, body.idToken, verified.claims)
+        .then((spent) =>
+          startSession(scopeOf(c), grant, [
+            ...spent.writes,
+            attempt(c, tenant, name, body.clientId, { profile, user: grant.user, code: null }),
+          ]).catch(async (error: unknown) => {
+            await spent.giveBack().catch(() => undefined);
+            throw error;
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!isSpentIdToken(error)) throw error;
+          throw new AppError("invalid_credentials", {
+            detail: "This ID token has already been used to sign in: get a new one from the provider.",
+            internal: `${name} ID token replayed`,
+          });
         });
-      });
       c.header("Cache-Control", "no-store");
       return c.json(tokens, 200);
     } catch (error) {

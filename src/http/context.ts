@@ -19,6 +19,7 @@ export interface AppEnv {
     /** Set on the OAuth endpoints, whose errors are RFC 6749 documents rather than problem+json. */
     errorShape?: "oauth";
     config: Config;
+    /** The database of the request's tenant: its shard, as the tenant middleware found it. */
     db: Database;
     /** Set by `tenantRoute()` or `requireUser()` on every `/t/{tenant}` route. */
     tenant: Tenant;

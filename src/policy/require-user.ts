@@ -4,7 +4,7 @@ import { bearerToken } from "../http/bearer";
 import type { AppEnv } from "../http/context";
 import { AppError } from "../http/errors";
 import { admitTenant } from "../tenants/admission";
-import { tenantNotFound, tenantSlugOf } from "../tenants/middleware";
+import { onTenantShard, tenantSlugOf } from "../tenants/middleware";
 import { issuerOf, verifyAccessToken } from "../tokens/jwt";
 import { admit } from "./admission";
 import { loadPrincipal } from "./queries";
@@ -35,9 +35,7 @@ export function requireUser(options: { role?: Role } = {}): MiddlewareHandler<Ap
     });
     if (!claims || claims.region !== config.region) throw unauthorized("The access token is not valid here");
 
-    const loaded = await loadPrincipal(c.var.db, slug, claims);
-    if (!loaded) throw await tenantNotFound(c, slug);
-    const { tenant, session, user, identities } = loaded;
+    const { tenant, session, user, identities } = await onTenantShard(c, slug, (db) => loadPrincipal(db, slug, claims));
     admitTenant(tenant);
     // A tenant deleted and created again under the same name is another tenant.
     if (claims.tid !== tenant.id) throw unauthorized("The access token belongs to another tenant");

@@ -1,6 +1,6 @@
-import type { Bindings } from "../config";
+import type { Bindings, Config } from "../config";
 import { insertUser } from "../accounts/queries";
-import type { Database } from "../db/client";
+import { databaseOf } from "../db/client";
 import { isUniqueViolation } from "../db/errors";
 import type { Tenant, User } from "../db/schema";
 import { hashPassword } from "../credentials/password";
@@ -8,11 +8,14 @@ import { AppError } from "../http/errors";
 import { ABANDONED_CLAIM_MS, tenantDirectory } from "./directory";
 import { findTenantBySlug, insertTenant } from "./queries";
 import { settingsColumns, type TenantSettings } from "./settings";
+import { roomiestShard, shardBinding } from "./shards";
 
 export interface NewTenant {
   slug: string;
   displayName: string;
   settings: TenantSettings;
+  /** The shard to live on; by default, the one with the most room. */
+  shard?: number;
   admin: { username: string; email: string; password: string; firstName?: string; lastName?: string };
 }
 
@@ -23,27 +26,32 @@ function tenantExists(slug: string, region: string): AppError {
   });
 }
 
+/** Whether any shard of the region has a row for `slug` (a tenant, or one moving between shards). */
+async function onAnyShard(config: Config, slug: string): Promise<boolean> {
+  const found = await Promise.all(config.shards.map((d1) => findTenantBySlug(databaseOf(d1), slug)));
+  return found.some((tenant) => tenant !== undefined);
+}
+
 /**
- * Creates a tenant with its first admin. The name is claimed in the global directory first, so that no
- * two regions (nor two requests) can both create it; then the tenant and its admin are written in one
- * D1 batch, all or nothing. If that write fails, the claim is given back.
+ * Creates a tenant with its first admin, on the shard with the most room unless the operator names one.
+ * The name is claimed in the global directory first, with its home (region and shard), so that no two
+ * regions (nor two requests) can both create it; then the tenant and its admin are written in one D1
+ * batch, all or nothing. If that write fails, the claim is given back.
  */
-export async function createTenant(
-  env: Bindings,
-  db: Database,
-  region: string,
-  input: NewTenant,
-): Promise<{ tenant: Tenant; admin: User }> {
-  if (await findTenantBySlug(db, input.slug)) throw tenantExists(input.slug, region);
+export async function createTenant(env: Bindings, config: Config, input: NewTenant): Promise<{ tenant: Tenant; admin: User; shard: number }> {
+  const { region } = config;
+  if (await onAnyShard(config, input.slug)) throw tenantExists(input.slug, region);
+  const shard = input.shard ?? (await roomiestShard(config));
+  const db = databaseOf(shardBinding(config, shard));
   // Hash before claiming: the claim stays open for as short a time as possible.
   const passwordHash = await hashPassword(input.admin.password);
 
   const directory = tenantDirectory(env);
-  const claim = await directory.claim(input.slug, region);
+  const claim = await directory.claim(input.slug, region, shard);
   if (!claim.claimed) {
-    // Held by this region, yet not in its database: a creation under way, or an earlier one whose
+    // Held by this region, yet on none of its shards: a creation under way, or an earlier one whose
     // outcome was unknown, which keeps the name until its claim is abandoned (see below).
-    if (claim.region === region && !(await findTenantBySlug(db, input.slug))) throw creationUnsettled(input.slug, region);
+    if (claim.region === region && !(await onAnyShard(config, input.slug))) throw creationUnsettled(input.slug, region);
     throw tenantExists(input.slug, claim.region);
   }
 
@@ -54,6 +62,10 @@ export async function createTenant(
     displayName: input.displayName,
     enabled: true,
     ...settingsColumns(input.settings),
+    moveState: null,
+    movePeer: null,
+    moveStartedAt: null,
+    moveProgress: null,
     createdAt: now,
     updatedAt: now,
   };
@@ -88,10 +100,10 @@ export async function createTenant(
     // region may take it over once abandoned.
     const written = await findTenantBySlug(db, input.slug).catch(() => "unknown" as const);
     if (written === undefined) await directory.release(input.slug, claim.token);
-    else if (written !== "unknown" && written.id === tenant.id) return { tenant, admin };
+    else if (written !== "unknown" && written.id === tenant.id) return { tenant, admin, shard };
     throw error;
   }
-  return { tenant, admin };
+  return { tenant, admin, shard };
 }
 
 function creationUnsettled(slug: string, region: string): AppError {

@@ -2,13 +2,20 @@ import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../config";
 
 /**
- * The global tenant directory: slug → home region, and nothing else (no personal data).
+ * The global tenant directory: slug → home (region, and the shard of that region's D1 databases), and
+ * nothing else (no personal data).
  *
  * One SQLite-backed Durable Object instance serves every region. A Durable Object runs one method at a
  * time and these methods never await, so a claim is atomic: of many regions or requests claiming one
  * slug at once, exactly one wins. KV could not promise that (it is eventually consistent).
  */
 export type Claim = { claimed: true; token: string } | { claimed: false; region: string };
+
+/** Where a tenant lives: its region, and which of that region's D1 databases (1 = `DB`, n = `DB_n`). */
+export interface Home {
+  region: string;
+  shard: number;
+}
 
 /**
  * A creation that claimed a slug and then vanished (its Worker evicted between the claim and the D1
@@ -26,15 +33,22 @@ export class TenantDirectory extends DurableObject {
       slug TEXT PRIMARY KEY,
       region TEXT NOT NULL,
       claim_token TEXT NOT NULL,
-      claimed_at INTEGER NOT NULL
+      claimed_at INTEGER NOT NULL,
+      shard INTEGER NOT NULL DEFAULT 1
     )`);
+    // Directories made before regions had shards: every tenant then lived in the region's first one.
+    const columns = this.sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('homes')").toArray();
+    if (!columns.some((column) => column.name === "shard")) {
+      this.sql.exec("ALTER TABLE homes ADD COLUMN shard INTEGER NOT NULL DEFAULT 1");
+    }
   }
 
   /**
    * Claims `slug` for `region`. The caller has already seen that its region has no such tenant, so a
-   * claim its own region made long ago is an abandoned one and is handed over with a new token.
+   * claim its own region made long ago is an abandoned one and is handed over with a new token (and the
+   * shard the new creation chose).
    */
-  claim(slug: string, region: string): Claim {
+  claim(slug: string, region: string, shard = 1): Claim {
     const now = Date.now();
     const held = this.sql
       .exec<{ region: string; claimed_at: number }>("SELECT region, claimed_at FROM homes WHERE slug = ?", slug)
@@ -44,12 +58,14 @@ export class TenantDirectory extends DurableObject {
     }
     const token = crypto.randomUUID();
     this.sql.exec(
-      `INSERT INTO homes (slug, region, claim_token, claimed_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (slug) DO UPDATE SET claim_token = excluded.claim_token, claimed_at = excluded.claimed_at`,
+      `INSERT INTO homes (slug, region, claim_token, claimed_at, shard) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (slug) DO UPDATE SET claim_token = excluded.claim_token, claimed_at = excluded.claimed_at,
+         shard = excluded.shard`,
       slug,
       region,
       token,
       now,
+      shard,
     );
     return { claimed: true, token };
   }
@@ -59,12 +75,18 @@ export class TenantDirectory extends DurableObject {
     this.sql.exec("DELETE FROM homes WHERE slug = ? AND claim_token = ?", slug, token);
   }
 
-  /** The region a slug lives in, or null when no region has it. */
-  homeOf(slug: string): string | null {
-    return (
-      this.sql.exec<{ region: string }>("SELECT region FROM homes WHERE slug = ?", slug).toArray()[0]?.region ??
-      null
-    );
+  /** Where a slug lives, or null when no region has it. */
+  homeOf(slug: string): Home | null {
+    return this.sql.exec<{ region: string; shard: number }>("SELECT region, shard FROM homes WHERE slug = ?", slug).toArray()[0] ?? null;
+  }
+
+  /**
+   * Points a tenant at another shard of its region, at the end of a move (tenants/move.ts); only from the
+   * shard it is known to be on, so that two movers cannot both switch it. True when it now names `to`.
+   */
+  rehome(slug: string, region: string, from: number, to: number): boolean {
+    this.sql.exec("UPDATE homes SET shard = ? WHERE slug = ? AND region = ? AND shard = ?", to, slug, region, from);
+    return this.homeOf(slug)?.shard === to;
   }
 }
 

@@ -1,4 +1,4 @@
-import { asc, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerHandle, type Database } from "../db/client";
 import { accountKinds, tenants, type Tenant } from "../db/schema";
 import type { SettingsPatch } from "./settings";
@@ -14,12 +14,17 @@ export function insertTenant(db: Database, tenant: typeof tenants.$inferInsert) 
   return db.insert(tenants).values(tenant);
 }
 
-/** Tenants of this region in slug order, `limit` at a time after the slug `after`. */
+/** The tenants a shard serves in slug order, `limit` at a time after the slug `after` (moving copies aside). */
 export async function listTenants(db: Database, page: { after?: string; limit: number }): Promise<Tenant[]> {
   return db
     .select()
     .from(tenants)
-    .where(page.after === undefined ? undefined : gt(tenants.slug, page.after))
+    .where(
+      and(
+        page.after === undefined ? undefined : gt(tenants.slug, page.after),
+        or(isNull(tenants.moveState), eq(tenants.moveState, "leaving")),
+      ),
+    )
     .orderBy(asc(tenants.slug))
     .limit(page.limit)
     .all();

@@ -20,7 +20,7 @@ describe("H: tenant creation under faults", () => {
     const response = await region.fetch("/operator/tenants", json(tenantBody(name), operatorAuth));
     expect(response.status).toBe(201);
     expect(await countOf(eu, "SELECT count(*) AS n FROM tenants WHERE slug = ?", name)).toBe(1);
-    expect(await tenantDirectory(env).homeOf(name)).toBe("eu");
+    expect(await tenantDirectory(env).homeOf(name)).toEqual({ region: "eu", shard: 1 });
     // Another region cannot take the name.
     await problemOf(await us.fetch("/operator/tenants", json(tenantBody(name), operatorAuth)), 409, "tenant_exists");
   });
@@ -29,7 +29,7 @@ describe("H: tenant creation under faults", () => {
     const name = uniqueSlug("unsure");
     const { region } = faultyRegion({ kind: "nth", n: [2, 3], lost: true });
     await problemOf(await region.fetch("/operator/tenants", json(tenantBody(name), operatorAuth)), 503, "unavailable");
-    expect(await tenantDirectory(env).homeOf(name)).toBe("eu");
+    expect(await tenantDirectory(env).homeOf(name)).toEqual({ region: "eu", shard: 1 });
     await problemOf(await us.fetch("/operator/tenants", json(tenantBody(name), operatorAuth)), 409, "tenant_exists");
     // The retry in eu finds the tenant that was written.
     const retry = await problemOf(await eu.fetch("/operator/tenants", json(tenantBody(name), operatorAuth)), 409, "tenant_exists");

@@ -44,7 +44,8 @@ describe("the request to the provider", () => {
       code_challenge_method: "S256",
     });
     // Fresh values of our own towards the provider: the app's state and challenge stay with us.
-    expect(params.state).toMatch(/^[\w-]{20,}$/);
+    // The state names the tenant (the callback is the region's, and the tenant's shard holds the flow).
+    expect(params.state).toMatch(new RegExp(`^${tenant.name}\\.[\\w-]{20,}$`));
     expect(params.nonce).toMatch(/^[\w-]{20,}$/);
     expect(params.code_challenge).toMatch(/^[\w-]{43}$/);
     expect(params.state).not.toBe("app-state-1");

@@ -6,8 +6,11 @@ import type { OidcServers } from "./stand-ins.setup";
 export interface TestEnv extends Bindings {
   OPERATOR_TOKEN: string;
   SIGNING_KEYS: string;
-  /** The us Worker's own database, vars and signing keys. */
+  /** The eu Worker's second shard (wrangler.toml binds two per region). */
+  DB_2: D1Database;
+  /** The us Worker's own databases (shards 1 and 2), vars and signing keys. */
   DB_US: D1Database;
+  DB_US_2: D1Database;
   US_VARS: { REGION: string; ORIGIN: string; CLIENTS: string };
   SIGNING_KEYS_US: string;
   TEST_MIGRATIONS: D1Migration[];

@@ -7,12 +7,15 @@ import { testEnv as env } from "./env";
 export type RegionName = "eu" | "us";
 
 /** The us Worker's bindings: its own vars and D1, and the eu-hosted directory it binds in production. */
-const usEnv: Bindings = { ...env, ...env.US_VARS, DB: env.DB_US, SIGNING_KEYS: env.SIGNING_KEYS_US };
+const usEnv: Bindings = { ...env, ...env.US_VARS, DB: env.DB_US, DB_2: env.DB_US_2, SIGNING_KEYS: env.SIGNING_KEYS_US };
 
 export interface Region {
   name: RegionName;
   origin: string;
+  /** Shard 1, where test tenants live unless a test says otherwise (support/tenants.ts). */
   db: D1Database;
+  /** Every shard, shard 1 first. */
+  shards: D1Database[];
   fetch(path: string, init?: RequestInit): Promise<Response>;
 }
 
@@ -24,6 +27,7 @@ export const eu: Region = {
   name: "eu",
   origin: origin("eu"),
   db: env.DB,
+  shards: [env.DB, env.DB_2],
   // Through the eu Worker's own entrypoint, as the runtime serves it.
   fetch: (path, init) => exports.default.fetch(new Request(origin("eu") + path, init)),
 };
@@ -32,6 +36,7 @@ export const us: Region = {
   name: "us",
   origin: origin("us"),
   db: env.DB_US,
+  shards: [env.DB_US, env.DB_US_2],
   fetch: async (path, init) => {
     const ctx = createExecutionContext();
     const response = await worker.fetch(new Request(origin("us") + path, init), usEnv, ctx);

@@ -90,12 +90,12 @@ describe("tenant directory", () => {
     expect(taken.status).toBe(409);
   });
 
-  it("T the directory holds only the name and its region", async () => {
+  it("T the directory holds only the name and its home (region and shard)", async () => {
     const { name } = await createTenant(eu);
     const columns = await runInDurableObject(directory(), (_instance, state) =>
       state.storage.sql.exec("SELECT * FROM homes WHERE slug = ?", name).columnNames,
     );
-    expect(columns).toEqual(["slug", "region", "claim_token", "claimed_at"]);
-    expect(await directory().homeOf(name)).toBe("eu");
+    expect(columns).toEqual(["slug", "region", "claim_token", "claimed_at", "shard"]);
+    expect(await directory().homeOf(name)).toEqual({ region: "eu", shard: 1 });
   });
 });

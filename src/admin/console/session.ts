@@ -4,7 +4,7 @@ import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
 import { loadPrincipal } from "../../policy/queries";
 import { admitTenant } from "../../tenants/admission";
-import { tenantNotFound, tenantSlugOf } from "../../tenants/middleware";
+import { onTenantShard, tenantSlugOf } from "../../tenants/middleware";
 import { peekRefreshToken, readRefreshToken } from "../../tokens/refresh-token";
 import { revokeSession } from "../../tokens/sessions";
 import { clearCookie, readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
@@ -50,14 +50,8 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
     const now = new Date();
     // A cookie that is no token names no session: the tenant is still looked up, for its own answer.
     const named = peekRefreshToken(secret) ?? { sessionId: "", generation: -1 };
-    const loaded = await loadPrincipal(c.var.db, slug, {
-      ...named,
-      clientId: CONSOLE_CLIENT_ID,
-      openedAfter: new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000),
-      now,
-    });
-    if (!loaded) throw await tenantNotFound(c, slug);
-    const { tenant, session, user, identities } = loaded;
+    const key = { ...named, clientId: CONSOLE_CLIENT_ID, openedAfter: new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000), now };
+    const { tenant, session, user, identities } = await onTenantShard(c, slug, (db) => loadPrincipal(db, slug, key));
     admitTenant(tenant);
     if (!session || !user || !(await readRefreshToken(await c.var.config.signingKeys(), tenant.id, secret))) {
       clearConsoleSession(c, slug);
