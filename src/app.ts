@@ -23,6 +23,7 @@ import type { AppEnv } from "./http/context";
 import { health } from "./http/health";
 import { finishDocument, openApiDocumentation } from "./http/openapi-document";
 import { handleError, handleNotFound } from "./http/problem";
+import { moveTenant } from "./operator/tenant-moves";
 import { createTenant, listTenants } from "./operator/tenants";
 import { tenantCard } from "./tenants/card";
 import { discovery, jwks } from "./tokens/discovery";
@@ -90,6 +91,7 @@ export function buildApp() {
   // Platform operator
   app.post("/operator/tenants", ...operator, ...createTenant);
   app.get("/operator/tenants", ...operator, ...listTenants);
+  app.post("/operator/tenants/:name/move", ...operator, ...moveTenant);
 
   app.get("/openapi.json", async (c) => {
     const document = await generateSpecs(app, openApiDocumentation(c.var.config), c);

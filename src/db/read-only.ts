@@ -7,6 +7,21 @@
 import { database, type Database } from "./client";
 import { guardD1 } from "./guard";
 
+/**
+ * The error a write meets on a read-only handle. Not an AppError: code that turns a rule's refusal into
+ * its own answer (an `invalid_grant`, a failed attempt) must not mistake it for one; the error handler
+ * answers it (http/problem.ts: 503, with what the handle's owner says and when to try again).
+ */
+export class WriteRefused extends Error {
+  constructor(
+    readonly detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("write refused on a read-only database handle");
+    this.name = "WriteRefused";
+  }
+}
+
 /** A statement that only reads: SQLite's `SELECT`, alone or after a `WITH` of selects (as drizzle writes them). */
 const READ = /^\s*(select|with)\b/i;
 /** A `WITH` that ends in a write (`WITH … DELETE`) is a write. */
@@ -19,7 +34,7 @@ function isRead(query: string): boolean {
 /** What each statement was, so that a batch can tell whether it writes. */
 const writes = new WeakSet<object>();
 
-function refusingStatement(statement: D1PreparedStatement, write: boolean, refusal: () => Error): D1PreparedStatement {
+function refusingStatement(statement: D1PreparedStatement, write: boolean, refusal: () => WriteRefused): D1PreparedStatement {
   const refuseIfWrite = <T>(run: () => Promise<T>) => (write ? Promise.reject(refusal()) : run());
   const wrapped = {
     bind: (...values: unknown[]) => refusingStatement(statement.bind(...values), write, refusal),
@@ -35,7 +50,7 @@ function refusingStatement(statement: D1PreparedStatement, write: boolean, refus
 
 const inner = new WeakMap<object, D1PreparedStatement>();
 
-function readOnlyD1(d1: D1Database, refusal: () => Error): D1Database {
+function readOnlyD1(d1: D1Database, refusal: () => WriteRefused): D1Database {
   return {
     prepare: (query: string) => refusingStatement(d1.prepare(query), !isRead(query), refusal),
     batch: (statements: D1PreparedStatement[]) =>
@@ -52,6 +67,6 @@ function readOnlyD1(d1: D1Database, refusal: () => Error): D1Database {
  * A read-only handle on `d1`, over the D1 guard as `databaseOf(d1)` is (rule H). `refusal` makes the
  * error a write meets: the caller knows what to tell the client.
  */
-export function readOnlyDatabase(d1: D1Database, refusal: () => Error): Database {
+export function readOnlyDatabase(d1: D1Database, refusal: () => WriteRefused): Database {
   return database(readOnlyD1(guardD1(d1), refusal));
 }

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { isDatabaseUnavailable } from "../db/guard";
+import { WriteRefused } from "../db/read-only";
 import type { AppEnv } from "./context";
 import { AppError, describe, type ErrorCode } from "./errors";
 import { OAuthError, oauthResponse } from "./oauth-error";
@@ -56,6 +57,14 @@ function fromHttpException(exception: HTTPException): AppError {
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
+  const refused = writeRefusedIn(err);
+  if (refused) {
+    return new AppError("unavailable", {
+      detail: refused.detail,
+      headers: { "Retry-After": String(refused.retryAfterSeconds) },
+      internal: "write refused: read-only database handle",
+    });
+  }
   if (isDatabaseUnavailable(err)) {
     return new AppError("unavailable", {
       detail: `The service is temporarily unavailable: try again in ${UNAVAILABLE_RETRY_SECONDS} seconds.`,
@@ -64,6 +73,12 @@ function toAppError(err: unknown): AppError {
     });
   }
   return new AppError("internal_error", { internal: reasonOf(err) });
+}
+
+/** A refused write, as thrown or as the cause drizzle wraps a failed query's error around. */
+function writeRefusedIn(err: unknown): WriteRefused | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof WriteRefused) return e;
+  return undefined;
 }
 
 /**

@@ -6,9 +6,8 @@
 import { sql } from "drizzle-orm";
 import type { Config } from "../config";
 import { databaseOf, type Database } from "../db/client";
-import { readOnlyDatabase } from "../db/read-only";
+import { readOnlyDatabase, WriteRefused } from "../db/read-only";
 import type { Tenant } from "../db/schema";
-import { AppError } from "../http/errors";
 
 /** The binding of shard `n`; a home naming a shard this Worker is not bound to is a broken deployment. */
 export function shardBinding(config: Config, n: number): D1Database {
@@ -30,11 +29,7 @@ export function servedHere(tenant: Tenant): boolean {
 const MOVE_RETRY_SECONDS = 60;
 
 const movingTenantRefusal = () =>
-  new AppError("unavailable", {
-    detail: "This tenant is being moved to another database and is read-only for a few minutes: try again shortly.",
-    headers: { "Retry-After": String(MOVE_RETRY_SECONDS) },
-    internal: "write refused: tenant moving",
-  });
+  new WriteRefused("This tenant is being moved to another database and is read-only for a few minutes: try again shortly.", MOVE_RETRY_SECONDS);
 
 const readOnlyHandles = new WeakMap<D1Database, Database>();
 
