@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SignJWT, importJWK } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { signalGroup, stopGroups } from "../scripts/process-group.mjs";
+import { shardBindings } from "../scripts/shards.mjs";
 
 /** Ports used by others on this machine (npm run dev, local providers, inspectors): never taken here. */
 const RESERVED = new Set([8787, 8788, 8791, 8792, 8793, 9229, 9230]);
@@ -75,10 +76,13 @@ export class Harness {
     if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
     const script = readdirSync(outdir).find((name) => /\.m?js$/.test(name));
     const persistTo = join(this.work, "state");
-    const migrate = spawnSync(join(this.bin, "wrangler"), ["d1", "migrations", "apply", "DB", "--local", "--env", "eu", "--persist-to", persistTo], {
-      cwd: this.root, env: this.childEnv, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 120_000,
-    });
-    if (migrate.status !== 0) throw new Error(`migrations failed:\n${migrate.stdout}${migrate.stderr}`);
+    // Every shard of eu (DB, DB_2, … from wrangler.toml): a new tenant goes to whichever is smallest.
+    for (const shard of shardBindings("eu")) {
+      const migrate = spawnSync(join(this.bin, "wrangler"), ["d1", "migrations", "apply", shard, "--local", "--env", "eu", "--persist-to", persistTo], {
+        cwd: this.root, env: this.childEnv, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 120_000,
+      });
+      if (migrate.status !== 0) throw new Error(`migrations of ${shard} failed:\n${migrate.stdout}${migrate.stderr}`);
+    }
     // Secrets as --var (with CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV=false wrangler reads no env file, so
     // nothing of the developer's .dev.vars leaks in); an empty --env-file makes that explicit.
     const envFile = join(this.work, "empty.env");

@@ -2,12 +2,13 @@
 // npm run capacity [-- --users 1000000 --tenants 1000 --attempts 10000000 --samples 200 --seconds 60 --out DIR --keep]
 //
 // A capacity model measured (docs/capacity.md): builds printid as deployed, serves the build with
-// `wrangler dev --no-bundle --env eu` on a free 127.0.0.1 port with fresh local state, seeds the measured
-// tenant (its admin through the operator API, a few users through the admin API: real passwords, real
-// roles) and measures sign-in, GET /me, refresh and the admin's user search on the empty database; stops
-// the Worker, fills the SQLite file around those users (scripts/capacity/fill.mjs), prints what each
-// table and index weighs (SQLite dbstat) and per row, restarts the Worker on the filled file and measures
-// the same again. Never part of `npm test`. Stops only the process groups it started.
+// `wrangler dev --no-bundle --env eu` on a free 127.0.0.1 port with fresh local state (every shard of eu
+// migrated), seeds the measured tenant (its admin through the operator API, a few users through the admin
+// API: real passwords, real roles) and measures sign-in, GET /me, refresh and the admin's user search on the
+// empty database; stops the Worker, fills the SQLite file of the tenant's shard around those users
+// (scripts/capacity/fill.mjs: the model is one shard), prints what each table and index weighs (SQLite
+// dbstat) and per row, restarts the Worker on the filled file and measures the same again. Never part of
+// `npm test`. Stops only the process groups it started.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -19,6 +20,7 @@ import { randomBytes } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as sleep } from "node:timers/promises";
 import { stopGroups, groupAlive } from "./process-group.mjs";
+import { shardBindings } from "./shards.mjs";
 import { fill } from "./capacity/fill.mjs";
 import { measureAll } from "./capacity/measure.mjs";
 
@@ -121,11 +123,24 @@ const say = (m = "") => {
   console.log(m);
 };
 
-function sqliteFile() {
+/**
+ * The D1 file of the shard the measured tenant lives on (the Worker put it on the smallest shard): the one
+ * of eu's databases (one file per shard under --persist-to) whose `tenants` has its row.
+ */
+function sqliteFile(tenantId) {
   const dir = join(STATE, "v3/d1/miniflare-D1DatabaseObject");
-  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  if (files.length !== 1) throw new Error(`expected one D1 database in ${dir}, found ${files.join(", ") || "none"}`);
-  return join(dir, files[0]);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite").map((f) => join(dir, f));
+  const home = files.filter((file) => {
+    const db = new DatabaseSync(file, { readOnly: true });
+    try {
+      return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tenants'").get() !== undefined &&
+        db.prepare("SELECT 1 FROM tenants WHERE id = ?").get(tenantId) !== undefined;
+    } finally {
+      db.close();
+    }
+  });
+  if (home.length !== 1) throw new Error(`expected tenant ${tenantId} in one D1 database of ${dir}, found it in ${home.length} of ${files.length}`);
+  return home[0];
 }
 
 function sizes(file) {
@@ -149,8 +164,11 @@ function sizes(file) {
 log(`out: ${OUT}`);
 log("building printid as deployed (wrangler deploy --dry-run --env eu)");
 wrangler(["deploy", "--dry-run", "--env", "eu", "--outdir", join(OUT, "bundle")], join(OUT, "build.log"));
-wrangler(["d1", "migrations", "apply", "DB", "--local", "--env", "eu", "--persist-to", STATE], join(OUT, "migrate.log"));
-log("migrations applied to fresh local state");
+// Every shard of eu (DB, DB_2, … from wrangler.toml): the Worker puts a new tenant on the smallest one.
+const SHARDS = shardBindings("eu");
+for (const shard of SHARDS)
+  wrangler(["d1", "migrations", "apply", shard, "--local", "--env", "eu", "--persist-to", STATE], join(OUT, `migrate-${shard}.log`));
+log(`migrations applied to fresh local state, every shard of eu (${SHARDS.join(", ")})`);
 
 // ------------------------------------------------------------ 2. the measured tenant, through the API
 const SLUG = `capacity${randomBytes(3).toString("hex")}`;
@@ -181,7 +199,7 @@ try {
   await stopWorker(worker);
 
   // ---------------------------------------------------------- 3. fill around them
-  const file = sqliteFile();
+  const file = sqliteFile(tenant.id);
   const db = new DatabaseSync(file, { readOnly: true });
   const phc = db.prepare("SELECT password_hash AS phc FROM users WHERE tenant_id = ? AND username = 'admin'").get(tenant.id).phc;
   const keepUsers = db.prepare("SELECT count(*) AS n FROM users WHERE tenant_id = ?").get(tenant.id).n;

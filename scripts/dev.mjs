@@ -1,5 +1,5 @@
 // `npm run dev`: both regions on this machine, with a demo tenant in each. Safe to re-run.
-//   1. .dev.vars from .dev.vars.example (fresh secrets), 2. local D1 migrations of eu and us,
+//   1. .dev.vars from .dev.vars.example (fresh secrets), 2. local D1 migrations of every shard of eu and us,
 //   3. a local stand-in (scripts/stand-in-providers.mjs, in this process) for each of Apple, Google and Microsoft
 //      that .dev.vars does not configure, 4. `wrangler dev` for eu, then us, 5. demo tenants through the
 //      operator API, 6. a banner saying which providers are stand-ins and which are yours.
@@ -13,6 +13,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { configOf, labels, startStandIns, workerVars } from "./stand-in-providers.mjs";
 import { signalGroup, stopGroups } from "./process-group.mjs";
+import { shardBindings } from "./shards.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "node_modules", ".bin");
@@ -29,10 +30,11 @@ const childEnv = {
   CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
 };
 
+/** Both regions; `shards`: each one's D1 bindings (DB, DB_2, …) as wrangler.toml has them, every one migrated. */
 const regions = [
   { name: "eu", port: 8787, inspectorPort: 9229, tenant: "demo", displayName: "Demo" },
   { name: "us", port: 8788, inspectorPort: 9230, tenant: "demo-us", displayName: "Demo US" },
-].map((region) => ({ ...region, origin: `http://127.0.0.1:${region.port}` }));
+].map((region) => ({ ...region, origin: `http://127.0.0.1:${region.port}`, shards: shardBindings(region.name) }));
 
 /**
  * The stand-ins for Apple, Google and Microsoft: fixed ports, the dev Workers' client ids, dev.user signing
@@ -110,9 +112,12 @@ function ensureDevVars() {
   return parseVars(readFileSync(path, "utf8"));
 }
 
-/** Local D1 migrations, one region after the other. CI=true and no stdin: wrangler skips its "continue?" prompt. */
-function migrate(region) {
-  const args = ["d1", "migrations", "apply", "DB", "--local", "--env", region.name];
+/**
+ * Local D1 migrations of one shard of a region; the shards and regions one after the other (wrangler has
+ * them in one .wrangler/state). CI=true and no stdin: wrangler skips its "continue?" prompt.
+ */
+function migrate(region, shard) {
+  const args = ["d1", "migrations", "apply", shard, "--local", "--env", region.name];
   const result = spawnSync(wrangler, args, {
     cwd: root, env: { ...childEnv, CI: "true" }, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8",
   });
@@ -127,9 +132,9 @@ function migrate(region) {
   const failed = pending.filter((name) => status.get(name) !== "✅");
   if (failed.length > 0) {
     process.stderr.write(result.stdout + result.stderr);
-    throw new Error(`D1 migrations of ${region.name}: ${failed.join(", ")} not applied`);
+    throw new Error(`D1 migrations of ${region.name} ${shard}: ${failed.join(", ")} not applied`);
   }
-  console.log(`D1 migrations of ${region.name}: ${pending.length ? `applied ${pending.join(", ")}` : "up to date"}.`);
+  console.log(`D1 migrations of ${region.name} ${shard}: ${pending.length ? `applied ${pending.join(", ")}` : "up to date"}.`);
 }
 
 /** The provider keys a stand-in sets on the command line, which would hide the same keys in .dev.vars. */
@@ -292,12 +297,15 @@ function providerLine(provider) {
   return `    ${label}yours, from .dev.vars: client ${provider.clientId} at ${where}\n${" ".repeat(14)}its redirect URIs: ${callbacks}`;
 }
 
+/** "2 D1 shards (DB, DB_2)": how many databases the region's tenants are spread over. */
+const shardsOf = (region) => `${region.shards.length} D1 shard${region.shards.length > 1 ? "s" : ""} (${region.shards.join(", ")})`;
+
 function printBanner(vars, providers) {
   const [eu] = regions;
   const standIns = providers.filter((p) => p.source === "stand-in");
   const lines = [
     "printid is running locally:",
-    ...regions.map((r) => `  ${r.name}  ${r.origin}   tenant card: curl ${r.origin}/t/${r.tenant}`),
+    ...regions.map((r) => `  ${r.name}  ${r.origin}   ${shardsOf(r)}   tenant card: curl ${r.origin}/t/${r.tenant}`),
     ...regions.map((r) => `  demo admin of '${r.tenant}': admin / ${vars.get("DEMO_ADMIN_PASSWORD")}`),
     `  operator token: ${vars.get("OPERATOR_TOKEN")}   (npm run tenant:create -- --help)`,
     `  dev client: printid-mobile, redirect URI dev.printid.app:/oauth/callback`,
@@ -341,7 +349,7 @@ async function main() {
   const vars = ensureDevVars();
   const providers = providerSources(vars);
   const standIns = providers.filter((p) => p.source === "stand-in");
-  regions.forEach(migrate);
+  for (const region of regions) for (const shard of region.shards) migrate(region, shard);
   // A second Ctrl-C while stopping kills what is left at once.
   const onSignal = (code) => () => (stopping ? children.forEach((child) => signalGroup(child, "SIGKILL")) : void stop(code));
   process.on("SIGINT", onSignal(130));
