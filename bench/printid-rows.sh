@@ -46,8 +46,11 @@ wait_for() {
 # ---------------------------------------------------------------- 1. build + fresh state
 pwr deploy --dry-run --env eu --outdir "$OUT_DIR/bundle-printid" >"$OUT_DIR/bundle-printid.log" 2>&1 \
   || { tail -30 "$OUT_DIR/bundle-printid.log" >&2; die "dry-run bundle failed for printid"; }
-pwr d1 migrations apply DB --local --env eu --persist-to "$PRINTID_STATE" >"$OUT_DIR/migrate-printid.log" 2>&1 \
-  || { tail -30 "$OUT_DIR/migrate-printid.log" >&2; die "migrations failed for printid"; }
+# Every shard of the region (DB, DB_2, …, as wrangler.toml binds them): a new tenant may land on any.
+for shard in $(cd "$PRINTID" && node scripts/shards.mjs eu); do
+  pwr d1 migrations apply "$shard" --local --env eu --persist-to "$PRINTID_STATE" >>"$OUT_DIR/migrate-printid.log" 2>&1 \
+    || { tail -30 "$OUT_DIR/migrate-printid.log" >&2; die "migrations failed for printid ($shard)"; }
+done
 
 # ---------------------------------------------------------------- 2. the Worker
 # A build, not `wrangler dev` of src/: wrangler would rebuild and restart the Worker mid-run whenever

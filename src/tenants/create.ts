@@ -8,6 +8,7 @@ import { AppError } from "../http/errors";
 import { ABANDONED_CLAIM_MS, tenantDirectory } from "./directory";
 import { findTenantBySlug, insertTenant } from "./queries";
 import { settingsColumns, type TenantSettings } from "./settings";
+import { forgetHome } from "./homes";
 import { roomiestShard, shardBinding } from "./shards";
 
 export interface NewTenant {
@@ -54,6 +55,8 @@ export async function createTenant(env: Bindings, config: Config, input: NewTena
     if (claim.region === region && !(await onAnyShard(config, input.slug))) throw creationUnsettled(input.slug, region);
     throw tenantExists(input.slug, claim.region);
   }
+  // This isolate may remember the name as unknown: from now on the directory knows its home.
+  forgetHome(input.slug);
 
   const now = new Date();
   const tenant: Tenant = {

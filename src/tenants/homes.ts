@@ -30,3 +30,11 @@ export async function homeOf(env: Bindings, slug: string, { fresh = false } = {}
   homes.set(slug, { home, until: Date.now() + (home ? KNOWN_HOME_MS : UNKNOWN_HOME_MS) });
   return { home, remembered: false };
 }
+
+/**
+ * Forgets what this isolate knew of `slug`: its creation here has just given an unknown name a home.
+ * (Other isolates that were just asked for it may answer `tenant_not_found` for up to 10 s more.)
+ */
+export function forgetHome(slug: string): void {
+  homes.delete(slug);
+}

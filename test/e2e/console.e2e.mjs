@@ -16,6 +16,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { signalGroup, stopGroups } from "../../scripts/process-group.mjs";
+import { shardBindings } from "../../scripts/shards.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = join(root, "node_modules", ".bin");
@@ -60,12 +61,15 @@ function childEnv() {
   };
 }
 
+/** Every shard of the region (DB, DB_2, …): a new tenant may land on any. */
 function migrate(persistTo) {
-  const args = ["d1", "migrations", "apply", "DB", "--local", "--env", "eu", "--persist-to", persistTo];
-  const result = spawnSync(join(bin, "wrangler"), args, {
-    cwd: root, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 60_000,
-  });
-  if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`);
+  for (const shard of shardBindings("eu")) {
+    const args = ["d1", "migrations", "apply", shard, "--local", "--env", "eu", "--persist-to", persistTo];
+    const result = spawnSync(join(bin, "wrangler"), args, {
+      cwd: root, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 60_000,
+    });
+    if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`);
+  }
 }
 
 function startWorker({ port, inspectorPort, origin, persistTo, envFile }) {
