@@ -18,6 +18,7 @@ import { SLUG_PATTERN } from "../tenants/slug";
 import { ClientId, registeredClient } from "../tokens/clients";
 import { issueAuthorizationCode } from "../tokens/codes";
 import { startSession } from "../tokens/issue";
+import { sessionExists } from "../tokens/sessions";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { exchangeCode, oauthClient } from "./exchange";
 import { startFlow, takeFlow, tenantOfState, type Flow } from "./flows";
@@ -293,15 +294,17 @@ export const idToken = defineRoute(
       });
       profile = verified.profile;
       user = await userForIdentity(db, tenant, name, profile, body.account);
-      const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce };
-      // The token is used only if the session opens: spent in the session's own batch, or given back.
+      const sessionId = crypto.randomUUID();
+      const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce, sessionId };
+      // The token is used only if the session opens: spent in the session's own batch, or given back once
+      // the session is certainly not written (a write whose answer was lost may have committed).
       const tokens = await spendIdToken(c.var.config, db, body.idToken, verified.claims)
         .then((spent) =>
           startSession(scopeOf(c), grant, [
             ...spent.writes,
             attempt(c, tenant, name, body.clientId, { profile, user: grant.user, code: null }),
           ]).catch(async (error: unknown) => {
-            await spent.giveBack().catch(() => undefined);
+            if (!(await sessionExists(db, sessionId).catch(() => true))) await spent.giveBack().catch(() => undefined);
             throw error;
           }),
         )

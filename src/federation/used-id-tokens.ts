@@ -21,8 +21,9 @@ export interface SpentIdToken {
  * the clock tolerance), so a second presentation is refused, in any tenant. The region's ledger is its
  * first shard: of two sign-ins with one token its primary key lets exactly one spend it. For a tenant on
  * that shard the row is a write of the session's batch (a sign-in that fails to open its session leaves
- * the token unused); for a tenant on another, the token is spent first and given back if the session's
- * batch fails (a give-back that fails too leaves it spent: the app gets a new one from the provider).
+ * the token unused); for a tenant on another, the token is spent first, and the caller gives it back when
+ * the session's batch failed and the session is certainly not written (unsure, or a give-back that fails
+ * too, leaves it spent: the app gets a new one from the provider).
  */
 export async function spendIdToken(config: Config, db: Database, token: string, claims: IdTokenClaims): Promise<SpentIdToken> {
   const row = { tokenHash: await sha256(token), expiresAt: new Date((claims.exp + CLOCK_TOLERANCE_SECONDS) * 1000) };

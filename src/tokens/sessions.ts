@@ -27,6 +27,11 @@ export interface OpenedSession {
   writes: Write[];
 }
 
+/** Whether the session `id` was written: for a caller whose write failed, and may yet have committed. */
+export async function sessionExists(db: Database, id: string): Promise<boolean> {
+  return (await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id)).get()) !== undefined;
+}
+
 /** A new session and its first refresh token (generation 0); nothing is written until the caller commits `writes`. */
 export async function openSession(db: Database, keys: SigningKeys, input: NewSession, now = new Date()): Promise<OpenedSession> {
   const { id: sessionId = crypto.randomUUID(), ...session } = input;
