@@ -32,7 +32,7 @@ export function tenantSlugOf(c: Context<AppEnv>): string {
  * `404 tenant_not_found` for a name this region does not serve, saying where it lives when another region
  * has it. Rate-limited per client (rule H): a name nobody has costs the global directory a call.
  */
-export async function tenantNotFound(c: Context<AppEnv>, slug: string): Promise<AppError> {
+async function tenantNotFound(c: Context<AppEnv>, slug: string): Promise<AppError> {
   await enforceLimit(c, rateLimits.unknownTenant, "");
   const { home } = await homeOf(c.env, slug);
   const elsewhere = home !== null && home.region !== c.var.config.region;
