@@ -1,4 +1,5 @@
 import { archiveExpiredAttempts } from "./audit/archive";
+import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import type { Database } from "./db/client";
 import type { PruneStep, PruneContext, Pruner } from "./db/prune";
@@ -15,11 +16,18 @@ function deleting(pruner: Pruner): PruneStep {
   };
 }
 
-/** Each table's share, through the room that owns it. Sign-in attempts are archived to R2 before they go. */
-const pruners: PruneStep[] = [
-  archiveExpiredAttempts,
-  ...[pruneAuthorizationCodes, pruneFlows, pruneEndedSessions, pruneUsedIdTokens, pruneUnknownLoginFailures].map(deleting),
-];
+/**
+ * Each table's share, through the room that owns it, made anew for each run (a step may keep what it
+ * found at the run's start). Sign-in attempts are archived to R2 before they go, past their tenant's
+ * retention or beyond its cap.
+ */
+function stepsOfARun(): PruneStep[] {
+  return [
+    archiveExpiredAttempts,
+    archiveAttemptsOverCap(),
+    ...[pruneAuthorizationCodes, pruneFlows, pruneEndedSessions, pruneUsedIdTokens, pruneUnknownLoginFailures].map(deleting),
+  ];
+}
 
 /** Rows one step deletes at most: a statement of well under a second on a large table. */
 export const PRUNE_BATCH = 1_000;
@@ -27,11 +35,11 @@ export const PRUNE_BATCH = 1_000;
 export const PRUNE_BUDGET_MS = 20_000;
 
 /**
- * The daily clean-up (wrangler.toml `triggers.crons`): what has outlived its retention bound goes, in
- * bounded steps. Each round gives every table with expired rows one step, so that a table with a large
+ * The daily clean-up (wrangler.toml `triggers.crons`): what has outlived its retention bound goes (and a
+ * tenant's sign-in attempts beyond its cap), in bounded steps. Each round gives every table with expired rows one step, so that a table with a large
  * backlog does not starve the others; a table is done once a step says there is no more (for a table of
- * plain deletes, a step that deleted less than a full batch; for sign-in attempts, archived a tenant-day
- * at a time, a step that found nothing to archive or could not write it). The run stops at its budget,
+ * plain deletes, a step that deleted less than a full batch; for sign-in attempts, archived a part at a
+ * time, a step that found nothing to archive or could not write it). The run stops at its budget,
  * leaving the rest for the next run. `archive` is the region's R2 bucket: without it no sign-in attempt
  * is deleted. Returns the rows deleted.
  */
@@ -41,7 +49,7 @@ export async function prune(
   { batch = PRUNE_BATCH, budgetMs = PRUNE_BUDGET_MS, archive }: { batch?: number; budgetMs?: number } & PruneContext = {},
 ): Promise<number> {
   const deadline = Date.now() + budgetMs;
-  let pending = pruners;
+  let pending = stepsOfARun();
   let deleted = 0;
   while (pending.length > 0 && Date.now() < deadline) {
     const next: PruneStep[] = [];

@@ -1,17 +1,19 @@
 /**
- * The archive of sign-in attempts (rule L's record) past their tenant's retention: before the clean-up
- * deletes them, it writes them to the region's R2 bucket (`ARCHIVE`, in the region's jurisdiction), one
- * gzip-compressed JSON-lines object per tenant, day and part:
+ * The archive of sign-in attempts (rule L's record) past their tenant's retention or beyond its cap
+ * (attempt-cap.ts): before the clean-up deletes them, it writes them to the region's R2 bucket
+ * (`ARCHIVE`, in the region's jurisdiction), one gzip-compressed JSON-lines object per tenant, day and
+ * part:
  *
  *   sign-in-attempts/{tenantId}/{YYYY-MM-DD}/{firstAttemptId}.jsonl.gz
  *
  * A part holds at most one clean-up batch of attempts of one tenant and one UTC day, oldest first; a day
- * with more attempts than a batch, or whose attempts expire over several runs, has several parts, each
+ * with more attempts than a batch, or whose attempts go over several runs, has several parts, each
  * named by the id of its first attempt. The admin API and the console list and serve them, each tenant
  * only its own (rule T): every key is built here from the tenant's id and a validated day and part.
  */
 import { and, asc, eq, gte, inArray, isNull, lt, sql } from "drizzle-orm";
 import * as v from "valibot";
+import type { Database } from "../db/client";
 import type { PruneStep } from "../db/prune";
 import { signInAttempts, tenants, type Tenant } from "../db/schema";
 import { AppError } from "../http/errors";
@@ -118,44 +120,32 @@ async function gzip(text: string): Promise<ArrayBuffer> {
 }
 
 /**
- * The clean-up's share of the attempts table: one tenant-day of expired attempts a step. The oldest
- * expired attempt of the first tenant that has one (each tenant probed through `(tenant_id, at)`) names
- * the day; at most `limit` of that tenant's expired attempts of that day, oldest first, are written as
- * one part, and only once R2 has them are exactly those rows deleted. A failed write deletes nothing:
- * the next run writes the same part again, under the same key. Without a bucket nothing is deleted.
+ * One part of the archive, then its rows gone: the tenant's attempts from `oldestAt` (its oldest one still
+ * to go) up to before `cutoff`, within `oldestAt`'s UTC day, at most `limit` of them, oldest first. Only
+ * once R2 has them are exactly those rows deleted. A failed write deletes nothing: the next run writes the
+ * same part again, under the same key. Without more to do (nothing found, or R2 failed), `more` is false.
  */
-export const archiveExpiredAttempts: PruneStep = async (db, now, limit, { archive }) => {
-  if (!archive) return { deleted: 0, more: false };
-  const cutoffOf = sql`${now.getTime()} - ${tenants.attemptRetentionDays} * ${DAY_MS}`;
-  const oldestExpired = db
-    .select({ at: signInAttempts.at })
-    .from(signInAttempts)
-    .where(and(eq(signInAttempts.tenantId, tenants.id), lt(signInAttempts.at, cutoffOf)))
-    .orderBy(asc(signInAttempts.at))
-    .limit(1);
-  const next = await db
-    .select({ tenantId: tenants.id, retentionDays: tenants.attemptRetentionDays, oldest: sql<number>`(${oldestExpired})` })
-    .from(tenants)
-    // A tenant moving between shards keeps its attempts until it has arrived (tenants/move.ts).
-    .where(and(isNull(tenants.moveState), sql`(${oldestExpired}) IS NOT NULL`))
-    .limit(1)
-    .get();
-  if (!next) return { deleted: 0, more: false };
-
-  const dayStart = Math.floor(next.oldest / DAY_MS) * DAY_MS;
-  const cutoff = now.getTime() - next.retentionDays * DAY_MS;
+export async function archiveOnePart(
+  db: Database,
+  archive: R2Bucket,
+  tenantId: string,
+  oldestAt: number,
+  cutoff: number,
+  limit: number,
+): Promise<{ deleted: number; more: boolean }> {
+  const dayStart = Math.floor(oldestAt / DAY_MS) * DAY_MS;
   const end = new Date(Math.min(dayStart + DAY_MS, cutoff));
   const rows = await db
     .select()
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.tenantId, next.tenantId), gte(signInAttempts.at, new Date(next.oldest)), lt(signInAttempts.at, end)))
+    .where(and(eq(signInAttempts.tenantId, tenantId), gte(signInAttempts.at, new Date(oldestAt)), lt(signInAttempts.at, end)))
     .orderBy(asc(signInAttempts.at), asc(signInAttempts.id))
     .limit(limit)
     .all();
   if (rows.length === 0) return { deleted: 0, more: false };
 
   const day = new Date(dayStart).toISOString().slice(0, 10);
-  const key = archiveKey(next.tenantId, day, rows[0]!.id);
+  const key = archiveKey(tenantId, day, rows[0]!.id);
   try {
     await archive.put(key, await gzip(rows.map((row) => `${lineOf(row)}\n`).join("")), {
       httpMetadata: { contentType: "application/gzip" },
@@ -176,4 +166,30 @@ export const archiveExpiredAttempts: PruneStep = async (db, now, limit, { archiv
   }
   const results = await db.batch(deletes as [(typeof deletes)[number], ...typeof deletes]);
   return { deleted: results.reduce((sum, result) => sum + result.meta.changes, 0), more: true };
+}
+
+/**
+ * The clean-up's share of the attempts table past retention: one part a step. The oldest expired attempt
+ * of the first tenant that has one (each tenant probed through `(tenant_id, at)`) names the day; that
+ * tenant's expired attempts of that day go as one part (archiveOnePart). Without a bucket nothing is
+ * deleted.
+ */
+export const archiveExpiredAttempts: PruneStep = async (db, now, limit, { archive }) => {
+  if (!archive) return { deleted: 0, more: false };
+  const cutoffOf = sql`${now.getTime()} - ${tenants.attemptRetentionDays} * ${DAY_MS}`;
+  const oldestExpired = db
+    .select({ at: signInAttempts.at })
+    .from(signInAttempts)
+    .where(and(eq(signInAttempts.tenantId, tenants.id), lt(signInAttempts.at, cutoffOf)))
+    .orderBy(asc(signInAttempts.at))
+    .limit(1);
+  const next = await db
+    .select({ tenantId: tenants.id, retentionDays: tenants.attemptRetentionDays, oldest: sql<number>`(${oldestExpired})` })
+    .from(tenants)
+    // A tenant moving between shards keeps its attempts until it has arrived (tenants/move.ts).
+    .where(and(isNull(tenants.moveState), sql`(${oldestExpired}) IS NOT NULL`))
+    .limit(1)
+    .get();
+  if (!next) return { deleted: 0, more: false };
+  return archiveOnePart(db, archive, next.tenantId, next.oldest, now.getTime() - next.retentionDays * DAY_MS, limit);
 };

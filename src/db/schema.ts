@@ -39,6 +39,8 @@ export const tenants = sqliteTable("tenants", {
   refreshReuseSeconds: integer("refresh_reuse_seconds").notNull().default(30),
   /** How long the tenant's sign-in attempts are kept (rule L's record) before the clean-up removes them. */
   attemptRetentionDays: integer("attempt_retention_days").notNull().default(90),
+  /** How many of the tenant's sign-in attempts are kept at most: the clean-up archives and removes the oldest beyond. */
+  attemptCap: integer("attempt_cap").notNull().default(1_000_000),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
   /**
    * A move between shards of the region (tenants/move.ts), null otherwise: on the shard it leaves, the

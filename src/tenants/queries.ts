@@ -49,6 +49,7 @@ export async function saveSettings(db: Database, tenantId: string, patch: Settin
       lockoutSeconds: patch.lockout?.lockoutSeconds,
       refreshReuseSeconds: patch.refreshTokenReuseSeconds,
       attemptRetentionDays: patch.signInAttemptRetentionDays,
+      attemptCap: patch.signInAttemptCap,
       providers,
       updatedAt: new Date(),
     })

@@ -31,6 +31,18 @@ const SignInAttemptRetentionDays = v.pipe(
   v.description("Days a sign-in attempt is kept for the audit before the daily clean-up removes it"),
 );
 
+/**
+ * How many sign-in attempts the tenant keeps at most, whatever their age: a tenant signing in at a
+ * flood's rate (or under attack) cannot fill its shard within its retention.
+ */
+const SignInAttemptCap = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(1_000),
+  v.maxValue(100_000_000),
+  v.description("Sign-in attempts kept for the audit at most; the daily clean-up archives and removes the oldest beyond it"),
+);
+
 const Settings = v.object({
   allowRegistration: v.boolean(),
   newUsersActiveByDefault: v.boolean(),
@@ -38,6 +50,7 @@ const Settings = v.object({
   providers: Providers,
   refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
   signInAttemptRetentionDays: SignInAttemptRetentionDays,
+  signInAttemptCap: SignInAttemptCap,
 });
 
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
@@ -57,6 +70,7 @@ export const SettingsPatch = v.pipe(
       providers: v.partial(v.strictObject(Providers.entries)),
       refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
       signInAttemptRetentionDays: SignInAttemptRetentionDays,
+      signInAttemptCap: SignInAttemptCap,
     }),
   ),
   v.metadata({ ref: "TenantSettingsPatch" }),
@@ -74,6 +88,7 @@ export const defaultSettings: TenantSettings = {
   providers: Object.fromEntries(accountKinds.map((kind) => [kind, [...providerNames]])) as TenantProviders,
   refreshTokenReuseSeconds: 30,
   signInAttemptRetentionDays: 90,
+  signInAttemptCap: 1_000_000,
 };
 
 export function settingsOf(tenant: Tenant): TenantSettings {
@@ -84,6 +99,7 @@ export function settingsOf(tenant: Tenant): TenantSettings {
     providers: tenant.providers,
     refreshTokenReuseSeconds: tenant.refreshReuseSeconds,
     signInAttemptRetentionDays: tenant.attemptRetentionDays,
+    signInAttemptCap: tenant.attemptCap,
   };
 }
 
@@ -97,5 +113,6 @@ export function settingsColumns(settings: TenantSettings) {
     providers: settings.providers,
     refreshReuseSeconds: settings.refreshTokenReuseSeconds,
     attemptRetentionDays: settings.signInAttemptRetentionDays,
+    attemptCap: settings.signInAttemptCap,
   };
 }

@@ -19,6 +19,7 @@ interface Settings {
   providers: { work: string[]; personal: string[] };
   refreshTokenReuseSeconds: number;
   signInAttemptRetentionDays: number;
+  signInAttemptCap: number;
 }
 
 /** Not the defaults, so that a field reset to its default would show. */
@@ -29,6 +30,7 @@ const INITIAL: Settings = {
   providers: { work: ["microsoft", "google"], personal: ["apple"] },
   refreshTokenReuseSeconds: 12,
   signInAttemptRetentionDays: 30,
+  signInAttemptCap: 5_000,
 };
 
 type Fixture = AdminFixture;
@@ -57,7 +59,7 @@ describe("GET /t/{tenant}/admin/settings", () => {
     }
   });
 
-  it("R a new tenant's defaults: closed to registration, registrations wait, 5 failures lock for 15 minutes, attempts kept 90 days", async () => {
+  it("R a new tenant's defaults: closed to registration, registrations wait, 5 failures lock for 15 minutes, attempts kept 90 days and 1,000,000 at most", async () => {
     const f = await fixture(eu, {});
     expect(await settingsOf(f)).toEqual({
       allowRegistration: false,
@@ -65,6 +67,7 @@ describe("GET /t/{tenant}/admin/settings", () => {
       lockout: { maxAttempts: 5, lockoutSeconds: 900 },
       refreshTokenReuseSeconds: 30,
       signInAttemptRetentionDays: 90,
+      signInAttemptCap: 1_000_000,
       providers: { work: ["apple", "google", "microsoft"], personal: ["apple", "google", "microsoft"] },
     });
   });
@@ -82,8 +85,8 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["nothing", {}, INITIAL],
     ["refreshTokenReuseSeconds alone (0 = strict)", { refreshTokenReuseSeconds: 0 }, { ...INITIAL, refreshTokenReuseSeconds: 0 }],
     ["signInAttemptRetentionDays alone", { signInAttemptRetentionDays: 365 }, { ...INITIAL, signInAttemptRetentionDays: 365 }],
-    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1 },
-      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1 }],
+    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000 },
+      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000 }],
   ])("R a PATCH of %s changes that and keeps the rest", async (_what, patch, expected) => {
     const f = await fixture();
     const response = await patchSettings(f, patch);

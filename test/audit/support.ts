@@ -1,6 +1,6 @@
 // Archived sign-in attempts as the tests need them: attempts put straight into D1 at a chosen time, the
-// clean-up run over the real R2 simulation (or a bucket that fails), and an archive part read back as the
-// attempts it holds.
+// clean-up run over the real R2 simulation (or a bucket that fails), an archive part read back as the
+// attempts it holds, the parts a tenant's archive should hold, and the statements a clean-up runs.
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
 import { database } from "../../src/db/client";
@@ -92,6 +92,31 @@ export async function attemptsIn(body: ReadableStream | ArrayBuffer | Response):
   return text.trimEnd().split("\n").map((line) => JSON.parse(line) as ArchivedAttempt);
 }
 
+/** Every part of the tenant's archive: its key and the attempts it holds. */
+export async function archivedParts(tenantId: string): Promise<Map<string, ArchivedAttempt[]>> {
+  const parts = new Map<string, ArchivedAttempt[]>();
+  for (const key of await archiveKeys(tenantId)) parts.set(key, await attemptsAt(key));
+  return parts;
+}
+
+/**
+ * The parts the archive makes of `rows` (one tenant's, oldest first): by UTC day, `batch` attempts at
+ * most a part, each named by its first attempt.
+ */
+export function partsOf(rows: ArchivedAttempt[], batch: number): Map<string, ArchivedAttempt[]> {
+  const parts = new Map<string, ArchivedAttempt[]>();
+  let current: ArchivedAttempt[] = [];
+  for (const row of rows) {
+    const first = current[0];
+    if (!first || first.at.slice(0, 10) !== row.at.slice(0, 10) || current.length === batch) {
+      current = [];
+      parts.set(`sign-in-attempts/${row.tenantId}/${row.at.slice(0, 10)}/${row.id}.jsonl.gz`, current);
+    }
+    current.push(row);
+  }
+  return parts;
+}
+
 /** The attempts of one stored part. */
 export async function attemptsAt(key: string): Promise<ArchivedAttempt[]> {
   const object = await testEnv.ARCHIVE.get(key);
@@ -116,4 +141,38 @@ export function failingBucket(real: R2Bucket = testEnv.ARCHIVE) {
     delete: (keys: string | string[]) => real.delete(keys),
   } as unknown as R2Bucket;
   return { bucket, counter };
+}
+
+/** One statement as D1 ran it: its SQL and bound parameters. */
+export interface RanStatement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The eu shard's D1 binding, keeping each statement bound on it (drizzle binds every statement it runs,
+ * parameters or none; a batch's members too), for a test to read their plans.
+ */
+export function recordingShard(real: D1Database = eu.db): { d1: D1Database; ran: RanStatement[] } {
+  const ran: RanStatement[] = [];
+  const passThrough = <T extends object>(target: T, property: string | symbol) => {
+    const value = Reflect.get(target, property) as unknown;
+    return typeof value === "function" ? value.bind(target) : value;
+  };
+  const d1 = new Proxy(real, {
+    get(target, property) {
+      if (property !== "prepare") return passThrough(target, property);
+      return (sql: string) =>
+        new Proxy(target.prepare(sql), {
+          get(statement, name) {
+            if (name !== "bind") return passThrough(statement, name);
+            return (...params: unknown[]) => {
+              ran.push({ sql, params });
+              return statement.bind(...params);
+            };
+          },
+        });
+    },
+  });
+  return { d1, ran };
 }

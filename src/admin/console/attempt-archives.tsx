@@ -31,7 +31,8 @@ export async function archivesPage(c: ConsoleContext) {
   return c.html(
     <ConsolePage title="Archived sign-in attempts" base={base} tenantName={tenant.displayName} username={principal.user.username} csrf={csrfToken} current="attempts">
       <p>
-        Attempts older than {tenant.attemptRetentionDays} days are moved here before they are deleted: one file per day, in parts
+        Attempts older than {tenant.attemptRetentionDays} days, or beyond the newest {tenant.attemptCap.toLocaleString("en-US")}, are moved
+        here before they are deleted: one file per day, in parts
         when a day has many, each a gzip-compressed JSON-lines file (one attempt a line). <a href={`${base}/sign-in-attempts`}>Back to recent attempts</a>
       </p>
       <div class="scroll">

@@ -38,9 +38,9 @@ export async function attemptsPage(c: ConsoleContext) {
       <div class="scroll">
         <table>
           <caption>
-            Every sign-in attempt, successful or not, newest first. Attempts are kept for {tenant.attemptRetentionDays} days
-            (signInAttemptRetentionDays in the admin API's settings); older ones are{" "}
-            <a href={`${base}/sign-in-attempts/archives`}>archived</a> before they are deleted.
+            Every sign-in attempt, successful or not, newest first. Attempts are kept for {tenant.attemptRetentionDays} days,
+            the newest {tenant.attemptCap.toLocaleString("en-US")} at most (signInAttemptRetentionDays and signInAttemptCap in the
+            admin API's settings); older ones are <a href={`${base}/sign-in-attempts/archives`}>archived</a> before they are deleted.
           </caption>
           <thead>
             <tr>
