@@ -58,7 +58,3 @@ export async function saveSettings(db: Database, tenantId: string, patch: Settin
   if (!tenant) throw new Error(`tenant ${tenantId} vanished while its settings were saved`);
   return tenant;
 }
-
-export async function findTenantById(db: Database, id: string): Promise<Tenant | undefined> {
-  return db.select().from(tenants).where(eq(tenants.id, id)).get();
-}

@@ -12,7 +12,7 @@ import { adminFixture, patchSettings, type AdminFixture } from "../support/admin
 import { consoleOf, page, signedInBrowser } from "../console/support";
 import { testEnv } from "../support/env";
 import { problemOf } from "../support/problems";
-import { planOf, tableScans } from "../support/query-plans";
+import { planOf, recordingD1, tableScans, type Statement } from "../support/query-plans";
 import { eu } from "../support/regions";
 import {
   archivedParts,
@@ -22,7 +22,6 @@ import {
   failingBucket,
   partsOf,
   pruneWith,
-  recordingShard,
   seedAttempts,
   type ArchivedAttempt,
 } from "./support";
@@ -179,7 +178,8 @@ describe("the search for tenants over their cap", () => {
   it("H walks each tenant's attempts once, through (tenant_id, at) newest first, as it goes; each step seeks by index only", async () => {
     const f = await tenantWith({ signInAttemptCap: CAP });
     await seedFrom(f, dayStart(2), CAP + 4);
-    const { d1, ran } = recordingShard();
+    const ran: Statement[] = [];
+    const d1 = recordingD1(eu.db, ran);
 
     await prune(database(d1), new Date(), { batch: BATCH, archive: testEnv.ARCHIVE });
 

@@ -142,37 +142,3 @@ export function failingBucket(real: R2Bucket = testEnv.ARCHIVE) {
   } as unknown as R2Bucket;
   return { bucket, counter };
 }
-
-/** One statement as D1 ran it: its SQL and bound parameters. */
-export interface RanStatement {
-  sql: string;
-  params: unknown[];
-}
-
-/**
- * The eu shard's D1 binding, keeping each statement bound on it (drizzle binds every statement it runs,
- * parameters or none; a batch's members too), for a test to read their plans.
- */
-export function recordingShard(real: D1Database = eu.db): { d1: D1Database; ran: RanStatement[] } {
-  const ran: RanStatement[] = [];
-  const passThrough = <T extends object>(target: T, property: string | symbol) => {
-    const value = Reflect.get(target, property) as unknown;
-    return typeof value === "function" ? value.bind(target) : value;
-  };
-  const d1 = new Proxy(real, {
-    get(target, property) {
-      if (property !== "prepare") return passThrough(target, property);
-      return (sql: string) =>
-        new Proxy(target.prepare(sql), {
-          get(statement, name) {
-            if (name !== "bind") return passThrough(statement, name);
-            return (...params: unknown[]) => {
-              ran.push({ sql, params });
-              return statement.bind(...params);
-            };
-          },
-        });
-    },
-  });
-  return { d1, ran };
-}

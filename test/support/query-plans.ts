@@ -25,7 +25,7 @@ export interface PlanRow {
  * A D1 binding over `real` that records each statement when it is executed (first, all, run, raw, or as a
  * member of a batch), with the parameters bound to it. Everything else passes through.
  */
-function recordingD1(real: D1Database, log: Statement[]): D1Database {
+export function recordingD1(real: D1Database, log: Statement[]): D1Database {
   const recorded = new WeakMap<object, { statement: D1PreparedStatement; sql: string; params: unknown[] }>();
 
   function statement(inner: D1PreparedStatement, sql: string, params: unknown[]): D1PreparedStatement {
