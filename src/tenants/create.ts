@@ -56,7 +56,7 @@ export async function createTenant(env: Bindings, config: Config, input: NewTena
     throw tenantExists(input.slug, claim.region);
   }
   // This isolate may remember the name as unknown: from now on the directory knows its home.
-  forgetHome(input.slug);
+  forgetHome(env, input.slug);
 
   const now = new Date();
   const tenant: Tenant = {

@@ -15,19 +15,22 @@ const UNKNOWN_HOME_MS = 10_000;
 /** Bounded; the oldest entry is forgotten first. */
 const CACHE_SIZE = 10_000;
 
+/** By region and name: an isolate serves one region, yet what one region's Worker knows is its own. */
 const homes = new Map<string, { home: Home | null; until: number }>();
+const keyOf = (env: Bindings, slug: string) => `${env.REGION} ${slug}`;
 
 /**
  * The home of `slug`, and whether it came from this isolate's memory (and so may be stale) rather than
  * from the directory just now. `fresh` skips the memory.
  */
 export async function homeOf(env: Bindings, slug: string, { fresh = false } = {}): Promise<{ home: Home | null; remembered: boolean }> {
-  const cached = homes.get(slug);
+  const key = keyOf(env, slug);
+  const cached = homes.get(key);
   if (!fresh && cached && cached.until > Date.now()) return { home: cached.home, remembered: true };
   const home = await tenantDirectory(env).homeOf(slug);
-  homes.delete(slug);
+  homes.delete(key);
   if (homes.size >= CACHE_SIZE) homes.delete(homes.keys().next().value!);
-  homes.set(slug, { home, until: Date.now() + (home ? KNOWN_HOME_MS : UNKNOWN_HOME_MS) });
+  homes.set(key, { home, until: Date.now() + (home ? KNOWN_HOME_MS : UNKNOWN_HOME_MS) });
   return { home, remembered: false };
 }
 
@@ -35,6 +38,6 @@ export async function homeOf(env: Bindings, slug: string, { fresh = false } = {}
  * Forgets what this isolate knew of `slug`: its creation here has just given an unknown name a home.
  * (Other isolates that were just asked for it may answer `tenant_not_found` for up to 10 s more.)
  */
-export function forgetHome(slug: string): void {
-  homes.delete(slug);
+export function forgetHome(env: Bindings, slug: string): void {
+  homes.delete(keyOf(env, slug));
 }
