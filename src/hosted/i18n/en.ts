@@ -1,0 +1,120 @@
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from "../../credentials/password-policy";
+
+/**
+ * Every word of the hosted sign-in pages, in English. This catalogue is the reference: its shape is the
+ * `Catalogue` type every other language must fill (fr.ts), so a missing or extra string is a type error.
+ * Refusals are said the way a person understands them, never in the API's codes.
+ */
+
+/** What each refusal of a sign-in or registration means to the person (keys: the API's error codes). */
+const refusals = {
+  invalid_credentials: "The username, e-mail or password is not correct.",
+  account_locked: "Too many failed attempts have locked this account for a while.",
+  account_inactive: "This account is not active. Ask your administrator to activate it.",
+  account_pending_activation: "This account awaits an administrator's activation. You will be able to sign in once it is active.",
+  registration_disabled: "New accounts cannot be created here. Ask your administrator for one.",
+  account_exists: "An account with this e-mail address or username already exists. Sign in instead.",
+  username_taken: "This username is taken. Choose another one, or leave it empty.",
+  external_auth_unavailable_for_existing_account:
+    "An account with this e-mail address already exists. Sign in with its username or e-mail and password instead.",
+  provider_error: "The sign-in with Apple, Google or Microsoft did not work. Try again, or sign in another way.",
+  tenant_disabled: "Signing in here is disabled at the moment. Ask your administrator.",
+  rate_limited: "Too many attempts in a short time.",
+  unavailable: "The service is unavailable for a moment.",
+  validation_failed: "Some of the information is not valid. See the fields below.",
+  session_expired: "Your sign-in page expired. Please start again.",
+  csrf: "This form could not be checked: it may be too old, or opened from another site. Please try again.",
+};
+
+/** Whatever brought the person here from an application that cannot be trusted: go back to it. */
+const brokenLink =
+  "The link that brought you here is broken. Go back to the application and start signing in again from there.";
+
+export const en = {
+  /** A refusal whose code the catalogue does not know; the server's detail follows it, as given. */
+  unexpected: "Something went wrong.",
+  refusals,
+  /** After a refusal that passes with time (lockout, rate limit, unavailable). */
+  retry: (seconds: number | undefined): string => {
+    if (seconds === undefined) return "Try again later.";
+    if (seconds < 60) return "Try again in less than a minute.";
+    const minutes = Math.ceil(seconds / 60);
+    return `Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+  },
+  /** Prefixed to a page's <title> when it shows a refusal, so screen readers hear it first. */
+  errorTitle: (title: string) => `Error: ${title}`,
+  /** Before a field's message in the error summary (the messages come from the server, in English). */
+  fieldLabel: (label: string) => `${label}:`,
+  continueTo: (clientName: string) => `to continue to ${clientName}`,
+
+  signIn: {
+    title: "Sign in",
+    accountKinds: "Account type",
+    work: "WORK ACCOUNT",
+    personal: "PERSONAL ACCOUNT",
+    login: "Username or e-mail",
+    password: "Password",
+    submit: "Sign in",
+    or: "or",
+    continueWith: (provider: string) => `Continue with ${provider}`,
+    noAccount: "No account yet?",
+    register: "Create an account",
+  },
+  register: {
+    title: "Create an account",
+    email: "E-mail",
+    password: "Password",
+    passwordRule: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+    firstName: "First name",
+    lastName: "Last name (optional)",
+    username: "Username (optional)",
+    usernameRule: "Letters, digits, '.', '_' and '-'. Left empty, one is made for you.",
+    submit: "Create the account",
+    haveAccount: "Already have an account?",
+    signIn: "Sign in",
+  },
+  pendingActivation: {
+    title: "Account created",
+    text: "Your account was created and awaits an administrator's activation. You will be able to sign in once it is active.",
+    account: "Account:",
+    signIn: "Back to sign-in",
+  },
+  continueAs: {
+    title: "Choose an account",
+    continueAs: (displayName: string) => `Continue as ${displayName}`,
+    other: "Use another account",
+  },
+  signedOut: {
+    title: "Signed out",
+    text: (tenantName: string) => `Your ${tenantName} session has ended on this device.`,
+    back: "Return to the application",
+  },
+  logoutConfirm: {
+    question: (tenantName: string) => `Sign out of ${tenantName}?`,
+    asks: (clientName: string) => `${clientName} asks to sign you out.`,
+    text: "If you did not ask for this, you may simply close this page.",
+    submit: "Sign out",
+  },
+  /** The pages shown instead of any sign-in; keys: the codes of `ErrorPage`. */
+  errorPages: {
+    invalid_client: { title: "Unknown application", text: brokenLink },
+    invalid_redirect_uri: { title: "This link cannot be used", text: brokenLink },
+    invalid_request: { title: "This link is incomplete", text: brokenLink },
+    tenant_not_found: {
+      title: "Tenant not found",
+      text: "No tenant of this name exists here. Check the tenant's name in the application and try again.",
+    },
+    tenant_disabled: { title: "Sign-in unavailable", text: refusals.tenant_disabled },
+    server_error: {
+      title: "Something went wrong",
+      text: "Something went wrong on our side. Go back to the application and try again in a moment.",
+    },
+    csrf: { title: "This form could not be checked", text: refusals.csrf },
+    session_expired: { title: "This page has expired", text: refusals.session_expired },
+  },
+  /** Shown under an error page's explanation, for whoever debugs the application. */
+  technicalDetail: "Technical detail:",
+  back: "Go back",
+};
+
+export type Catalogue = typeof en;

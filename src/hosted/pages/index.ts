@@ -1,0 +1,9 @@
+// The hosted sign-in's pages: pure render components, each a whole HTML page (src/hosted/ renders them).
+export { ContinueAsPage, type ContinueAsPageProps, type PostForm } from "./continue-as";
+export { ErrorPage, errorPageStatus, type ErrorPageProps } from "./error";
+export type { PageError } from "./error-summary";
+export { LogoutConfirmPage, type LogoutConfirmPageProps } from "./logout-confirm";
+export { PendingActivationPage, type PendingActivationPageProps } from "./pending-activation";
+export { RegisterPage, type RegisterPageProps } from "./register";
+export { SignedOutPage, type SignedOutPageProps } from "./signed-out";
+export { SignInPage, type SignInPageProps } from "./sign-in";
