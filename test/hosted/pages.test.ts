@@ -182,10 +182,10 @@ describe("refusals in words", () => {
   it("account_locked says how many minutes to wait when Retry-After is known, else to try later", async () => {
     const locked = (locale: Locale, retryAfterSeconds?: number) =>
       render(SignInPage(signInProps(locale, { error: { code: "account_locked", retryAfterSeconds } })));
-    expect(await locked("en", 900)).toContain("Try again in 15 minutes.");
-    expect(await locked("fr", 900)).toContain("Réessayez dans 15 minutes.");
-    expect(await locked("en", 61)).toContain("Try again in 2 minutes.");
-    expect(await locked("en", 60)).toContain("Try again in 1 minute.");
+    expect(await locked("en", 900)).toContain("Try again in 15\u00a0minutes.");
+    expect(await locked("fr", 900)).toContain("Réessayez dans 15\u00a0minutes.");
+    expect(await locked("en", 61)).toContain("Try again in 2\u00a0minutes.");
+    expect(await locked("en", 60)).toContain("Try again in 1\u00a0minute.");
     expect(await locked("en", 5)).toContain("Try again in less than a minute.");
     expect(await locked("en")).toContain("Try again later.");
     const invalid = await render(SignInPage(signInProps("en", { error: { code: "invalid_credentials" } })));

@@ -39,7 +39,7 @@ export const en = {
     if (seconds === undefined) return "Try again later.";
     if (seconds < 60) return "Try again in less than a minute.";
     const minutes = Math.ceil(seconds / 60);
-    return `Try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+    return `Try again in ${minutes}\u00a0${minutes === 1 ? "minute" : "minutes"}.`;
   },
   /** Prefixed to a page's <title> when it shows a refusal, so screen readers hear it first. */
   errorTitle: (title: string) => `Error: ${title}`,

@@ -37,7 +37,7 @@ export const fr: Catalogue = {
     if (seconds === undefined) return "Réessayez plus tard.";
     if (seconds < 60) return "Réessayez dans moins d'une minute.";
     const minutes = Math.ceil(seconds / 60);
-    return `Réessayez dans ${minutes} ${minutes === 1 ? "minute" : "minutes"}.`;
+    return `Réessayez dans ${minutes}\u00a0${minutes === 1 ? "minute" : "minutes"}.`;
   },
   errorTitle: (title) => `Erreur\u00a0: ${title}`,
   fieldLabel: (label) => `${label}\u00a0:`,

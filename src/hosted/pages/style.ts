@@ -29,16 +29,16 @@ export const stylesheet = `
 :root{color-scheme:light;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:${p.text};background:${p.page}}
 body{margin:0;padding:2rem 1rem}
 .page{max-width:26rem;margin:0 auto;background:${p.surface};border:1px solid ${p.line};border-radius:12px;padding:1.5rem}
-@media (max-width:30rem){body{padding:0;background:${p.surface}}.page{border:0;border-radius:0;padding:1.25rem 1rem}}
+@media (max-width:30rem){:root{background:${p.surface}}body{padding:0}.page{border:0;border-radius:0;padding:1.25rem 1rem}}
 .tenant{font-weight:700;font-size:1.125rem;margin:0 0 1rem;overflow-wrap:anywhere}
-h1{font-size:1.5rem;line-height:1.25;margin:0 0 .25rem;overflow-wrap:anywhere}
-.lead{color:${p.muted};margin:0 0 1rem;overflow-wrap:anywhere}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 .5rem;overflow-wrap:anywhere}
+.lead{color:${p.muted};margin:-.25rem 0 1rem;overflow-wrap:anywhere}
 p{margin:0 0 1rem}
 a{color:${p.accent}}
 :focus-visible{outline:3px solid ${p.accent};outline-offset:2px}
 .tabs ul{display:flex;list-style:none;margin:1rem 0 1.25rem;padding:0;border-bottom:1px solid ${p.line}}
-.tabs li{flex:1}
-.tabs a{display:block;padding:.7rem .25rem;text-align:center;font-weight:600;font-size:.875rem;color:${p.muted};text-decoration:none;border-bottom:3px solid transparent;margin-bottom:-1px}
+.tabs li{flex:1;display:flex}
+.tabs a{flex:1;display:flex;align-items:center;justify-content:center;padding:.7rem .25rem;text-align:center;font-weight:600;font-size:.875rem;color:${p.muted};text-decoration:none;border-bottom:3px solid transparent;margin-bottom:-1px}
 .tabs a[aria-current=page]{color:${p.accent};border-bottom-color:${p.accent}}
 .field{margin:0 0 1rem}
 label{display:block;font-weight:600;margin:0 0 .25rem}
