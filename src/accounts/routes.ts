@@ -12,7 +12,8 @@ import { registerPersonalAccount } from "./register";
 import { usernameBase } from "./usernames";
 import { userView, UserView } from "./view";
 
-const RegisterBody = v.pipe(
+/** A registration as the JSON API takes it; the hosted page checks its form with it too. */
+export const RegisterBody = v.pipe(
   v.object({
     email: Email,
     password: NewPassword,

@@ -3,8 +3,8 @@ import type { Context } from "hono";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { recordAttempt } from "../audit/attempts";
-import { commit } from "../db/batch";
-import { accountKinds, providerNames, type ProviderName, type Tenant, type User } from "../db/schema";
+import { commit, type Write } from "../db/batch";
+import { accountKinds, providerNames, type AccountKind, type ProviderName, type Tenant, type User } from "../db/schema";
 import { scopeOf, type AppEnv } from "../http/context";
 import { AppError, describe } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
@@ -100,30 +100,41 @@ export const authorize = defineRoute(
     if (!client.redirectUris.includes(query.redirect_uri)) {
       throw validationFailed([{ path: "redirect_uri", message: "Not a redirect URI registered for this client" }]);
     }
-    const { tenant, config, db } = c.var;
-    const provider = offeredProvider(c, tenant, name, query.account);
-
-    const flow = await startFlow(db, tenant.slug, {
-      tenantId: tenant.id,
-      provider: name,
-      account: query.account,
+    return redirectToProvider(c, name, query.account, {
       clientId: client.id,
       redirectUri: query.redirect_uri,
       appState: query.state,
       appCodeChallenge: query.code_challenge,
+      resume: null,
     });
-    const url = oauthClient(provider, config.origin).createAuthorizationURLWithPKCE(
-      provider.endpoints(query.account).authorization,
-      flow.state,
-      CodeChallengeMethod.S256,
-      flow.codeVerifier,
-      provider.scopes,
-    );
-    url.searchParams.set("nonce", flow.nonce);
-    for (const [key, value] of Object.entries(provider.authorizationParams)) url.searchParams.set(key, value);
-    return c.redirect(url.toString(), 302);
   },
 );
+
+/**
+ * Remembers a flow of the request's tenant for a few minutes and sends the browser to the provider with
+ * our own state, nonce and PKCE challenge. `resume`: the hosted sign-in's authorization request, which
+ * the callback then continues (instead of answering an app's redirect URI).
+ */
+export async function redirectToProvider(
+  c: Context<AppEnv>,
+  name: ProviderName,
+  account: AccountKind,
+  answer: Pick<Flow, "clientId" | "redirectUri" | "appState" | "appCodeChallenge" | "resume">,
+): Promise<Response> {
+  const { tenant, config, db } = c.var;
+  const provider = offeredProvider(c, tenant, name, account);
+  const flow = await startFlow(db, tenant.slug, { tenantId: tenant.id, provider: name, account, ...answer });
+  const url = oauthClient(provider, config.origin).createAuthorizationURLWithPKCE(
+    provider.endpoints(account).authorization,
+    flow.state,
+    CodeChallengeMethod.S256,
+    flow.codeVerifier,
+    provider.scopes,
+  );
+  url.searchParams.set("nonce", flow.nonce);
+  for (const [key, value] of Object.entries(provider.authorizationParams)) url.searchParams.set(key, value);
+  return c.redirect(url.toString(), 302);
+}
 
 const CallbackParams = v.object({
   state: v.pipe(v.string(), v.minLength(1), v.maxLength(500)),
@@ -158,26 +169,35 @@ const callbackDoc = {
   },
 };
 
-export const callbackGet = defineRoute(
-  describeRoute({ ...callbackDoc, summary: "The providers' redirect back (one per region)" }),
-  pathParams(ProviderPath),
-  queryParams(CallbackParams),
-  (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("query")),
-);
-
-export const callbackPost = defineRoute(
-  describeRoute({ ...callbackDoc, summary: "Apple's form_post redirect back" }),
-  pathParams(ProviderPath),
-  formBody(CallbackParams),
-  (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("form")),
-);
-
 /**
- * The provider's answer, GET or Apple's POST alike. The flow is taken (single use) by its state; then the
- * provider's code is exchanged, its ID token verified, rule X applied, and the app gets a single-use code
- * bound to its own PKCE challenge, or `error={code}`.
+ * How a provider sign-in begun on the hosted page goes on (src/hosted, wired in app.ts): with the person
+ * it signed in and the writes that must land with their session (the attempt record), or with the
+ * refusal, which the hosted page then shows. `resume` is the authorization request the flow carried.
  */
-async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: CallbackParams): Promise<Response> {
+export type ContinueHostedSignIn = (
+  c: Context<AppEnv>,
+  outcome: { tenant: Tenant; resume: string } & ({ user: User; method: ProviderName; writes: Write[] } | { error: AppError }),
+) => Promise<Response>;
+
+/** The region's callback routes: each flow goes back to the app that began it, or on to the hosted page. */
+export function providerCallbacks(continueHosted: ContinueHostedSignIn) {
+  return {
+    callbackGet: defineRoute(
+      describeRoute({ ...callbackDoc, summary: "The providers' redirect back (one per region)" }),
+      pathParams(ProviderPath),
+      queryParams(CallbackParams),
+      (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("query"), continueHosted),
+    ),
+    callbackPost: defineRoute(
+      describeRoute({ ...callbackDoc, summary: "Apple's form_post redirect back" }),
+      pathParams(ProviderPath),
+      formBody(CallbackParams),
+      (c) => finishFlow(c, c.req.valid("param").provider, c.req.valid("form"), continueHosted),
+    ),
+  };
+}
+
+async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: CallbackParams, continueHosted: ContinueHostedSignIn): Promise<Response> {
   const slug = tenantOfState(params.state);
   const spent = () =>
     new AppError("validation_failed", { detail: "This sign-in has expired or was already used: start again from the app" });
@@ -211,6 +231,8 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: Callba
       given: name === "apple" ? appleNames(params.user) : {},
     }));
     const user = await userForIdentity(db, tenant, name, profile, flow.account);
+    const signedIn = attempt(c, tenant, name, flow.clientId, { profile, user, code: null });
+    if (flow.resume !== null) return await continueHosted(c, { tenant, resume: flow.resume, user, method: name, writes: [signedIn] });
     const code = await issueAuthorizationCode(db, {
       tenantId: tenant.id,
       clientId: flow.clientId,
@@ -220,13 +242,14 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: Callba
       codeChallenge: flow.appCodeChallenge,
       scope: FEDERATED_SCOPE,
     });
-    await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, user, code: null })]);
+    await commit(db, [signedIn]);
     return backToApp(flow, { code });
   } catch (thrown) {
     // The flow is spent: whatever went wrong (the database included) goes back to the app, which can
     // start again, and is logged like any other error.
     const error = loggedError(c, thrown);
     await commit(db, [attempt(c, tenant, name, flow.clientId, { profile, code: error.code })]).catch(() => undefined);
+    if (flow.resume !== null) return continueHosted(c, { tenant, resume: flow.resume, error });
     return backToApp(flow, { error: error.code, error_description: describe(error) });
   }
 }

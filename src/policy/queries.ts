@@ -29,7 +29,7 @@ function selectPrincipal(db: Database) {
   return db
     .select({
       tenant: tenants,
-      session: { id: sessions.id, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt },
+      session: { id: sessions.id, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt, createdAt: sessions.createdAt, method: sessions.method },
       user: principalUserColumns,
       identities: identitiesColumn,
     })

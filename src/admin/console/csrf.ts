@@ -1,33 +1,13 @@
 import type { MiddlewareHandler } from "hono";
-import { csrf } from "hono/csrf";
 import { secretsEqual } from "../../crypto/constant-time";
+import { sha256 } from "../../crypto/secrets";
 import type { AppEnv } from "../../http/context";
-import { randomSecret, sha256 } from "../../crypto/secrets";
-import { readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, writeCookie } from "./cookies";
-import type { ConsoleContext } from "./env";
+import { checkDoubleSubmit, CSRF_FIELD, CsrfRefused, doubleSubmitToken } from "../../http/csrf";
+import { readCookie, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE } from "./cookies";
+import { consolePath, type ConsoleContext } from "./env";
 import { formFields } from "./forms";
 
-/**
- * Cross-site request forgery, refused twice over on every console form:
- * 1. the browser's own word: a form POST must come from this origin (`Origin`, or `Sec-Fetch-Site:
- *    same-origin`), checked by hono's `csrf()` before anything else runs;
- * 2. a synchronizer token in every form, which a page of another site cannot read: for a signed-in page
- *    it is derived from the session's secret, for the sign-in form it is a double-submit cookie.
- * A refusal answers 403 with a plain page (errors.tsx) and changes nothing.
- */
-export class CsrfRefused extends Error {
-  constructor(reason: string) {
-    super(`CSRF check failed: ${reason}`);
-    this.name = "CsrfRefused";
-  }
-}
-
-/** The same-origin check (hono's `csrf()` throws a 403 HTTPException, rendered as the CSRF page). */
-export const sameOrigin = (): MiddlewareHandler<AppEnv> =>
-  csrf({ origin: (origin, c) => origin === new URL(c.req.url).origin });
-
-/** The name of the hidden field that carries the token in every console form. */
-export const CSRF_FIELD = "csrf";
+export { CSRF_FIELD, CsrfRefused, sameOrigin } from "../../http/csrf";
 
 /**
  * A signed-in page's token: base64url(SHA-256(session secret + ":csrf")), so it needs no storage. Only for
@@ -51,23 +31,14 @@ export function requireCsrfToken(): MiddlewareHandler<AppEnv> {
   };
 }
 
-const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const signInCookie = (slug: string) => ({ name: SIGN_IN_CSRF_COOKIE, path: consolePath(slug) });
 
-/**
- * The sign-in form's token: the value of the double-submit cookie, set now if there is none yet (kept if
- * there is, so that two open sign-in tabs both work).
- */
+/** The sign-in form's token: a double-submit cookie (no session exists yet to derive one from). */
 export function signInCsrfToken(c: ConsoleContext, slug: string): string {
-  const current = readCookie(c, SIGN_IN_CSRF_COOKIE);
-  if (current && TOKEN_SHAPE.test(current)) return current;
-  const token = randomSecret();
-  writeCookie(c, slug, SIGN_IN_CSRF_COOKIE, token, { sameSite: "Strict" });
-  return token;
+  return doubleSubmitToken(c, signInCookie(slug));
 }
 
 /** For the sign-in POST: the form's token must equal the cookie's. */
-export async function checkSignInCsrf(c: ConsoleContext): Promise<void> {
-  const cookie = readCookie(c, SIGN_IN_CSRF_COOKIE);
-  const presented = await fieldOf(c);
-  if (!cookie || !presented || !(await secretsEqual(presented, cookie))) throw new CsrfRefused("sign-in token");
+export async function checkSignInCsrf(c: ConsoleContext, slug: string): Promise<void> {
+  await checkDoubleSubmit(c, signInCookie(slug), await fieldOf(c));
 }

@@ -74,7 +74,7 @@ function refusalView(error: AppError, login: string): SignInView {
  * session cookie; anyone else's new session is revoked at once.
  */
 export async function signInSubmit(c: ConsoleContext) {
-  await checkSignInCsrf(c);
+  await checkSignInCsrf(c, c.var.tenant.slug);
   const { tenant } = c.var;
   const form = await formOf(c, SignInForm, (reasons) => renderSignIn(c, tenant, { status: 400, error: reasons.join(" ") }));
   if (form instanceof Response) return form;

@@ -1,0 +1,79 @@
+/**
+ * The hosted sign-in, printid as an OpenID Provider for any client (issue 13): the authorization endpoint
+ * and its pages, `/t/{tenant}/authorize…`, and RP-initiated logout, `/t/{tenant}/logout…`. Pages, not API:
+ * not in /openapi.json (discovery describes them). Read top to bottom, this is their map: who may call
+ * what, with which limits and checks.
+ */
+import { Hono, type Context } from "hono";
+import { limitBody } from "../http/body-limit";
+import type { AppEnv } from "../http/context";
+import { sameOrigin } from "../http/csrf";
+import { AppError } from "../http/errors";
+import { rateLimit, rateLimits } from "../http/rate-limit";
+import { tenantRoute } from "../tenants/middleware";
+import type { AuthorizationRequest } from "./authorization-request";
+import { answeringClient, authorize, continueAs } from "./authorize";
+import { renderHostedError } from "./errors";
+import { checkFormToken, field, formParameters, REQUEST_FIELD } from "./forms";
+import { hostedHeaders } from "./headers";
+import { confirmLogout, logout } from "./logout";
+import { passwordSignIn } from "./password";
+import { startProvider } from "./provider-start";
+import { registerPage, registerSubmit } from "./register";
+
+export { continueHostedSignIn } from "./federated";
+
+type Continuation = (c: Context<AppEnv>, fields: URLSearchParams, request: AuthorizationRequest) => Promise<Response>;
+
+/** A link of a hosted page that continues the request in its query (the account tabs, a provider's button). */
+function fromLink(next: Continuation) {
+  return (c: Context<AppEnv>) => {
+    const parameters = new URL(c.req.url).searchParams;
+    return answeringClient(c, parameters, (request) => next(c, parameters, request));
+  };
+}
+
+/** A form of a hosted page: its CSRF token first, then the request it carries, checked again. */
+function fromForm(next: Continuation) {
+  return async (c: Context<AppEnv>) => {
+    const form = await formParameters(c);
+    await checkFormToken(c, c.var.tenant.slug, form);
+    return answeringClient(c, new URLSearchParams(field(form, REQUEST_FIELD) ?? ""), (request) => next(c, form, request));
+  };
+}
+
+function pagesApp() {
+  const app = new Hono<AppEnv>();
+  app.onError(renderHostedError);
+  app.use(hostedHeaders());
+  app.use(limitBody());
+  // A mounted app's own notFound is never called: the main app's would answer in JSON.
+  return app;
+}
+
+const notFound = () => {
+  throw new AppError("not_found", { detail: "There is no such page." });
+};
+
+/** `/t/{tenant}/authorize`: the client's request comes from any site (GET, or its form POST). */
+export const authorizeApp = pagesApp();
+authorizeApp.get("/", rateLimit(rateLimits.oauth), tenantRoute(), authorize);
+authorizeApp.post("/", rateLimit(rateLimits.oauth), tenantRoute(), authorize);
+authorizeApp.get("/register", rateLimit(rateLimits.oauth), tenantRoute(), fromLink((c, _fields, request) => registerPage(c, request, {})));
+authorizeApp.get("/provider/:provider{apple|google|microsoft}", rateLimit(rateLimits.oauth), tenantRoute(), fromLink(startProvider));
+// The page's own forms: from this origin only, each with its token.
+authorizeApp.post("/password", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(passwordSignIn));
+authorizeApp.post("/register", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(registerSubmit));
+authorizeApp.post("/continue", sameOrigin(), rateLimit(rateLimits.oauth), tenantRoute(), fromForm(continueAs));
+authorizeApp.all("*", notFound);
+
+/** `/t/{tenant}/logout`: the client's request (GET or its form POST), and the person's confirmation. */
+export const logoutApp = pagesApp();
+logoutApp.get("/", rateLimit(rateLimits.oauth), tenantRoute(), logout);
+logoutApp.post("/", rateLimit(rateLimits.oauth), tenantRoute(), logout);
+logoutApp.post("/confirm", sameOrigin(), rateLimit(rateLimits.oauth), tenantRoute(), async (c) => {
+  const form = await formParameters(c);
+  await checkFormToken(c, c.var.tenant.slug, form);
+  return confirmLogout(c, form);
+});
+logoutApp.all("*", notFound);
