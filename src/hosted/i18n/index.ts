@@ -18,7 +18,7 @@ export function messages(locale: Locale): Catalogue {
   return catalogues[locale];
 }
 
-/** A language tag as BCP 47 shapes it (RFC 5646: subtags of 1 to 8 letters or digits). */
+/** A language tag as BCP 47 shapes it (RFC 5646: subtags of 1 to 8 letters or digits; `fr_CA` too, as some clients send it). */
 const TAG = /^[a-z]{1,8}(?:[-_][a-z0-9]{1,8})*$/i;
 
 /** A header holds at most this many tags worth reading: a longer list costs work and changes nothing. */
