@@ -1,7 +1,8 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
-import { exportJWK, generateKeyPair } from "jose";
+import { createHash, randomBytes } from "node:crypto";
 import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
+import { newSigningKeys } from "./scripts/signing-keys.mjs";
 import { workerVars } from "./scripts/stand-in-providers.mjs";
 import type { OidcServers } from "./test/support/stand-ins.setup";
 
@@ -10,14 +11,37 @@ import type { OidcServers } from "./test/support/stand-ins.setup";
  * `env.eu` (so it hosts the tenant directory, as in production). The us Worker is the same code with the
  * us environment's vars and a second D1 database: the tests call it with those bindings (test/support).
  */
-/** A region's vars exactly as wrangler.toml has them: a developer's .dev.vars must not leak into tests. */
-const varsOf = (env: "eu" | "us") => unstable_readConfig({ config: "wrangler.toml", env }).vars;
+/**
+ * The confidential test client's secret, fresh each run: its SHA-256 is registered, the tests get it as
+ * `TEST_WEB_CLIENT_SECRET`. Its `+`, `/`, `:` and `é` must survive HTTP Basic's form-urlencoding.
+ */
+const webClientSecret = `${randomBytes(24).toString("base64url")}+/:é`;
 
-/** A fresh ES256 signing key per region and run, as the SIGNING_KEYS secret holds it. */
-async function signingKeysSecret(kid: string): Promise<string> {
-  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  return JSON.stringify([{ ...(await exportJWK(privateKey)), kid }]);
+/**
+ * Clients the tests register beside wrangler.toml's (the app, printid-mobile): a confidential web client,
+ * a public client that asks for ES256 ID tokens, and a public client allowed only the code grant and
+ * fewer scopes (tokens/clients.ts).
+ */
+const testClients = [
+  {
+    id: "printid-web",
+    name: "printid web (test)",
+    redirectUris: ["https://web.printid.example/callback"],
+    postLogoutRedirectUris: ["https://web.printid.example/signed-out"],
+    secretHash: createHash("sha256").update(webClientSecret).digest("base64url"),
+  },
+  { id: "printid-es256", redirectUris: ["com.printid.es256:/oauth/callback"], idTokenSignedResponseAlg: "ES256" },
+  { id: "printid-codes-only", redirectUris: ["com.printid.limited:/oauth/callback"], grantTypes: ["authorization_code"], scopes: ["openid", "profile"] },
+];
+
+/** A region's vars exactly as wrangler.toml has them (a developer's .dev.vars must not leak into tests), plus the test clients. */
+function varsOf(env: "eu" | "us") {
+  const vars = unstable_readConfig({ config: "wrangler.toml", env }).vars as Record<string, string>;
+  return { ...vars, CLIENTS: JSON.stringify([...JSON.parse(vars.CLIENTS!), ...testClients]) };
 }
+
+/** Fresh signing keys per region and run (an EC and an RSA key), as the SIGNING_KEYS secret holds them. */
+const signingKeysSecret = (kid: string) => JSON.stringify(newSigningKeys(kid));
 
 /**
  * Apple, Google and Microsoft as the Worker is configured for them, pointing at the stand-ins that
@@ -49,8 +73,9 @@ export default defineConfig({
         bindings: {
           ...varsOf("eu"),
           OPERATOR_TOKEN: "test-operator-token",
-          SIGNING_KEYS: await signingKeysSecret("eu-test-1"),
-          SIGNING_KEYS_US: await signingKeysSecret("us-test-1"),
+          SIGNING_KEYS: signingKeysSecret("eu-test-1"),
+          SIGNING_KEYS_US: signingKeysSecret("us-test-1"),
+          TEST_WEB_CLIENT_SECRET: webClientSecret,
           US_VARS: varsOf("us"),
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),
           ...providerBindings(inject("oidc")),

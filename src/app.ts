@@ -28,6 +28,7 @@ import { createTenant, listTenants } from "./operator/tenants";
 import { tenantCard } from "./tenants/card";
 import { discovery, jwks } from "./tokens/discovery";
 import { revoke, speaksOAuth, token } from "./tokens/routes";
+import { userinfo } from "./tokens/userinfo";
 
 export { MAX_BODY_BYTES } from "./http/body-limit";
 
@@ -71,6 +72,9 @@ export function buildApp() {
   // Tokens (RFC 6749 error shape)
   app.post("/t/:tenant/token", ...limits.oauth, ...publicTenant, ...token);
   app.post("/t/:tenant/revoke", ...publicTenant, ...revoke);
+  // OpenID Connect UserInfo: rule P on the bearer token, which a POST may send in its form body instead
+  app.get("/t/:tenant/userinfo", ...userinfo);
+  app.post("/t/:tenant/userinfo", ...userinfo);
 
   // The signed-in user
   app.get("/t/:tenant/me", ...signedIn, ...me);

@@ -5,7 +5,10 @@ import type { ProviderBindings } from "./federation/bindings";
 import type { Provider } from "./federation/provider";
 import { providerOf } from "./federation/providers";
 import type { TenantDirectory } from "./tenants/directory";
+import { ClientSchema, type Client } from "./tokens/clients";
 import { signingKeys, type SigningKeys } from "./tokens/keys";
+
+export type { Client } from "./tokens/clients";
 
 /** What each regional Worker is bound to (wrangler.toml `[env.eu]` / `[env.us]`, plus Worker secrets). */
 export interface Bindings extends ProviderBindings {
@@ -17,11 +20,14 @@ export interface Bindings extends ProviderBindings {
   REGION: string;
   /** This region's public origin; each tenant's issuer is `${ORIGIN}/t/${slug}`. */
   ORIGIN: string;
-  /** The registered public clients, as JSON: `[{ id, redirectUris: [...] }]`. */
+  /** The registered clients, as JSON: `[{ id, redirectUris: [...], … }]` (tokens/clients.ts, README "Clients"). */
   CLIENTS: string;
   /** Secret: the bearer token of the platform operator API. Unset means that API is closed. */
   OPERATOR_TOKEN?: string;
-  /** Secret: this region's token signing keys, a JSON array of private ES256 JWKs, newest first. */
+  /**
+   * Secret: this region's token signing keys, a JSON array of private JWKs with `kid`, newest first: EC
+   * P-256 (ES256) and RSA (RS256), at least one of each (tokens/keys.ts).
+   */
   SIGNING_KEYS?: string;
   /** Rate limits (src/http/rate-limit.ts). */
   CREDENTIALS_LIMIT: RateLimit;
@@ -33,19 +39,14 @@ export interface Bindings extends ProviderBindings {
   D1_BUDGET_MS?: string;
 }
 
-const PublicClient = v.object({
-  id: v.pipe(v.string(), v.minLength(1)),
-  redirectUris: v.pipe(v.array(v.pipe(v.string(), v.minLength(1))), v.minLength(1)),
-});
-export type PublicClient = v.InferOutput<typeof PublicClient>;
-
 const Vars = v.object({
   REGION: v.pipe(v.string(), v.regex(/^[a-z]{2,8}$/)),
   ORIGIN: v.pipe(v.string(), v.url(), v.transform((origin) => new URL(origin).origin)),
   CLIENTS: v.pipe(
     v.string(),
     v.parseJson(),
-    v.array(PublicClient),
+    v.array(ClientSchema),
+    v.check((clients) => new Set(clients.map((client) => client.id)).size === clients.length, "Each client of CLIENTS needs its own id"),
   ),
   D1_BUDGET_MS: v.optional(v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(50), v.maxValue(30_000)), String(DEFAULT_D1_BUDGET_MS)),
 });
@@ -53,7 +54,7 @@ const Vars = v.object({
 export interface Config {
   region: string;
   origin: string;
-  clients: ReadonlyMap<string, PublicClient>;
+  clients: ReadonlyMap<string, Client>;
   /** The external providers this Worker has credentials for. */
   providers: ReadonlyMap<ProviderName, Provider>;
   /** This region's token signing keys, imported on first use (`SIGNING_KEYS`, tokens/keys.ts). */

@@ -142,6 +142,11 @@ export const sessions = sqliteTable(
     /** The scope granted at sign-in; refreshes keep it (an `openid` session gets new ID tokens). */
     scope: text("scope").notNull(),
     createdAt: createdAt(),
+    /**
+     * When the person authenticated (the ID token's `auth_time`): the sign-in that opened the session, or
+     * an earlier one its browser session carried. Null on sessions older than the column: `created_at`.
+     */
+    authTime: integer("auth_time", { mode: "timestamp_ms" }),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     /**
@@ -170,11 +175,16 @@ export const authorizationCodes = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     /** `password` or a provider name: carried into the session the code opens. */
     method: text("method").notNull(),
-    /** PKCE S256 challenge of the client that asked for the code. */
-    codeChallenge: text("code_challenge").notNull(),
+    /**
+     * PKCE S256 challenge of the client that asked for the code; null only for a confidential client that
+     * sent none (its secret authenticates the redemption).
+     */
+    codeChallenge: text("code_challenge"),
     scope: text("scope").notNull(),
     nonce: text("nonce"),
     createdAt: createdAt(),
+    /** When the person authenticated, for the session the code opens; null on older codes: `created_at`. */
+    authTime: integer("auth_time", { mode: "timestamp_ms" }),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     /** Set on redemption; a second redemption revokes the session the first one opened. */
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
@@ -243,6 +253,8 @@ export const oauthFlows = sqliteTable(
     /** Our PKCE verifier towards the provider: a secret needed in clear for the code exchange. */
     codeVerifier: text("code_verifier").notNull(),
     nonce: text("nonce").notNull(),
+    /** The hosted authorization request a provider sign-in returns to; null for the app's own redirect flow. */
+    resume: text("resume"),
     createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },

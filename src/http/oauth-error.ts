@@ -10,6 +10,7 @@ export const oauthErrorStatus = {
   invalid_grant: 400,
   unsupported_grant_type: 400,
   invalid_scope: 400,
+  unauthorized_client: 400,
 } as const;
 
 export type OAuthErrorCode = keyof typeof oauthErrorStatus;

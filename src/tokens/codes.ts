@@ -19,18 +19,24 @@ export interface CodeGrant {
   userId: string;
   /** `password` or a provider name: carried into the session the code opens. */
   method: string;
-  /** The app's PKCE S256 challenge. */
-  codeChallenge: string;
+  /**
+   * The client's PKCE S256 challenge: required of a public client; null only for a confidential client
+   * that sent none, whose secret then authenticates the redemption.
+   */
+  codeChallenge: string | null;
   scope: string;
   nonce?: string | null;
+  /** When the person authenticated (the ID token's `auth_time`); now unless a browser session says earlier. */
+  authTime?: Date;
 }
 
-/** A single-use authorization code bound to the app's PKCE challenge; only its hash is stored. */
+/** A single-use authorization code bound to the client's PKCE challenge; only its hash is stored. */
 export async function issueAuthorizationCode(db: Database, grant: CodeGrant, now = new Date()): Promise<string> {
   const code = randomSecret();
   await db.insert(authorizationCodes).values({
     ...grant,
     nonce: grant.nonce ?? null,
+    authTime: grant.authTime ?? now,
     codeHash: await sha256(code),
     createdAt: now,
     expiresAt: new Date(now.getTime() + CODE_MS),
@@ -43,10 +49,23 @@ export interface Redeem {
   tenantId: string;
   clientId: string;
   redirectUri: string;
-  codeVerifier: string;
+  codeVerifier?: string;
+  /** Whether the client proved itself with its secret (a confidential client), not only named itself. */
+  clientAuthenticated: boolean;
 }
 
-export type Redemption = { redeemed: true; grant: CodeGrant; sessionId: string } | { redeemed: false };
+export type Redemption = { redeemed: true; grant: CodeGrant & { authTime: Date }; sessionId: string } | { redeemed: false };
+
+/**
+ * PKCE at redemption (RFC 7636 §4.6): a code with a challenge needs the verifier of that challenge. A code
+ * without one (a confidential client's) needs the client's secret instead, and no verifier: a verifier sent
+ * for a code that has no challenge is refused, as RFC 9700 §2.1.1 asks against PKCE downgrade.
+ */
+async function proofMatches(codeChallenge: string | null, redeem: Redeem): Promise<boolean> {
+  if (codeChallenge === null) return redeem.clientAuthenticated && redeem.codeVerifier === undefined;
+  const verifier = redeem.codeVerifier ?? "";
+  return CODE_VERIFIER.test(verifier) && (await secretsEqual(await sha256(verifier), codeChallenge));
+}
 
 /**
  * Spends a code (one conditional UPDATE: of two concurrent redemptions one wins) and checks that it is
@@ -82,12 +101,11 @@ export async function redeemAuthorizationCode(db: Database, redeem: Redeem, now 
     return { redeemed: false };
   }
 
-  const verifierMatches =
-    CODE_VERIFIER.test(redeem.codeVerifier) && (await secretsEqual(await sha256(redeem.codeVerifier), spent.codeChallenge));
-  if (spent.clientId !== redeem.clientId || spent.redirectUri !== redeem.redirectUri || !verifierMatches) {
+  if (spent.clientId !== redeem.clientId || spent.redirectUri !== redeem.redirectUri || !(await proofMatches(spent.codeChallenge, redeem))) {
     return { redeemed: false };
   }
-  return { redeemed: true, grant: spent, sessionId };
+  // A code older than its auth_time column was issued by the sign-in itself.
+  return { redeemed: true, grant: { ...spent, authTime: spent.authTime ?? spent.createdAt }, sessionId };
 }
 
 /** The scheduled clean-up's share: codes past their expiry, redeemed or not. */

@@ -2,9 +2,44 @@ import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { supportedScopes } from "./clients";
+import { grantTypes, supportedScopes } from "./clients";
 import { issuerOf } from "./jwt";
-import { SIGNING_ALG } from "./keys";
+import { idTokenAlgs } from "./keys";
+
+/** How a client may authenticate at /token and /revoke (client-auth.ts). */
+const clientAuthMethods = ["none", "client_secret_basic", "client_secret_post"];
+
+/** OpenID Provider metadata (OpenID Connect Discovery §3), each member true of what the issuer serves. */
+function providerMetadata(issuer: string) {
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    userinfo_endpoint: `${issuer}/userinfo`,
+    revocation_endpoint: `${issuer}/revoke`,
+    end_session_endpoint: `${issuer}/logout`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    scopes_supported: [...supportedScopes],
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    grant_types_supported: [...grantTypes],
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: [...idTokenAlgs],
+    token_endpoint_auth_methods_supported: clientAuthMethods,
+    revocation_endpoint_auth_methods_supported: clientAuthMethods,
+    code_challenge_methods_supported: ["S256"],
+    prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
+    ui_locales_supported: ["en", "fr"],
+    claims_supported: [
+      "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid",
+      "preferred_username", "name", "given_name", "family_name", "email", "email_verified",
+    ],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    authorization_response_iss_parameter_supported: true,
+  };
+}
 
 export const discovery = defineRoute(
   describeRoute({
@@ -16,32 +51,14 @@ export const discovery = defineRoute(
     },
   }),
   (c) => {
-    const issuer = issuerOf(c.var.config, c.var.tenant);
     c.header("Cache-Control", "public, max-age=300");
-    return c.json(
-      {
-        issuer,
-        token_endpoint: `${issuer}/token`,
-        revocation_endpoint: `${issuer}/revoke`,
-        jwks_uri: `${issuer}/.well-known/jwks.json`,
-        response_types_supported: ["code"],
-        grant_types_supported: ["authorization_code", "refresh_token"],
-        subject_types_supported: ["public"],
-        id_token_signing_alg_values_supported: [SIGNING_ALG],
-        token_endpoint_auth_methods_supported: ["none"],
-        revocation_endpoint_auth_methods_supported: ["none"],
-        code_challenge_methods_supported: ["S256"],
-        scopes_supported: [...supportedScopes],
-        claims_supported: ["sub", "iss", "aud", "exp", "iat", "sid", "nonce", "preferred_username", "email", "email_verified", "name", "given_name", "family_name"],
-      },
-      200,
-    );
+    return c.json(providerMetadata(issuerOf(c.var.config, c.var.tenant)), 200);
   },
 );
 
 const Jwks = v.pipe(
   v.object({ keys: v.array(v.record(v.string(), v.unknown())) }),
-  v.description("Public signing keys, each with its kid"),
+  v.description("Public signing keys, each with its kid, alg and use"),
   v.metadata({ ref: "JWKS" }),
 );
 

@@ -6,6 +6,7 @@ import { AppError, describe } from "../http/errors";
 import { admit } from "../policy/admission";
 import { ACCESS_TOKEN_SECONDS, issuerOf, signAccessToken, signIdToken, type TokenSubject } from "./jwt";
 import { OAuthError } from "../http/oauth-error";
+import { allowedScope, idTokenAlgOf } from "./clients";
 import { openSession, rotateRefreshToken } from "./sessions";
 
 /** RFC 6749 §5.1, plus `id_token` when the client asked for `openid`. */
@@ -26,6 +27,11 @@ export interface SessionGrant {
   method: string;
   scope: string;
   nonce?: string | null;
+  /**
+   * When the person authenticated (the ID token's `auth_time`, OpenID Connect Core §2): now, for a sign-in
+   * that checks a credential; earlier when a browser session or an authorization code carries it.
+   */
+  authTime?: Date;
   /** The session's id when it was fixed in advance (by the authorization code it redeems). */
   sessionId?: string;
 }
@@ -37,22 +43,39 @@ export interface SessionGrant {
  */
 export async function startSession(scope: Scope, grant: SessionGrant, writes: Write[] = []): Promise<TokenResponse> {
   admit(grant.tenant, grant.user);
+  const granted = { ...grant, scope: allowedScope(scope.config, grant.clientId, grant.scope), authTime: grant.authTime ?? new Date() };
   const session = await openSession(scope.db, await scope.config.signingKeys(), {
     id: grant.sessionId,
     tenantId: grant.tenant.id,
     userId: grant.user.id,
     clientId: grant.clientId,
     method: grant.method,
-    scope: grant.scope,
+    scope: granted.scope,
+    authTime: granted.authTime,
   });
   await commit(scope.db, [...writes, ...session.writes]);
-  return sign(scope, grant, session.sessionId, session.refreshToken);
+  return sign(scope, granted, session.sessionId, session.refreshToken);
+}
+
+/**
+ * The scope a refresh grants (RFC 6749 §6): the session's, or the narrower one the client asks for (a
+ * scope the session was not granted is `invalid_scope`: a refresh never widens it), within what the client
+ * may have today. The session keeps its own scope for the next refresh.
+ */
+function refreshedScope(scope: Scope, clientId: string, sessionScope: string, requested: string | undefined): string {
+  if (requested !== undefined) {
+    const held = new Set(sessionScope.split(" "));
+    if (!requested.split(" ").every((token) => held.has(token))) {
+      throw new OAuthError("invalid_scope", "The scope asked for is wider than the session's");
+    }
+  }
+  return allowedScope(scope.config, clientId, requested ?? sessionScope);
 }
 
 /** The refresh grant: rotates the refresh token, re-admits the user, signs new tokens for the same session. */
 export async function renewSession(
   scope: Scope,
-  refresh: { tenant: Tenant; clientId: string; refreshToken: string },
+  refresh: { tenant: Tenant; clientId: string; refreshToken: string; scope?: string },
 ): Promise<TokenResponse> {
   const rotation = await rotateRefreshToken(scope.db, await scope.config.signingKeys(), {
     token: refresh.refreshToken,
@@ -76,13 +99,19 @@ export async function renewSession(
     if (error instanceof AppError) throw new OAuthError("invalid_grant", describe(error));
     throw error;
   }
-  const grant = { tenant: refresh.tenant, user, clientId: refresh.clientId, method: "refresh", scope: rotation.scope };
+  const grant = {
+    tenant: refresh.tenant,
+    user,
+    clientId: refresh.clientId,
+    scope: refreshedScope(scope, refresh.clientId, rotation.scope, refresh.scope),
+    authTime: rotation.authTime,
+  };
   return sign(scope, grant, rotation.sessionId, rotation.refreshToken);
 }
 
 async function sign(
   scope: Scope,
-  grant: Omit<SessionGrant, "method">,
+  grant: Omit<SessionGrant, "method" | "authTime"> & { authTime: Date },
   sessionId: string,
   refreshToken: string,
 ): Promise<TokenResponse> {
@@ -98,7 +127,9 @@ async function sign(
   const wantsIdToken = grant.scope.split(" ").includes("openid");
   const [accessToken, idToken] = await Promise.all([
     signAccessToken(keys, subject, grant.scope),
-    wantsIdToken ? signIdToken(keys, subject, grant.scope, grant.nonce) : undefined,
+    wantsIdToken
+      ? signIdToken(keys, subject, { scope: grant.scope, nonce: grant.nonce, authTime: grant.authTime, alg: idTokenAlgOf(scope.config, grant.clientId) })
+      : undefined,
   ]);
   return {
     access_token: accessToken,

@@ -1,7 +1,8 @@
 import { jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config } from "../config";
 import type { Tenant, User } from "../db/schema";
-import { SIGNING_ALG, type SigningKeys } from "./keys";
+import { scopedClaims } from "./claims";
+import { ACCESS_TOKEN_ALG, type SigningAlg, type SigningKeys } from "./keys";
 
 /** Access tokens live 10 minutes (the contract allows 15): rule P re-checks state on every request anyway. */
 export const ACCESS_TOKEN_SECONDS = 10 * 60;
@@ -18,6 +19,8 @@ export interface AccessTokenClaims {
   tid: string;
   region: string;
   aud: string;
+  /** RFC 9068 §2.2.3: the scope granted, which UserInfo answers by. */
+  scope: string;
 }
 
 /**
@@ -25,10 +28,10 @@ export interface AccessTokenClaims {
  * guards against a token of another shape (e.g. an ID token), and runs on every authenticated request.
  */
 function accessTokenClaims(payload: JWTPayload): AccessTokenClaims | undefined {
-  const { sub, sid, tid, region, aud } = payload;
-  const strings = [sub, sid, tid, region, aud];
+  const { sub, sid, tid, region, aud, scope } = payload;
+  const strings = [sub, sid, tid, region, aud, scope];
   return strings.every((value) => typeof value === "string")
-    ? ({ sub, sid, tid, region, aud } as AccessTokenClaims)
+    ? ({ sub, sid, tid, region, aud, scope } as AccessTokenClaims)
     : undefined;
 }
 
@@ -52,55 +55,46 @@ export function signAccessToken(keys: SigningKeys, subject: TokenSubject, scope:
     client_id: subject.clientId,
   };
   return new SignJWT(claims)
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.current.kid, typ: "at+jwt" })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, kid: keys.current[ACCESS_TOKEN_ALG].kid, typ: "at+jwt" })
     .setIssuer(subject.issuer)
     .setSubject(subject.user.id)
     .setAudience(subject.clientId)
     .setIssuedAt()
     .setExpirationTime(`${ACCESS_TOKEN_SECONDS}s`)
     .setJti(crypto.randomUUID())
-    .sign(keys.current.key);
+    .sign(keys.current[ACCESS_TOKEN_ALG].key);
 }
 
-/**
- * The claims of the `email` scope. Rule E: an address is asserted only once proven; `email_verified`
- * always answers, so an app can tell "no proven address" from "not asked".
- */
-function emailClaims(user: User) {
-  return user.email && user.emailVerified ? { email: user.email, email_verified: true } : { email_verified: false };
-}
-
-/** The claims of the `profile` scope (OpenID Connect Core §5.4), those the user has. */
-function profileClaims(user: User) {
-  const name = [user.firstName, user.lastName].filter(Boolean).join(" ");
-  return {
-    preferred_username: user.username,
-    ...(name ? { name } : {}),
-    ...(user.firstName ? { given_name: user.firstName } : {}),
-    ...(user.lastName ? { family_name: user.lastName } : {}),
-  };
+/** What an ID token carries beyond who it names and for whom. */
+export interface IdTokenContent {
+  scope: string;
+  /** The client's `idTokenSignedResponseAlg`. */
+  alg: SigningAlg;
+  /** When the person authenticated (OpenID Connect Core §2 `auth_time`), kept through refreshes. */
+  authTime: Date;
+  nonce?: string | null;
 }
 
 /**
  * An OpenID Connect ID token, for clients that asked for the `openid` scope; it says about the person only
  * what the other scopes granted (`email`, `profile`).
  */
-export function signIdToken(keys: SigningKeys, subject: TokenSubject, scope: string, nonce?: string | null): Promise<string> {
+export function signIdToken(keys: SigningKeys, subject: TokenSubject, content: IdTokenContent): Promise<string> {
   const { user } = subject;
-  const granted = new Set(scope.split(" "));
+  const signer = keys.current[content.alg];
   return new SignJWT({
     sid: subject.sessionId,
-    ...(nonce ? { nonce } : {}),
-    ...(granted.has("email") ? emailClaims(user) : {}),
-    ...(granted.has("profile") ? profileClaims(user) : {}),
+    auth_time: Math.floor(content.authTime.getTime() / 1000),
+    ...(content.nonce ? { nonce: content.nonce } : {}),
+    ...scopedClaims(user, content.scope),
   })
-    .setProtectedHeader({ alg: SIGNING_ALG, kid: keys.current.kid, typ: "JWT" })
+    .setProtectedHeader({ alg: content.alg, kid: signer.kid, typ: "JWT" })
     .setIssuer(subject.issuer)
     .setSubject(user.id)
     .setAudience(subject.clientId)
     .setIssuedAt()
     .setExpirationTime(`${ID_TOKEN_SECONDS}s`)
-    .sign(keys.current.key);
+    .sign(signer.key);
 }
 
 /** How many verified access tokens an isolate remembers; past that it starts afresh. */
@@ -108,7 +102,7 @@ const VERIFIED_CACHE_SIZE = 2000;
 
 /**
  * Verifies an access token of this issuer: signature by one of this region's keys (by `kid`, ES256 only,
- * so `alg: none` and HMAC tricks fail), `iss`, `aud` among the registered clients, `exp`, `typ`.
+ * so `alg: none`, HMAC tricks and the region's RSA keys fail), `iss`, `aud` among the registered clients, `exp`, `typ`.
  * Returns undefined for any token that is not one.
  *
  * An app presents the same token on every request for ten minutes, so the isolate remembers tokens it
@@ -142,7 +136,7 @@ async function verify(
 ): Promise<{ claims: AccessTokenClaims; exp: number } | undefined> {
   try {
     const { payload } = await jwtVerify(token, keys.verificationKey, {
-      algorithms: [SIGNING_ALG],
+      algorithms: [ACCESS_TOKEN_ALG],
       issuer: expected.issuer,
       audience: expected.audiences,
       typ: "at+jwt",

@@ -1,4 +1,4 @@
-import type { SigningKeys } from "./keys";
+import { ACCESS_TOKEN_ALG, type SigningKeys } from "./keys";
 
 /**
  * Refresh tokens that name their session and generation, and prove that this issuer minted them:
@@ -49,9 +49,13 @@ function fromBase64url(text: string): Uint8Array | undefined {
   }
 }
 
-/** The token of `generation` of a session, signed with the current signing key's refresh key. */
+/**
+ * The token of `generation` of a session, signed with the refresh key of the current access-token key
+ * (its rotation is the one that retires refresh tokens).
+ */
 export async function mintRefreshToken(keys: SigningKeys, tenantId: string, claims: RefreshTokenClaims): Promise<string> {
-  const kid = new TextEncoder().encode(keys.current.kid);
+  const { kid: currentKid } = keys.current[ACCESS_TOKEN_ALG];
+  const kid = new TextEncoder().encode(currentKid);
   const body = new Uint8Array(1 + 16 + 4 + 1 + kid.length);
   const view = new DataView(body.buffer);
   view.setUint8(0, VERSION);
@@ -59,7 +63,7 @@ export async function mintRefreshToken(keys: SigningKeys, tenantId: string, clai
   view.setUint32(17, claims.generation);
   view.setUint8(21, kid.length);
   body.set(kid, 22);
-  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", keys.refreshKeys.get(keys.current.kid)!, signed(tenantId, body)));
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", keys.refreshKeys.get(currentKid)!, signed(tenantId, body)));
   const token = new Uint8Array(body.length + MAC_BYTES);
   token.set(body);
   token.set(mac, body.length);

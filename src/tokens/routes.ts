@@ -9,11 +9,12 @@ import { OAuthError } from "../http/oauth-error";
 import { jsonResponse } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { documentedAs, fieldErrors, FORM_TYPES, isJson, mediaTypeOf } from "../http/validation";
-import { registeredClient } from "./clients";
+import { callingClient, type CallingClient } from "./client-auth";
+import { grantTypes, type GrantType } from "./clients";
 import { redeemAuthorizationCode } from "./codes";
 import { renewSession, startSession, type TokenResponse } from "./issue";
 import { issuerOf, verifyAccessToken } from "./jwt";
-import { revokeSession, sessionOfRefreshToken } from "./sessions";
+import { revocableBy, revokeSession, sessionOfRefreshToken } from "./sessions";
 import { TokenResponseSchema } from "./token-response";
 
 const OAuthErrorSchema = v.pipe(
@@ -84,48 +85,64 @@ export const speaksOAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/** The client parameters of both endpoints: `none` names the client; client_secret_post adds its secret. */
+const clientParameters = {
+  client_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  client_secret: v.optional(v.pipe(v.string(), v.maxLength(200))),
+};
+
 const TokenRequest = v.pipe(
   v.object({
     grant_type: v.pipe(v.string(), v.maxLength(100)),
-    client_id: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+    ...clientParameters,
     refresh_token: v.optional(v.pipe(v.string(), v.maxLength(200))),
     code: v.optional(v.pipe(v.string(), v.maxLength(200))),
     redirect_uri: v.optional(v.pipe(v.string(), v.maxLength(2000))),
     code_verifier: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    /** RFC 6749 §6: a refresh may ask for less than the session holds, never more. */
+    scope: v.optional(v.pipe(v.string(), v.maxLength(100))),
   }),
   v.metadata({ ref: "TokenRequest" }),
 );
 type TokenRequest = v.InferOutput<typeof TokenRequest>;
 
+const isGrantType = (value: string): value is GrantType => (grantTypes as readonly string[]).includes(value);
+
 export const token = defineRoute(
   describeRoute({
     tags: ["Tokens"],
-    summary: "Token endpoint: refresh_token and authorization_code (PKCE S256) grants",
+    summary: "Token endpoint: authorization_code (PKCE S256, or a confidential client's secret) and refresh_token grants",
+    description:
+      "Clients authenticate as RFC 6749 §2.3 says: a confidential client with its secret, by HTTP Basic (client_secret_basic) " +
+      "or client_secret in the body (client_secret_post); a public client names itself with client_id (none).",
     responses: {
       200: jsonResponse("New tokens", TokenResponseSchema),
       400: jsonResponse(
-        "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, unsupported_grant_type",
+        "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type",
         OAuthErrorSchema,
       ),
-      401: jsonResponse("invalid_client", OAuthErrorSchema),
+      401: jsonResponse("invalid_client, with WWW-Authenticate: Basic", OAuthErrorSchema),
     },
   }),
   oauthBody(TokenRequest),
   async (c) => {
     const request = c.req.valid("json");
-    if (!registeredClient(c.var.config, request.client_id)) {
-      throw new OAuthError("invalid_client", "Unknown client");
+    const calling = await callingClient(c, request);
+    if (!calling) throw new OAuthError("invalid_request", "Missing client_id");
+    const { grant_type: grantType } = request;
+    if (!isGrantType(grantType)) throw new OAuthError("unsupported_grant_type", "Use authorization_code or refresh_token");
+    if (!calling.client.grantTypes.includes(grantType)) {
+      throw new OAuthError("unauthorized_client", `This client may not use the ${grantType} grant`);
     }
     const scope = scopeOf(c);
     const tokens =
-      request.grant_type === "refresh_token"
-        ? await refreshGrant(scope, c.var.tenant, request)
-        : request.grant_type === "authorization_code"
-          ? await authorizationCodeGrant(scope, c.var.tenant, request)
-          : undefined;
-    if (!tokens) throw new OAuthError("unsupported_grant_type", "Use refresh_token or authorization_code");
+      grantType === "refresh_token"
+        ? await refreshGrant(scope, c.var.tenant, calling, request)
+        : await authorizationCodeGrant(scope, c.var.tenant, calling, request);
     c.header("Cache-Control", "no-store");
-    return c.json(tokens, 200);
+    // A client that may not refresh gets no refresh token to hold (RFC 6749 §5.1: it is optional).
+    const { refresh_token: refreshToken, ...rest } = tokens;
+    return c.json(calling.client.grantTypes.includes("refresh_token") ? tokens : rest, 200);
   },
 );
 
@@ -134,19 +151,21 @@ function required(request: TokenRequest, ...fields: (keyof TokenRequest)[]): voi
   if (missing.length > 0) throw new OAuthError("invalid_request", `Missing ${missing.join(", ")}`);
 }
 
-function refreshGrant(scope: Scope, tenant: Tenant, request: TokenRequest): Promise<TokenResponse> {
+function refreshGrant(scope: Scope, tenant: Tenant, calling: CallingClient, request: TokenRequest): Promise<TokenResponse> {
   required(request, "refresh_token");
-  return renewSession(scope, { tenant, clientId: request.client_id, refreshToken: request.refresh_token! });
+  return renewSession(scope, { tenant, clientId: calling.client.id, refreshToken: request.refresh_token!, scope: request.scope });
 }
 
-async function authorizationCodeGrant(scope: Scope, tenant: Tenant, request: TokenRequest): Promise<TokenResponse> {
-  required(request, "code", "redirect_uri", "code_verifier");
+async function authorizationCodeGrant(scope: Scope, tenant: Tenant, calling: CallingClient, request: TokenRequest): Promise<TokenResponse> {
+  // A public client proves itself with PKCE alone: no verifier, no redemption (and the code is not spent).
+  required(request, "code", "redirect_uri", ...(calling.authenticated ? [] : (["code_verifier"] as const)));
   const redemption = await redeemAuthorizationCode(scope.db, {
     code: request.code!,
     tenantId: tenant.id,
-    clientId: request.client_id,
+    clientId: calling.client.id,
     redirectUri: request.redirect_uri!,
-    codeVerifier: request.code_verifier!,
+    codeVerifier: request.code_verifier,
+    clientAuthenticated: calling.authenticated,
   });
   if (!redemption.redeemed) {
     throw new OAuthError("invalid_grant", "The code is not valid, expired, used, or not for this client and verifier");
@@ -167,35 +186,44 @@ const RevokeRequest = v.pipe(
   v.object({
     token: v.pipe(v.string(), v.maxLength(4096)),
     token_type_hint: v.optional(v.pipe(v.string(), v.maxLength(100))),
-    client_id: v.optional(v.string()),
+    ...clientParameters,
   }),
   v.metadata({ ref: "RevokeRequest" }),
 );
 
-/** RFC 7009: always 200, so that the answer reveals nothing about the token. Ends the token's session. */
+/**
+ * RFC 7009: always 200, so that the answer reveals nothing about the token. Ends the token's session when
+ * the requesting client may (§2.1: a client revokes its own tokens; a confidential client authenticates,
+ * and a request that names no client ends only public clients' sessions).
+ */
 export const revoke = defineRoute(
   describeRoute({
     tags: ["Tokens"],
     summary: "Revoke a refresh or access token, ending its session (RFC 7009)",
+    description:
+      "A confidential client authenticates as at the token endpoint (client_secret_basic or client_secret_post) and revokes its " +
+      "own tokens; a request that names no client ends only a public client's session.",
     responses: {
       200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },
       400: jsonResponse("invalid_request (also for an unknown or disabled tenant, or a malformed one)", OAuthErrorSchema),
+      401: jsonResponse("invalid_client, with WWW-Authenticate: Basic", OAuthErrorSchema),
     },
   }),
   oauthBody(RevokeRequest),
   async (c) => {
-    const { token: presented } = c.req.valid("json");
+    const request = c.req.valid("json");
+    const calling = await callingClient(c, request);
     const { db, config, tenant } = c.var;
     const keys = await config.signingKeys();
-    const refresh = await sessionOfRefreshToken(keys, presented, tenant.id);
+    const refresh = await sessionOfRefreshToken(keys, request.token, tenant.id);
     const access = refresh
       ? undefined
-      : await verifyAccessToken(keys, presented, {
+      : await verifyAccessToken(keys, request.token, {
           issuer: issuerOf(config, tenant),
           audiences: [...config.clients.keys()],
         });
     const sessionId = refresh ?? (access?.tid === tenant.id ? access.sid : undefined);
-    if (sessionId) await revokeSession(db, sessionId);
+    if (sessionId) await revokeSession(db, sessionId, new Date(), revocableBy(config, calling?.client.id));
     return c.body(null, 200);
   },
 );

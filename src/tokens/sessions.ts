@@ -1,8 +1,10 @@
-import { and, eq, gt, isNull, lt, ne, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, ne, notInArray, sql, type SQL } from "drizzle-orm";
+import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
 import { deleteSome, type Pruner } from "../db/prune";
 import { sessions } from "../db/schema";
+import { isConfidential } from "./clients";
 import type { SigningKeys } from "./keys";
 import { mintRefreshToken, readRefreshToken } from "./refresh-token";
 
@@ -18,6 +20,8 @@ export interface NewSession {
   /** `password` or a provider name. */
   method: string;
   scope: string;
+  /** When the person authenticated (the ID token's `auth_time`). */
+  authTime: Date;
 }
 
 export interface OpenedSession {
@@ -52,7 +56,7 @@ export interface PresentedRefreshToken {
 }
 
 export type Rotation =
-  | { rotated: true; sessionId: string; userId: string; scope: string; refreshToken: string }
+  | { rotated: true; sessionId: string; userId: string; scope: string; authTime: Date; refreshToken: string }
   | { rotated: false; reused: boolean };
 
 /**
@@ -102,7 +106,13 @@ export async function rotateRefreshToken(
     )
     .returning({ id: sessions.id });
   const readBack = db
-    .select({ userId: sessions.userId, scope: sessions.scope, retry: sql<number>`${retry}` })
+    .select({
+      userId: sessions.userId,
+      scope: sessions.scope,
+      authTime: sessions.authTime,
+      createdAt: sessions.createdAt,
+      retry: sql<number>`${retry}`,
+    })
     .from(sessions)
     .where(and(ofTenant, eq(sessions.clientId, token.clientId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
 
@@ -110,14 +120,27 @@ export async function rotateRefreshToken(
   if (revoked.length > 0) return { rotated: false, reused: true };
   if (!session || (moved.length === 0 && !session.retry)) return { rotated: false, reused: false };
   const refreshToken = await mintRefreshToken(keys, token.tenantId, { sessionId, generation: generation + 1 });
-  return { rotated: true, sessionId, userId: session.userId, scope: session.scope, refreshToken };
+  // A session older than its auth_time column was opened by the sign-in itself.
+  const authTime = session.authTime ?? session.createdAt;
+  return { rotated: true, sessionId, userId: session.userId, scope: session.scope, authTime, refreshToken };
 }
 
-export function revokeSession(db: Database, sessionId: string, now = new Date()) {
+/** Ends a session, if it is live (and `onlyIf` holds of it). */
+export function revokeSession(db: Database, sessionId: string, now = new Date(), onlyIf?: SQL) {
   return db
     .update(sessions)
     .set({ revokedAt: now })
-    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt), onlyIf));
+}
+
+/**
+ * Whose sessions a revocation request may end (RFC 7009 §2.1): the requesting client's own, or, when the
+ * request names no client, any but a confidential client's (those authenticate to revoke).
+ */
+export function revocableBy(config: Config, clientId: string | undefined): SQL | undefined {
+  if (clientId !== undefined) return eq(sessions.clientId, clientId);
+  const confidential = [...config.clients.values()].filter(isConfidential).map((client) => client.id);
+  return confidential.length > 0 ? notInArray(sessions.clientId, confidential) : undefined;
 }
 
 /** Ends every live session of a user, or every one but `except` (the session changing its password). */

@@ -67,7 +67,7 @@ describe("redemption", () => {
 
     const jwks = createLocalJWKSet((await (await eu.fetch(`/t/${name}/.well-known/jwks.json`)).json()) as never);
     const issuer = `${eu.origin}/t/${name}`;
-    const { payload: idToken } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: CLIENT_ID, algorithms: ["ES256"] });
+    const { payload: idToken } = await jwtVerify(tokens.id_token!, jwks, { issuer, audience: CLIENT_ID, algorithms: ["RS256"] });
     expect(idToken).toMatchObject({ sub: user.id, nonce: "n-0S6_WzA2Mj" });
     // Scope openid alone: no profile claims (OIDC Core §5.4).
     expect(idToken.preferred_username).toBeUndefined();
@@ -189,8 +189,7 @@ describe("PKCE and redirect URI", () => {
   });
 
   it("S a code is bound to the client it was issued to", async () => {
-    // Only printid-mobile is registered: the code store is told another client id directly, and the
-    // registered client cannot redeem it.
+    // The code store is told an unregistered client id directly, and the registered client cannot redeem it.
     const { name, user, tenantId } = await tenantWithUser();
     const { code, verifier } = await issueCode(eu, tenantId, user.id, { clientId: "printid-other" });
     await expectOAuthError(await redeem(eu, name, { code, code_verifier: verifier }), 400, "invalid_grant");

@@ -1,6 +1,6 @@
 // OIDC discovery and the JWK set of each issuer <origin>/t/{tenant} (rules T, S): the document names the
-// tenant's own issuer and endpoints under it, the JWK set publishes the region's public keys only (kid,
-// ES256, never a private member). The "done when" of the issue: a real OIDC client library, openid-client,
+// tenant's own issuer and endpoints under it and lists truthfully what the issuer supports, the JWK set
+// publishes the region's public keys only (kid, alg ES256 or RS256, use, never a private member). The "done when" of the issue: a real OIDC client library, openid-client,
 // running here inside workerd with its requests routed into the Worker, discovers the issuer, refreshes,
 // redeems a PKCE code and revokes, and validates the ID tokens against the published keys with no special
 // casing. Holes closed: an issuer or jwks_uri a standard client rejects, a leaked private key, a region's
@@ -57,7 +57,7 @@ async function oidcClient(region: Region, tenant: string) {
 }
 
 describe("discovery document", () => {
-  it.each([eu, us])("S names the tenant's own issuer and endpoints under it ($name)", async (region) => {
+  it.each([eu, us])("S OIDC Discovery §3 names the tenant's own issuer and every endpoint under it ($name)", async (region) => {
     const { name } = await createTenant(region);
     const response = await region.fetch(`/t/${name}/.well-known/openid-configuration`);
     expect(response.headers.get("Cache-Control")).toMatch(/public/);
@@ -65,21 +65,55 @@ describe("discovery document", () => {
     const issuer = issuerOf(region, name);
     expect(metadata).toMatchObject({
       issuer,
+      authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
       revocation_endpoint: `${issuer}/revoke`,
+      end_session_endpoint: `${issuer}/logout`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
-      response_types_supported: ["code"],
-      grant_types_supported: expect.arrayContaining(["authorization_code", "refresh_token"]),
-      subject_types_supported: ["public"],
-      id_token_signing_alg_values_supported: ["ES256"],
-      token_endpoint_auth_methods_supported: ["none"],
-      code_challenge_methods_supported: ["S256"],
     });
-    expect(metadata.scopes_supported).toContain("openid");
-    // Every URL it names is served by this region's Worker.
-    for (const key of ["token_endpoint", "revocation_endpoint", "jwks_uri"]) {
-      expect(String(metadata[key]).startsWith(`${issuer}/`)).toBe(true);
+    for (const [key, value] of Object.entries(metadata)) {
+      if (key.endsWith("_endpoint") || key === "jwks_uri") expect(String(value).startsWith(`${issuer}/`)).toBe(true);
     }
+  });
+
+  it("S OIDC Discovery §3 lists exactly what the issuer supports: responses, grants, algorithms, client authentication, prompts, locales, claims", async () => {
+    const { name } = await createTenant(eu);
+    const metadata = await getJson<Metadata>(eu, `/t/${name}/.well-known/openid-configuration`);
+    expect(metadata).toMatchObject({
+      response_types_supported: ["code"],
+      response_modes_supported: ["query"],
+      grant_types_supported: ["authorization_code", "refresh_token"],
+      subject_types_supported: ["public"],
+      id_token_signing_alg_values_supported: ["RS256", "ES256"],
+      token_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
+      revocation_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
+      code_challenge_methods_supported: ["S256"],
+      scopes_supported: ["openid", "profile", "email"],
+      prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
+      ui_locales_supported: ["en", "fr"],
+      authorization_response_iss_parameter_supported: true,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      claims_parameter_supported: false,
+    });
+    // Every claim an ID token or UserInfo can carry, auth_time included, and nothing else.
+    expect([...(metadata.claims_supported as string[])].sort()).toEqual(
+      [
+        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "sid",
+        "preferred_username", "name", "given_name", "family_name", "email", "email_verified",
+      ].sort(),
+    );
+  });
+
+  it("S OIDC Discovery §3: the token, UserInfo and revocation endpoints and the JWK set it names are served here", async () => {
+    const { name } = await createTenant(eu);
+    const metadata = await getJson<Metadata>(eu, `/t/${name}/.well-known/openid-configuration`);
+    const post = { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" };
+    expect((await eu.fetch(pathIn(eu, String(metadata.token_endpoint)), post)).status).toBe(400);
+    expect((await eu.fetch(pathIn(eu, String(metadata.revocation_endpoint)), post)).status).toBe(400);
+    expect((await eu.fetch(pathIn(eu, String(metadata.userinfo_endpoint)))).status).toBe(401);
+    expect((await eu.fetch(pathIn(eu, metadata.jwks_uri))).status).toBe(200);
   });
 
   it("T a tenant name typed in another case gives the canonical issuer", async () => {
@@ -114,17 +148,21 @@ describe("JWK set", () => {
   it.each([
     [eu, () => testEnv.SIGNING_KEYS],
     [us, () => testEnv.SIGNING_KEYS_US],
-  ])("S publishes exactly the region's public keys, each with kid and alg ES256, nothing private ($name)", async (region, secret) => {
+  ])("S RFC 7517 publishes exactly the region's public keys, EC (ES256) and RSA (RS256), each with kid, alg and use, nothing private ($name)", async (region, secret) => {
     const { name } = await createTenant(region);
     const { jwks_uri } = await getJson<Metadata>(region, `/t/${name}/.well-known/openid-configuration`);
     const jwks = await getJson<Jwks>(region, pathIn(region, jwks_uri));
-    expect(jwks.keys.length).toBeGreaterThan(0);
     for (const key of jwks.keys) {
-      expect(key).toMatchObject({ kid: expect.any(String), alg: "ES256", kty: "EC", crv: "P-256", use: "sig" });
+      expect(key).toMatchObject({ kid: expect.any(String), use: "sig" });
+      expect(key.kty === "EC" ? { alg: key.alg, crv: key.crv } : { alg: key.alg, kty: key.kty }).toEqual(
+        key.kty === "EC" ? { alg: "ES256", crv: "P-256" } : { alg: "RS256", kty: "RSA" },
+      );
       for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
     }
     const privateKeys = JSON.parse(secret()) as (JWK & { kid: string })[];
-    expect(jwks.keys.map(({ kid, x, y }) => ({ kid, x, y }))).toEqual(privateKeys.map(({ kid, x, y }) => ({ kid, x, y })));
+    const publicPart = ({ kid, kty, x, y, n, e }: JWK) => ({ kid, kty, x, y, n, e });
+    expect(jwks.keys.map(publicPart)).toEqual(privateKeys.map(publicPart));
+    expect(new Set(jwks.keys.map((key) => key.alg))).toEqual(new Set(["ES256", "RS256"]));
   });
 
   it("T the regions publish different keys", async () => {
@@ -145,7 +183,8 @@ describe("JWK set", () => {
       algorithms: ["ES256"],
       typ: "at+jwt",
     });
-    expect(protectedHeader.kid).toBe(jwks.keys[0]?.kid);
+    // Access tokens are ES256 whatever the client's ID token algorithm: the first EC key signs them.
+    expect(protectedHeader.kid).toBe(jwks.keys.find((key) => key.kty === "EC")?.kid);
     expect(payload).toMatchObject({ sub: user.id, tid: tenantId, region: "eu", roles: [], jti: expect.any(String), sid: expect.any(String) });
 
     const { name: usName } = await createTenant(us);
@@ -210,14 +249,16 @@ describe("openid-client, a certified OIDC client library, inside workerd", () =>
     const { config } = await oidcClient(eu, name);
 
     // The app's redirect as the OS hands it back; the library sends redirect_uri without the query.
-    const callback = new URL(`${APP_REDIRECT_URI}?code=${encodeURIComponent(code)}`);
+    // RFC 9207: the issuer's authorization responses carry `iss`, and discovery says so.
+    const withIss = (issued: string) => new URL(`${APP_REDIRECT_URI}?${new URLSearchParams({ code: issued, iss: issuerOf(eu, name) })}`);
+    const callback = withIss(code);
     const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedNonce: nonce, idTokenExpected: true });
     expect(tokens.claims()).toMatchObject({ sub: user.id, nonce, iss: issuerOf(eu, name) });
 
     // A wrong nonce expectation is caught by the library: the server echoed the stored one.
     const other = await issueCode();
     const mismatch = await client
-      .authorizationCodeGrant(config, new URL(`${APP_REDIRECT_URI}?code=${encodeURIComponent(other)}`), {
+      .authorizationCodeGrant(config, withIss(other), {
         pkceCodeVerifier: verifier,
         expectedNonce: client.randomNonce(),
       })

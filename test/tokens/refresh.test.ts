@@ -321,7 +321,7 @@ describe("policy on refresh", () => {
 });
 
 describe("ID tokens", () => {
-  it("S an openid session gets a new ID token on refresh, signed by a published key, for the same user and session", async () => {
+  it("S an openid session gets a new ID token on refresh (OIDC Core §12.2), signed RS256 by a published key, for the same user and session", async () => {
     const { name, user, tokens, sessionId } = await signedInUser();
     const second = await refreshed(eu, name, tokens.refresh_token);
     expect(second.id_token).toEqual(expect.any(String));
@@ -330,7 +330,7 @@ describe("ID tokens", () => {
     const { payload, protectedHeader } = await jwtVerify(second.id_token!, createLocalJWKSet(jwks as never), {
       issuer: `${eu.origin}/t/${name}`,
       audience: CLIENT_ID,
-      algorithms: ["ES256"],
+      algorithms: ["RS256"],
     });
     expect(protectedHeader.typ).toBe("JWT");
     expect(payload).toMatchObject({ sub: user.id, sid: sessionId });
