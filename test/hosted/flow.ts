@@ -10,6 +10,8 @@ import { CLIENT_ID } from "../support/users";
 export interface Authorization {
   /** The request's query string, as the client sent it. */
   query: string;
+  clientId: string;
+  redirectUri: string;
   verifier: string;
   state: string;
   nonce: string;
@@ -32,7 +34,7 @@ export async function authorization(extra: Record<string, string> = {}): Promise
     ...extra,
   });
   for (const [name, value] of Object.entries(extra)) if (value === "") query.delete(name);
-  return { query: query.toString(), verifier, state, nonce };
+  return { query: query.toString(), clientId: query.get("client_id") ?? "", redirectUri: query.get("redirect_uri") ?? "", verifier, state, nonce };
 }
 
 /** The value of a hidden field of a page's (first) form. */
@@ -42,11 +44,11 @@ export function hiddenOf(html: string, name: string): string {
   return value.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
 }
 
-/** The redirect back to the client, read: its parameters. */
-export function answerOf(response: Response): URLSearchParams {
+/** The redirect back to the client (at `redirectUri`), read: its parameters. */
+export function answerOf(response: Response, redirectUri = APP_REDIRECT_URI): URLSearchParams {
   expect([302, 303], `expected a redirect, got ${response.status}`).toContain(response.status);
   const location = new URL(response.headers.get("Location")!);
-  expect(`${location.protocol}${location.pathname}`).toBe(APP_REDIRECT_URI);
+  expect(`${location.origin === "null" ? location.protocol : location.origin}${location.pathname}`).toBe(redirectUri);
   return location.searchParams;
 }
 
@@ -63,11 +65,15 @@ export async function signInOnPage(browser: Browser, tenant: string, request: Au
   });
 }
 
-/** The code of a redirect, redeemed at /token with the request's verifier: the token response. */
-export async function tokensOf(region: Region, tenant: string, request: Authorization, response: Response) {
-  const answer = answerOf(response);
+/** The code of a redirect, redeemed at /token by the request's client with its verifier: the token response. */
+export async function tokensOf(region: Region, tenant: string, request: Authorization, response: Response, clientAuth: Record<string, string> = {}) {
+  const answer = answerOf(response, request.redirectUri);
   expect(answer.get("state")).toBe(request.state);
-  const redeemed = await redeem(region, tenant, answer.get("code")!, request.verifier);
+  const redeemed = await redeem(region, tenant, answer.get("code")!, request.verifier, {
+    client_id: request.clientId,
+    redirect_uri: request.redirectUri,
+    ...clientAuth,
+  });
   expect(redeemed.status, await redeemed.clone().text()).toBe(200);
   return (await redeemed.json()) as { access_token: string; id_token: string; refresh_token: string };
 }
