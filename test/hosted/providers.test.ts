@@ -20,7 +20,8 @@ async function throughProvider(tenant: string, provider: OidcProviderName, accou
   expect(started.status).toBe(302);
   const answer = await followProvider(started.headers.get("Location")!);
   await setClaims(provider, answer.code, claims);
-  const back = await callback(browser.region, provider, { code: answer.code, state: answer.state });
+  // The browser's own request: the callback gives it the provider's session cookie.
+  const back = await browser.get(`/oauth/${provider}/callback?${new URLSearchParams({ code: answer.code, state: answer.state })}`);
   return { browser, request, back, answer };
 }
 
