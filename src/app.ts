@@ -16,8 +16,9 @@ import { createUser, getUser, listUsers, patchUser } from "./admin/users";
 import { configOf } from "./config";
 import { changePassword, signIn } from "./credentials/routes";
 import { withinD1Budget } from "./db/guard";
-import { authorize, callbackGet, callbackPost, idToken } from "./federation/routes";
+import { authorize, idToken, providerCallbacks } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
+import { authorizeApp, continueHostedSignIn, logoutApp } from "./hosted";
 import { limitBody } from "./http/body-limit";
 import type { AppEnv } from "./http/context";
 import { health } from "./http/health";
@@ -51,6 +52,9 @@ export function buildApp() {
   // The admin console answers people with pages, its refusals included: it is mounted before the API's
   // body limit, and applies its own guards, limits and body limit inside, so that its onError renders them.
   app.route("/t/:tenant/console", consoleApp);
+  // The hosted sign-in (OpenID Provider): pages likewise, with their own guards inside (src/hosted/index.ts).
+  app.route("/t/:tenant/authorize", authorizeApp);
+  app.route("/t/:tenant/logout", logoutApp);
   app.use(limitBody());
 
   // Public
@@ -65,6 +69,8 @@ export function buildApp() {
 
   // Sign-in with Apple, Google or Microsoft: the redirect flow (one callback per region) and the native one
   app.get("/t/:tenant/oauth/:provider/authorize", ...limits.oauth, ...publicTenant, ...authorize);
+  // A provider sign-in begun on the hosted page goes on there once the provider has answered.
+  const { callbackGet, callbackPost } = providerCallbacks(continueHostedSignIn);
   app.get("/oauth/:provider/callback", ...limits.oauth, ...callbackGet);
   app.post("/oauth/:provider/callback", ...limits.oauth, ...callbackPost);
   app.post("/t/:tenant/oauth/:provider/id-token", ...limits.credentials, ...publicTenant, ...idToken);
