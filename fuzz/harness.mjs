@@ -12,6 +12,7 @@ import { SignJWT, importJWK } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { signalGroup, stopGroups } from "../scripts/process-group.mjs";
 import { shardBindings } from "../scripts/shards.mjs";
+import { newSigningKeys } from "../scripts/signing-keys.mjs";
 
 /** Ports used by others on this machine (npm run dev, local providers, inspectors): never taken here. */
 const RESERVED = new Set([8787, 8788, 8791, 8792, 8793, 9229, 9230]);
@@ -49,8 +50,9 @@ export class Harness {
     this.bin = join(root, "node_modules", ".bin");
     this.providers = {}; // name -> { server, issuer, port }
     this.operatorToken = randomBytes(24).toString("base64url");
-    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-    this.signingJwk = { ...privateKey.export({ format: "jwk" }), kid: `fuzz-${randomBytes(4).toString("hex")}`, alg: "ES256" };
+    // The region's keys (one EC, one RSA); the EC key, which signs access tokens, also forges them.
+    this.signingKeys = newSigningKeys(`fuzz-${randomBytes(4).toString("hex")}`);
+    this.signingJwk = { ...this.signingKeys.find((key) => key.kty === "EC"), alg: "ES256" };
     this.childEnv = {
       ...process.env,
       PATH: `${this.bin}:${process.env.PATH}`,
@@ -105,7 +107,7 @@ export class Harness {
     const vars = {
       ORIGIN: this.origin,
       OPERATOR_TOKEN: this.operatorToken,
-      SIGNING_KEYS: JSON.stringify([this.signingJwk]),
+      SIGNING_KEYS: JSON.stringify(this.signingKeys),
       CLIENTS: JSON.stringify([{ id: CLIENT_ID, redirectUris: [REDIRECT_URI] }]),
       APPLE_TEAM_ID: "FUZZTEAM01",
       APPLE_KEY_ID: "FUZZKEY001",

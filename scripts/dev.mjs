@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { configOf, labels, startStandIns, workerVars } from "./stand-in-providers.mjs";
 import { signalGroup, stopGroups } from "./process-group.mjs";
 import { shardBindings } from "./shards.mjs";
+import { newSigningKeys, withRsaKey } from "./signing-keys.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = join(root, "node_modules", ".bin");
@@ -63,11 +64,10 @@ function parseVars(text) {
   return new Map(entries.map(([, key, value]) => [key, value.trim().replace(/^(["'])(.*)\1$/, "$2")]));
 }
 
-/** A SIGNING_KEYS value: one fresh ES256 private JWK with a `kid`. */
-function signingKeys() {
-  const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  return JSON.stringify([{ ...privateKey.export({ format: "jwk" }), kid: `dev-${randomBytes(6).toString("hex")}` }]);
-}
+const devKid = () => `dev-${randomBytes(6).toString("hex")}`;
+
+/** A SIGNING_KEYS value: a fresh EC P-256 key (ES256) and RSA key (RS256), private JWKs with a `kid`. */
+const signingKeys = () => JSON.stringify(newSigningKeys(devKid()));
 
 /**
  * An APPLE_PRIVATE_KEY value: a fresh EC P-256 key as PKCS#8 PEM (what Apple's .p8 file holds), on one
@@ -91,7 +91,10 @@ const generators = {
 };
 const secretOr = (value) => generators[value]?.() ?? value;
 
-/** Creates .dev.vars, or appends the keys a newer .dev.vars.example added; never changes a value. */
+/**
+ * Creates .dev.vars, or appends the keys a newer .dev.vars.example added; changes no value, except signing
+ * keys of EC only, which get an RSA key (addRsaKeys).
+ */
 function ensureDevVars() {
   const examplePath = join(root, ".dev.vars.example");
   const path = join(root, ".dev.vars");
@@ -109,7 +112,28 @@ function ensureDevVars() {
       console.log(`Added ${missing.map(([key]) => key).join(", ")} to .dev.vars.`);
     }
   }
+  addRsaKeys(path);
   return parseVars(readFileSync(path, "utf8"));
+}
+
+/**
+ * SIGNING_KEYS_EU and _US of a .dev.vars made before ID tokens were signed RS256 hold EC keys only, which
+ * the Worker now refuses: each gets an RSA key added, the one change made to an existing value.
+ */
+function addRsaKeys(path) {
+  let text = readFileSync(path, "utf8");
+  const upgraded = [];
+  for (const key of regions.map((region) => `SIGNING_KEYS_${region.name.toUpperCase()}`)) {
+    const current = parseVars(text).get(key);
+    const completed = current && withRsaKey(current, devKid());
+    if (!completed) continue;
+    // A function as replacement: the JSON is inserted as it is, `$` and all.
+    text = text.replace(new RegExp(`^([ \\t]*${key}[ \\t]*=).*$`, "m"), (_, assignment) => assignment + completed);
+    upgraded.push(key);
+  }
+  if (upgraded.length === 0) return;
+  writeFileSync(path, text);
+  console.log(`Added an RSA signing key (RS256 ID tokens) to ${upgraded.join(" and ")} in .dev.vars.`);
 }
 
 /**
@@ -135,6 +159,23 @@ function migrate(region, shard) {
     throw new Error(`D1 migrations of ${region.name} ${shard}: ${failed.join(", ")} not applied`);
   }
   console.log(`D1 migrations of ${region.name} ${shard}: ${pending.length ? `applied ${pending.join(", ")}` : "up to date"}.`);
+}
+
+/**
+ * The demo web application, a confidential client (README "Clients"): its secret is DEMO_WEB_CLIENT_SECRET
+ * of .dev.vars, printed in the banner; the Workers are given only its SHA-256.
+ */
+const demoWebClient = {
+  id: "printid-web-demo",
+  name: "Demo web app",
+  redirectUris: ["http://127.0.0.1:8789/callback"],
+  postLogoutRedirectUris: ["http://127.0.0.1:8789/"],
+};
+
+/** CLIENTS for both Workers: .dev.vars' own (the dev app) and the demo web client with its secret's hash. */
+function clientsVar(vars) {
+  const secretHash = createHash("sha256").update(vars.get("DEMO_WEB_CLIENT_SECRET")).digest("base64url");
+  return JSON.stringify([...JSON.parse(vars.get("CLIENTS") ?? "[]"), { ...demoWebClient, secretHash }]);
 }
 
 /** The provider keys a stand-in sets on the command line, which would hide the same keys in .dev.vars. */
@@ -174,6 +215,7 @@ function startWorker(region, vars, standIns) {
     "dev", "--env", region.name, "--ip", "127.0.0.1", "--port", String(region.port),
     "--inspector-port", String(region.inspectorPort), "--var", `ORIGIN:${region.origin}`,
     "--var", `SIGNING_KEYS:${vars.get(`SIGNING_KEYS_${region.name.toUpperCase()}`)}`,
+    "--var", `CLIENTS:${clientsVar(vars)}`,
     // The providers served by local stand-ins: their client ids and endpoints (the secrets are in .dev.vars,
     // the same for both regions). A provider configured in .dev.vars gets nothing here.
     ...standIns.flatMap((provider) => Object.entries(providerVars(provider)).flatMap(([key, value]) => ["--var", `${key}:${value}`])),
@@ -309,6 +351,7 @@ function printBanner(vars, providers) {
     ...regions.map((r) => `  demo admin of '${r.tenant}': admin / ${vars.get("DEMO_ADMIN_PASSWORD")}`),
     `  operator token: ${vars.get("OPERATOR_TOKEN")}   (npm run tenant:create -- --help)`,
     `  dev client: printid-mobile, redirect URI dev.printid.app:/oauth/callback`,
+    `  demo web client: ${demoWebClient.id}, secret ${vars.get("DEMO_WEB_CLIENT_SECRET")}, redirect URI ${demoWebClient.redirectUris[0]}`,
     `  API description: ${eu.origin}/openapi.json`,
     `  daily retention clean-up (cron), now: curl ${eu.origin}/__scheduled   (us: :${regions[1].port})`,
     "  Sign in with:",

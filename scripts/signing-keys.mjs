@@ -13,10 +13,16 @@ export function newSigningKeys(kid) {
 
 /**
  * A SIGNING_KEYS value made before RSA keys were required (EC keys only), with a fresh RSA key added after
- * them; one that has both kinds already, unchanged. `undefined` when nothing was added.
+ * them. `undefined` when there is nothing to add: the value has an RSA key, or is no JSON array of keys
+ * (the Worker then says what is wrong with it).
  */
 export function withRsaKey(secret, kid) {
-  const keys = JSON.parse(secret);
-  if (keys.some((key) => key.kty === "RSA")) return undefined;
+  let keys;
+  try {
+    keys = JSON.parse(secret);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(keys) || keys.some((key) => key?.kty === "RSA")) return undefined;
   return JSON.stringify([...keys, { ...rsa(), kid: `${kid}-rsa` }]);
 }
