@@ -1,0 +1,199 @@
+// What the browser tests (test/e2e/*.e2e.mjs) share: a region's Worker under `wrangler dev` of their own
+// (a temporary directory, fresh local D1 with every shard migrated, free ports, nothing of the developer's
+// .dev.vars or .env), Debian's headless Chromium through playwright-core, screenshots into test-results/,
+// and JSON calls to the Worker, each bounded in time. Whatever a test starts here is stopped by its process
+// group, and only that: at `stop()`, and on any exit of this process.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { signalGroup, stopGroups } from "../../scripts/process-group.mjs";
+import { shardBindings } from "../../scripts/shards.mjs";
+import { newSigningKeys } from "../../scripts/signing-keys.mjs";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const bin = join(root, "node_modules", ".bin");
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** The longest one step (a request, a navigation, a click) may take. */
+export const STEP_MS = 15_000;
+/** Screenshots, for a person to look at (git-ignored). */
+export const RESULTS = join(root, "test-results");
+
+/** Process groups this process started and has not stopped yet. */
+const groups = new Set();
+// However this process ends, the groups it started go with it (and only those).
+process.on("exit", () => groups.forEach((child) => signalGroup(child, "SIGKILL")));
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
+
+/** A port nothing listens on right now (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A random secret, base64url. */
+export const secret = (bytes = 24) => randomBytes(bytes).toString("base64url");
+
+/**
+ * wrangler's launcher runs `#!/usr/bin/env node`: the pinned Node 24 first on the PATH. Nothing of the
+ * developer's machine: a dev registry of our own, and secrets only from the env file `startWorker` writes
+ * (wrangler reads neither .dev.vars nor the project's .env when given --env-file, and reads that file only
+ * where loading .env files is on). No telemetry, no download of miniflare's `Request.cf` sample.
+ */
+function childEnv(dir) {
+  return {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    CI: "true",
+    CLOUDFLARE_LOAD_DEV_VARS_FROM_DOT_ENV: "true",
+    CLOUDFLARE_INCLUDE_PROCESS_ENV: "false",
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_REGISTRY_PATH: join(dir, "registry"),
+    WRANGLER_SEND_METRICS: "false",
+  };
+}
+
+/** Every shard of the region (DB, DB_2, …): a new tenant may land on any. */
+function migrate(region, dir, persistTo) {
+  for (const shard of shardBindings(region)) {
+    const args = ["d1", "migrations", "apply", shard, "--local", "--env", region, "--persist-to", persistTo];
+    const result = spawnSync(join(bin, "wrangler"), args, {
+      cwd: root, env: childEnv(dir), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", timeout: 60_000,
+    });
+    if (result.status !== 0) throw new Error(`wrangler ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`);
+  }
+}
+
+/** A dotenv line: double-quoted, line breaks as \n (wrangler's parser turns them back), as .dev.vars has them. */
+const envLine = (key, value) => `${key}=${/[\n"'#\s]/.test(value) ? JSON.stringify(value) : value}`;
+
+const exited = (child) => child.exitCode !== null || child.signalCode !== null;
+
+async function waitForHealth(worker, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !exited(worker.child)) {
+    try {
+      const response = await fetch(`${worker.origin}/health`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(300);
+  }
+  const why = exited(worker.child) ? "exited during start-up" : `did not serve /health within ${timeoutMs / 1000} s`;
+  throw new Error(`wrangler dev (${worker.origin}) ${why}:\n${worker.output()}`);
+}
+
+/**
+ * One region's Worker under `wrangler dev`, in a temporary directory of its own: its local D1 (every shard
+ * migrated), a free port, ORIGIN, OPERATOR_TOKEN and fresh SIGNING_KEYS (one EC, one RSA key), plus `vars`
+ * (--var) and `secrets` (a generated env file, as .dev.vars holds them locally). Resolves once /health
+ * answers; `stop()` ends its process group (wrangler and workerd) and removes the directory.
+ */
+export async function startWorker({ region = "eu", vars = {}, secrets = {}, timeoutMs = 60_000 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "printid-e2e-"));
+  const persistTo = join(dir, "state");
+  const envFile = join(dir, "worker.env");
+  writeFileSync(envFile, Object.entries(secrets).map(([key, value]) => `${envLine(key, value)}\n`).join(""));
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const origin = `http://127.0.0.1:${port}`;
+  const operatorToken = secret();
+  const lines = [];
+  const worker = {
+    origin,
+    operatorToken,
+    child: undefined,
+    /** Everything wrangler and the Worker printed so far. */
+    output: () => lines.join(""),
+    async stop() {
+      const child = worker.child;
+      worker.child = undefined;
+      if (child) {
+        await stopGroups([child]);
+        groups.delete(child);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    migrate(region, dir, persistTo);
+    const allVars = {
+      ORIGIN: origin,
+      OPERATOR_TOKEN: operatorToken,
+      SIGNING_KEYS: JSON.stringify(newSigningKeys(`e2e-${randomBytes(4).toString("hex")}`)),
+      ...vars,
+    };
+    const args = [
+      "dev", "--env", region, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
+      "--persist-to", persistTo, "--env-file", envFile,
+      ...Object.entries(allVars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+      "--log-level", "warn", "--show-interactive-dev-session=false",
+    ];
+    // Its own process group: wrangler runs workerd as a grandchild, and only the whole group stops it.
+    worker.child = spawn(join(bin, "wrangler"), args, { cwd: root, env: childEnv(dir), detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    groups.add(worker.child);
+    for (const stream of [worker.child.stdout, worker.child.stderr]) stream.on("data", (chunk) => lines.push(String(chunk)));
+    await waitForHealth(worker, timeoutMs);
+    return worker;
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
+}
+
+/** A JSON request to `origin`, bounded in time: its status and parsed body. */
+export async function api(origin, path, { method = "POST", body, headers = {} } = {}) {
+  const response = await fetch(origin + path, {
+    method,
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(STEP_MS),
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+/** A tenant through the operator API, with its first admin; throws unless 201. */
+export async function createTenant(worker, body) {
+  const created = await api(worker.origin, "/operator/tenants", { body, headers: { authorization: `Bearer ${worker.operatorToken}` } });
+  if (created.status !== 201) throw new Error(`POST /operator/tenants ${body.name}: ${created.status} ${JSON.stringify(created.body)}`);
+  return created.body;
+}
+
+/** Debian's headless Chromium (never a downloaded one). */
+export async function launchChromium() {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    timeout: 30_000,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** A fresh browser context (no cookies) whose every step is bounded by STEP_MS. */
+export async function newContext(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  context.setDefaultTimeout(STEP_MS);
+  context.setDefaultNavigationTimeout(STEP_MS);
+  return context;
+}
+
+/** A full-page screenshot into test-results/. */
+export async function shot(page, name) {
+  mkdirSync(RESULTS, { recursive: true });
+  await page.screenshot({ path: join(RESULTS, name), fullPage: true });
+}
