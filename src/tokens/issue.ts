@@ -7,7 +7,8 @@ import { admit } from "../policy/admission";
 import { ACCESS_TOKEN_SECONDS, issuerOf, signAccessToken, signIdToken, type TokenSubject } from "./jwt";
 import { OAuthError } from "../http/oauth-error";
 import { allowedScope, idTokenAlgOf } from "./clients";
-import { openSession, rotateRefreshToken } from "./sessions";
+import type { SigningKeys } from "./keys";
+import { openSession, rotateRefreshToken, scopeOfRefreshToken } from "./sessions";
 
 /** RFC 6749 §5.1, plus `id_token` when the client asked for `openid`. */
 export interface TokenResponse {
@@ -58,26 +59,30 @@ export async function startSession(scope: Scope, grant: SessionGrant, writes: Wr
 }
 
 /**
- * The scope a refresh grants (RFC 6749 §6): the session's, or the narrower one the client asks for (a
- * scope the session was not granted is `invalid_scope`: a refresh never widens it), within what the client
- * may have today. The session keeps its own scope for the next refresh.
+ * RFC 6749 §6: a refresh may ask for less than its session was granted, never more (`invalid_scope`),
+ * checked before the token is spent. A token that names no session of this tenant is the rotation's to
+ * refuse (`invalid_grant`).
  */
-function refreshedScope(scope: Scope, clientId: string, sessionScope: string, requested: string | undefined): string {
-  if (requested !== undefined) {
-    const held = new Set(sessionScope.split(" "));
-    if (!requested.split(" ").every((token) => held.has(token))) {
-      throw new OAuthError("invalid_scope", "The scope asked for is wider than the session's");
-    }
+async function refuseWiderScope(scope: Scope, keys: SigningKeys, tenantId: string, refreshToken: string, requested: string) {
+  const held = await scopeOfRefreshToken(scope.db, keys, tenantId, refreshToken);
+  if (held === undefined) return;
+  const granted = new Set(held.split(" "));
+  if (!requested.split(" ").every((token) => granted.has(token))) {
+    throw new OAuthError("invalid_scope", "The scope asked for is wider than the session's");
   }
-  return allowedScope(scope.config, clientId, requested ?? sessionScope);
 }
 
-/** The refresh grant: rotates the refresh token, re-admits the user, signs new tokens for the same session. */
+/**
+ * The refresh grant: rotates the refresh token, re-admits the user, signs new tokens for the same session,
+ * within what the client may be granted today.
+ */
 export async function renewSession(
   scope: Scope,
   refresh: { tenant: Tenant; clientId: string; refreshToken: string; scope?: string },
 ): Promise<TokenResponse> {
-  const rotation = await rotateRefreshToken(scope.db, await scope.config.signingKeys(), {
+  const keys = await scope.config.signingKeys();
+  if (refresh.scope !== undefined) await refuseWiderScope(scope, keys, refresh.tenant.id, refresh.refreshToken, refresh.scope);
+  const rotation = await rotateRefreshToken(scope.db, keys, {
     token: refresh.refreshToken,
     tenantId: refresh.tenant.id,
     clientId: refresh.clientId,
@@ -103,7 +108,8 @@ export async function renewSession(
     tenant: refresh.tenant,
     user,
     clientId: refresh.clientId,
-    scope: refreshedScope(scope, refresh.clientId, rotation.scope, refresh.scope),
+    // The narrower scope asked for, if any, for these tokens only: the session keeps its own for the next refresh.
+    scope: allowedScope(scope.config, refresh.clientId, refresh.scope ?? rotation.scope),
     authTime: rotation.authTime,
   };
   return sign(scope, grant, rotation.sessionId, rotation.refreshToken);

@@ -167,3 +167,15 @@ export const pruneEndedSessions: Pruner = (db, now, limit) => [
 export async function sessionOfRefreshToken(keys: SigningKeys, token: string, tenantId: string): Promise<string | undefined> {
   return (await readRefreshToken(keys, tenantId, token))?.sessionId;
 }
+
+/** The scope of the session a refresh token names, if this issuer minted the token for this tenant. */
+export async function scopeOfRefreshToken(db: Database, keys: SigningKeys, tenantId: string, token: string): Promise<string | undefined> {
+  const claims = await readRefreshToken(keys, tenantId, token);
+  if (!claims) return undefined;
+  const session = await db
+    .select({ scope: sessions.scope })
+    .from(sessions)
+    .where(and(eq(sessions.id, claims.sessionId), eq(sessions.tenantId, tenantId)))
+    .get();
+  return session?.scope;
+}

@@ -9,29 +9,12 @@
 import { base64url, createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
 import { database } from "../../src/db/client";
-import { issueAuthorizationCode, type CodeGrant } from "../../src/tokens/codes";
+import { issueAuthorizationCode } from "../../src/tokens/codes";
 import { eu, us, type Region } from "../support/regions";
 import { sessionCount } from "../support/rows";
 import { createTenant, json } from "../support/tenants";
-import { APP_REDIRECT_URI, expectOAuthError, pkce, sha256Base64url } from "../support/tokens";
+import { APP_REDIRECT_URI, expectOAuthError, issueCode, pkce, sha256Base64url } from "../support/tokens";
 import { CLIENT_ID, fetchMe, tenantWithUser, tokenRequest, type TokenResponse } from "../support/users";
-
-/** Puts a code in the region's store, as the federation callback will: returns the code and its verifier. */
-async function issueCode(region: Region, tenantId: string, userId: string, grant: Partial<CodeGrant> = {}) {
-  const { verifier, challenge } = await pkce();
-  const code = await issueAuthorizationCode(database(region.db), {
-    tenantId,
-    userId,
-    clientId: CLIENT_ID,
-    redirectUri: APP_REDIRECT_URI,
-    method: "google",
-    codeChallenge: challenge,
-    scope: "openid",
-    nonce: "n-0S6_WzA2Mj",
-    ...grant,
-  });
-  return { code, verifier };
-}
 
 /** The grant as the app sends it; a parameter given as undefined is left out. */
 function redeem(region: Region, tenant: string, params: Record<string, string | undefined>) {
