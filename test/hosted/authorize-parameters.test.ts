@@ -127,3 +127,27 @@ describe("what the request asks of the page", () => {
     expect(openHtml).toContain("/authorize/register");
   });
 });
+
+describe("what the OpenID Foundation's Basic OP plan asks of a code flow", () => {
+  it("OIDC Core §3.1.2.1 (oidcc-ensure-request-without-nonce-succeeds-for-code-flow) no nonce is fine in a code flow", async () => {
+    const { response } = await requestOn({ nonce: "" });
+    expect(response.status).toBe(200);
+  });
+
+  it("OIDC Core §3.1.2.1 (oidcc-ensure-request-with-unknown-parameter-succeeds, oidcc-claims-essential) unknown parameters and `claims` are ignored", async () => {
+    const { response } = await requestOn({ extra: "foobar", claims: JSON.stringify({ userinfo: { email: { essential: true } } }) });
+    expect(response.status).toBe(200);
+  });
+
+  it("OIDC Core §3.1.2.1 (oidcc-ensure-other-scope-order-succeeds) the scope's values may come in any order", async () => {
+    const { response } = await requestOn({ scope: "email profile openid" });
+    expect(response.status).toBe(200);
+  });
+
+  it("OIDC Core §5.4 (oidcc-scope-address, oidcc-scope-phone) scopes this provider does not support are invalid_scope", async () => {
+    for (const scope of ["openid address", "openid phone"]) {
+      const { response } = await requestOn({ scope });
+      expect(answerOf(response).get("error")).toBe("invalid_scope");
+    }
+  });
+});

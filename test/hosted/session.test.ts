@@ -41,6 +41,23 @@ describe("the browser's session", () => {
     await tokensOf(eu, name, request, await browser.get(`/t/${name}/authorize?${request.query}`));
   });
 
+  it("OIDC Core §3.1.2.1 (oidcc-max-age-1) max_age=1 over a second after the sign-in asks again; the new ID token's auth_time is the new sign-in's", async () => {
+    const { name, user, browser, tokens } = await signedInBrowser();
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const request = await authorization({ max_age: "1" });
+    const page = await browser.get(`/t/${name}/authorize?${request.query}`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const signedInAgain = await browser.post(`/t/${name}/authorize/password`, {
+      csrf: hiddenOf(html, "csrf"),
+      authorization: hiddenOf(html, "authorization"),
+      login: user.username,
+      password: PASSWORD,
+    });
+    const fresh = await tokensOf(eu, name, request, signedInAgain);
+    expect(decodeJwt(fresh.id_token).auth_time).toBeGreaterThan(decodeJwt(tokens.id_token).auth_time as number);
+  });
+
   it("OIDC Core §3.1.2.1 prompt=none with the session answers a code; with max_age=0 it is login_required", async () => {
     const { name, browser } = await signedInBrowser();
     const request = await authorization({ prompt: "none" });
