@@ -231,6 +231,8 @@ async function signIn(page, tenant, user, config, extra = {}) {
 
 before(async () => {
   const started = Date.now();
+  // First, so that a machine without Chromium fails before anything else starts.
+  state.browser = await launchChromium();
   state.rp = await startRelyingParty();
   const providers = await startProviders();
   state.stopStandIns = providers.stop;
@@ -243,7 +245,6 @@ before(async () => {
   state.users.lou = await seedUser(state.open, "lou.locked", "Lou", "Locked");
   state.users.dee = await seedUser(state.open, "dee.gone", "Dee", "Gone");
   await admin(state.open, "PATCH", `/users/${state.users.dee.id}`, { active: false }, 200);
-  state.browser = await launchChromium();
   console.log(`# set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${origin()}, tenants ${state.open.slug} and ${state.gated.slug}`);
 }, { timeout: 120_000 });
 
