@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { startDemoRelyingParty } from "./demo-rp.mjs";
 import { configOf, labels, startStandIns, workerVars } from "./stand-in-providers.mjs";
 import { signalGroup, stopGroups } from "./process-group.mjs";
 import { shardBindings } from "./shards.mjs";
@@ -54,6 +55,8 @@ const providerVars = (standIn) => workerVars(configOf(standIn));
 const children = [];
 let stopping = false;
 let stopStandIns = async () => {};
+/** The demo web application (scripts/demo-rp.mjs), once it listens. */
+let demoApp;
 /** "Apple, Google and Microsoft": the stand-ins this run started, for the stop message. */
 let standInLabels = "";
 const listOf = (items) => (items.length > 1 ? `${items.slice(0, -1).join(", ")} and ${items.at(-1)}` : (items[0] ?? ""));
@@ -165,11 +168,12 @@ function migrate(region, shard) {
  * The demo web application, a confidential client (README "Clients"): its secret is DEMO_WEB_CLIENT_SECRET
  * of .dev.vars, printed in the banner; the Workers are given only its SHA-256.
  */
+const DEMO_APP_PORT = 8789;
 const demoWebClient = {
   id: "printid-web-demo",
   name: "Demo web app",
-  redirectUris: ["http://127.0.0.1:8789/callback"],
-  postLogoutRedirectUris: ["http://127.0.0.1:8789/"],
+  redirectUris: [`http://127.0.0.1:${DEMO_APP_PORT}/callback`],
+  postLogoutRedirectUris: [`http://127.0.0.1:${DEMO_APP_PORT}/`],
 };
 
 /** CLIENTS for both Workers: .dev.vars' own (the dev app) and the demo web client with its secret's hash. */
@@ -295,7 +299,7 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   console.log("\nStopping printid ...");
-  const [result] = await Promise.all([stopGroups(children), stopStandIns()]);
+  const [result] = await Promise.all([stopGroups(children), stopStandIns(), new Promise((resolve) => (demoApp ? demoApp.close(resolve) : resolve()))]);
   const workers = children.map((child) => child.region).join(" and ");
   if (result.alive.length > 0) {
     const groups = result.alive.map((child) => `${child.region}: process group ${child.pid}`).join(", ");
@@ -351,6 +355,7 @@ function printBanner(vars, providers) {
     ...regions.map((r) => `  demo admin of '${r.tenant}': admin / ${vars.get("DEMO_ADMIN_PASSWORD")}`),
     `  operator token: ${vars.get("OPERATOR_TOKEN")}   (npm run tenant:create -- --help)`,
     `  dev client: printid-mobile, redirect URI dev.printid.app:/oauth/callback`,
+    `  hosted sign-in (the OpenID Provider), as a web app uses it: open http://127.0.0.1:${DEMO_APP_PORT}/?start=1 in a browser`,
     `  demo web client: ${demoWebClient.id}, secret ${vars.get("DEMO_WEB_CLIENT_SECRET")}, redirect URI ${demoWebClient.redirectUris[0]}`,
     `  API description: ${eu.origin}/openapi.json`,
     `  daily retention clean-up (cron), now: curl ${eu.origin}/__scheduled   (us: :${regions[1].port})`,
@@ -407,6 +412,13 @@ async function main() {
     await waitForHealth(region, startWorker(region, vars, standIns));
   }
   for (const region of regions) await seed(region, vars.get("OPERATOR_TOKEN"), vars.get("DEMO_ADMIN_PASSWORD"));
+  const [eu] = regions;
+  demoApp = await startDemoRelyingParty({
+    issuer: `${eu.origin}/t/${eu.tenant}`,
+    clientId: demoWebClient.id,
+    secret: vars.get("DEMO_WEB_CLIENT_SECRET"),
+    port: DEMO_APP_PORT,
+  });
   printBanner(vars, providers);
 }
 
