@@ -140,9 +140,10 @@ export const token = defineRoute(
         ? await refreshGrant(scope, c.var.tenant, calling, request)
         : await authorizationCodeGrant(scope, c.var.tenant, calling, request);
     c.header("Cache-Control", "no-store");
-    // A client that may not refresh gets no refresh token to hold (RFC 6749 §5.1: it is optional).
-    const { refresh_token: refreshToken, ...rest } = tokens;
-    return c.json(calling.client.grantTypes.includes("refresh_token") ? tokens : rest, 200);
+    // A client that may not refresh gets no refresh token to hold (RFC 6749 §5.1: it is optional); JSON
+    // leaves a member that is undefined out.
+    const mayRefresh = calling.client.grantTypes.includes("refresh_token");
+    return c.json(mayRefresh ? tokens : { ...tokens, refresh_token: undefined }, 200);
   },
 );
 
