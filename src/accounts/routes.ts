@@ -5,7 +5,7 @@ import { scopeOf } from "../http/context";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, validationFailed } from "../http/validation";
-import { ClientId, registeredClient, ScopeParam } from "../tokens/clients";
+import { appClient, ClientId, ScopeParam } from "../tokens/clients";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { Email, PersonName, Username } from "./fields";
 import { registerPersonalAccount } from "./register";
@@ -55,8 +55,8 @@ export const register = defineRoute(
   jsonBody(RegisterBody),
   async (c) => {
     const input = c.req.valid("json");
-    if (!registeredClient(c.var.config, input.clientId)) {
-      throw validationFailed([{ path: "clientId", message: "Not a registered client" }]);
+    if (!appClient(c.var.config, input.clientId)) {
+      throw validationFailed([{ path: "clientId", message: "Not a registered app: a public client (a web application signs people in through /authorize)" }]);
     }
     const registered = await registerPersonalAccount(scopeOf(c), c.var.tenant, input);
     c.header("Cache-Control", "no-store");

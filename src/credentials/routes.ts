@@ -8,7 +8,7 @@ import { jsonResponse, problems } from "../http/openapi";
 import { requestMeta } from "../http/request-meta";
 import { defineRoute } from "../http/route";
 import { jsonBody, validationFailed } from "../http/validation";
-import { ClientId, registeredClient, ScopeParam } from "../tokens/clients";
+import { appClient, ClientId, ScopeParam } from "../tokens/clients";
 import { revokeUserSessions } from "../tokens/sessions";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { checkPassword, spendCorrectCheck } from "./check";
@@ -39,8 +39,8 @@ export const signIn = defineRoute(
   jsonBody(SignInBody),
   async (c) => {
     const input = c.req.valid("json");
-    if (!registeredClient(c.var.config, input.clientId)) {
-      throw validationFailed([{ path: "clientId", message: "Not a registered client" }]);
+    if (!appClient(c.var.config, input.clientId)) {
+      throw validationFailed([{ path: "clientId", message: "Not a registered app: a public client (a web application signs people in through /authorize)" }]);
     }
     const tokens = await signInWithPassword(scopeOf(c), c.var.tenant, input, requestMeta(c.req.raw));
     c.header("Cache-Control", "no-store");

@@ -15,7 +15,7 @@ import { formBody, jsonBody, pathParams, queryParams, validationFailed } from ".
 import { admitTenant } from "../tenants/admission";
 import { tenantNamed } from "../tenants/middleware";
 import { SLUG_PATTERN } from "../tenants/slug";
-import { ClientId, registeredClient } from "../tokens/clients";
+import { appClient, ClientId } from "../tokens/clients";
 import { issueAuthorizationCode } from "../tokens/codes";
 import { startSession } from "../tokens/issue";
 import { sessionExists } from "../tokens/sessions";
@@ -46,8 +46,8 @@ function offeredProvider(c: Context<AppEnv>, tenant: Tenant, name: ProviderName,
 }
 
 function knownClient(c: Context<AppEnv>, clientId: string, path: string) {
-  const client = registeredClient(c.var.config, clientId);
-  if (!client) throw validationFailed([{ path, message: "Not a registered client" }]);
+  const client = appClient(c.var.config, clientId);
+  if (!client) throw validationFailed([{ path, message: "Not a registered app: a public client (a web application signs people in through /authorize)" }]);
   return client;
 }
 

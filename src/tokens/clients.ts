@@ -65,6 +65,16 @@ export function isConfidential(client: Client): client is Client & { secretHash:
 }
 
 /**
+ * The client an app names in printid's own sign-in routes (the JSON password sign-in, registration, and
+ * the provider flows of the apps): a registered public client. Those routes take no client secret, so a
+ * confidential client's id alone must not get its tokens there; it signs people in through /authorize.
+ */
+export function appClient(config: Config, clientId: string): Client | undefined {
+  const client = registeredClient(config, clientId);
+  return client && !isConfidential(client) ? client : undefined;
+}
+
+/**
  * The part of `scope` that `clientId` may be granted, in the order asked (RFC 6749 §3.3: the server may
  * grant less than asked, and the token response says what it granted). printid's own console, which is
  * not a registered client, is not narrowed.

@@ -355,6 +355,7 @@ describe("bad input", () => {
     ["a login over 320 characters", { login: `${"a".repeat(310)}@example.com` }, "login"],
     ["a password over 256 characters", { password: "p".repeat(257) }, "password"],
     ["an unknown client", { clientId: "someone-elses-app" }, "clientId"],
+    ["a confidential client, which has no secret to give here (it signs people in through /authorize)", { clientId: "printid-web" }, "clientId"],
     ["a missing client", { clientId: undefined }, "clientId"],
     ["a scope over 500 characters", { scope: `openid ${"x".repeat(500)}` }, "scope"],
     ["a scope this issuer does not grant", { scope: "openid admin" }, "scope"],
