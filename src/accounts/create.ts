@@ -16,9 +16,12 @@ export type NewUser = Omit<
   | "passwordChecksInFlight"
   | "passwordChecksSince"
   | "activatedAt"
+  | "mustChangePassword"
+  | "lastSignInAt"
   | "createdAt"
   | "updatedAt"
->;
+> &
+  Partial<Pick<User, "mustChangePassword">>;
 
 /** A username the person chose (taken → 409), or a base to generate a free one from (never refused). */
 export type UsernameChoice = { chosen: string } | { generatedFrom: string };
@@ -49,6 +52,8 @@ export async function createUser(
       lockedUntil: null,
       passwordChecksInFlight: 0,
       passwordChecksSince: null,
+      mustChangePassword: person.mustChangePassword ?? false,
+      lastSignInAt: null,
       activatedAt: person.active ? now : null,
       createdAt: now,
       updatedAt: now,

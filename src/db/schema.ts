@@ -41,6 +41,12 @@ export const tenants = sqliteTable("tenants", {
   attemptRetentionDays: integer("attempt_retention_days").notNull().default(90),
   /** How many of the tenant's sign-in attempts are kept at most: the clean-up archives and removes the oldest beyond. */
   attemptCap: integer("attempt_cap").notNull().default(1_000_000),
+  /** "E-mail confirmation required for login": a self-registered account gets no tokens until its address is proven. */
+  emailConfirmationRequired: integer("email_confirmation_required", { mode: "boolean" }).notNull().default(false),
+  /** A session ends this long after its sign-in, however busy (rule P and refresh). */
+  sessionMaxSeconds: integer("session_max_seconds").notNull().default(30 * 24 * 3600),
+  /** A session unused this long ends (rule P and refresh); 0 = no idle time-out. */
+  sessionIdleSeconds: integer("session_idle_seconds").notNull().default(0),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
   /**
    * A move between shards of the region (tenants/move.ts), null otherwise: on the shard it leaves, the
@@ -91,6 +97,10 @@ export const users = sqliteTable(
      */
     passwordChecksInFlight: integer("password_checks_in_flight").notNull().default(0),
     passwordChecksSince: integer("password_checks_since", { mode: "timestamp_ms" }),
+    /** An admin set a temporary password: sign-in answers `password_change_required` until it is changed. */
+    mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
+    /** The last successful sign-in, for the admin's views. */
+    lastSignInAt: integer("last_sign_in_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
   },
@@ -156,6 +166,11 @@ export const sessions = sqliteTable(
     refreshGeneration: integer("refresh_generation").notNull().default(0),
     /** When the generation last moved on: the previous token still works for the tenant's reuse window. */
     refreshedAt: integer("refreshed_at", { mode: "timestamp_ms" }),
+    /** When the session was last used (a refresh, a request of the browser's session): the idle time-out's clock. */
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    /** Where the session was opened from, for the person's and the admin's session lists. */
+    ip: text("ip"),
+    userAgent: text("user_agent"),
   },
   (t) => [index("sessions_user").on(t.userId), index("sessions_expires").on(t.expiresAt)],
 );
@@ -221,6 +236,39 @@ export const signInAttempts = sqliteTable(
     // The clean-up finds each tenant's attempts past its own retention through this one.
     index("sign_in_attempts_tenant_at").on(t.tenantId, t.at),
   ],
+);
+
+/** What an account token proves once used: an e-mail address, a reset, an invitation, a forced password change. */
+export const accountTokenPurposes = ["verify_email", "reset_password", "invitation", "password_change"] as const;
+export type AccountTokenPurpose = (typeof accountTokenPurposes)[number];
+
+/**
+ * Single-use proofs printid hands a person (a link with a token, and for e-mail a short code beside it):
+ * e-mail verification, password reset, invitation, the short-lived token of a forced password change.
+ * Only hashes are stored; each is bound to its tenant, user and purpose, and expires.
+ */
+export const accountTokens = sqliteTable(
+  "account_tokens",
+  {
+    /** SHA-256 (base64url) of the link's token. */
+    tokenHash: text("token_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: accountTokenPurposes }).notNull(),
+    /** For an e-mail code typed instead of following the link: its keyed hash, and the wrong tries so far. */
+    codeHash: text("code_hash"),
+    codeFailures: integer("code_failures").notNull().default(0),
+    /** The address the message went to: a token proves only that address. */
+    email: text("email"),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("account_tokens_user").on(t.userId, t.purpose), index("account_tokens_expires").on(t.expiresAt)],
 );
 
 export type Tenant = typeof tenants.$inferSelect;

@@ -65,6 +65,9 @@ export async function createTenant(env: Bindings, config: Config, input: NewTena
     displayName: input.displayName,
     enabled: true,
     ...settingsColumns(input.settings),
+    emailConfirmationRequired: false,
+    sessionMaxSeconds: 30 * 24 * 3600,
+    sessionIdleSeconds: 0,
     moveState: null,
     movePeer: null,
     moveStartedAt: null,
@@ -90,6 +93,8 @@ export async function createTenant(env: Bindings, config: Config, input: NewTena
     lockedUntil: null,
     passwordChecksInFlight: 0,
     passwordChecksSince: null,
+    mustChangePassword: false,
+    lastSignInAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -23,6 +23,7 @@ import type { Bindings, Config } from "../config";
 import { databaseOf, type Database } from "../db/client";
 import { deleteSome } from "../db/prune";
 import {
+  accountTokens,
   authorizationCodes,
   externalIdentities,
   oauthFlows,
@@ -66,11 +67,12 @@ const ownedTables: OwnedTable[] = [
     tenantId: externalIdentities.tenantId,
     order: [externalIdentities.provider, externalIdentities.subject],
   },
-  // Sessions, codes and flows have no index that starts with the tenant: the copy walks the primary key,
+  // Sessions, codes, flows and account tokens have no index that starts with the tenant: the copy walks the primary key,
   // which the cursor makes one pass over the table for the whole move (codes and flows live minutes).
   { name: "sessions", table: sessions, tenantId: sessions.tenantId, order: [sessions.id] },
   { name: "authorization_codes", table: authorizationCodes, tenantId: authorizationCodes.tenantId, order: [authorizationCodes.codeHash] },
   { name: "oauth_flows", table: oauthFlows, tenantId: oauthFlows.tenantId, order: [oauthFlows.stateHash] },
+  { name: "account_tokens", table: accountTokens, tenantId: accountTokens.tenantId, order: [accountTokens.tokenHash] },
   { name: "unknown_login_failures", table: unknownLoginFailures, tenantId: unknownLoginFailures.tenantId, order: [unknownLoginFailures.bucket] },
   { name: "sign_in_attempts", table: signInAttempts, tenantId: signInAttempts.tenantId, order: [signInAttempts.id], renumbered: signInAttempts.id },
 ];
@@ -79,7 +81,7 @@ const ownedTables: OwnedTable[] = [
  * The old shard's rows go children first; deleting a user deletes its sessions, identities and codes
  * through their foreign keys (each through an index on its user), the tenant row last.
  */
-const purgedTables: SQLiteTable[] = [signInAttempts, unknownLoginFailures, oauthFlows, authorizationCodes, users];
+const purgedTables: SQLiteTable[] = [signInAttempts, unknownLoginFailures, oauthFlows, authorizationCodes, accountTokens, users];
 
 export type MoveStep =
   | { phase: "draining"; waitSeconds: number }

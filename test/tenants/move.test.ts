@@ -11,6 +11,7 @@ import { tenantDirectory } from "../../src/tenants/directory";
 import { testEnv as env } from "../support/env";
 import { appRedirect, callback, followProvider, startAuthorize } from "../support/oidc";
 import { eu, us, type Region } from "../support/regions";
+import { insertRows } from "../support/shards";
 import { json, openTenant, operatorAuth } from "../support/tenants";
 import { refresh } from "../support/tokens";
 import { bearer, fetchMe, PASSWORD, seedIdentity, seedUser, signIn, tokensFor } from "../support/users";
@@ -45,7 +46,7 @@ async function moveAll(region: Region, name: string, toShard: number): Promise<s
   throw new Error(`the move of ${name} did not finish: ${phases.slice(-5).join(", ")}`);
 }
 
-const TABLES = ["users", "external_identities", "sessions", "authorization_codes", "oauth_flows", "unknown_login_failures", "sign_in_attempts"];
+const TABLES = ["users", "external_identities", "sessions", "authorization_codes", "oauth_flows", "account_tokens", "unknown_login_failures", "sign_in_attempts"];
 
 /** The tenant's rows on one shard, per table (and its own row). */
 async function rowsOn(shard: D1Database, tenantId: string): Promise<Record<string, number>> {
@@ -65,9 +66,7 @@ async function seedManyUsers(region: Region, like: string, n: number) {
   const db = drizzle(region.db);
   const template = (await db.select().from(users).where(eq(users.id, like)).get())!;
   const copies = Array.from({ length: n }, (_, i) => ({ ...template, id: crypto.randomUUID(), username: `bulk-${i}`, email: `bulk-${i}@moved.example` }));
-  const inserts = [];
-  for (let i = 0; i < copies.length; i += 5) inserts.push(db.insert(users).values(copies.slice(i, i + 5)));
-  await db.batch(inserts as [(typeof inserts)[number]]);
+  await insertRows(region.db, users, copies);
 }
 
 describe("moving a tenant to another shard", () => {
