@@ -1,7 +1,8 @@
 /**
  * The contract's error codes (../shared/API.md, "Error codes") and the HTTP status each one answers with.
  * `unsupported_media_type` and `payload_too_large` are additions to the contract for bodies the service
- * refuses before reading them.
+ * refuses before reading them; `email_unverified` and `password_change_required` for accounts that must
+ * prove their address or change an admin's temporary password first (issue 14).
  */
 export const errorStatus = {
   validation_failed: 400,
@@ -12,6 +13,8 @@ export const errorStatus = {
   account_pending_activation: 403,
   registration_disabled: 403,
   tenant_disabled: 403,
+  email_unverified: 403,
+  password_change_required: 403,
   external_auth_unavailable_for_existing_account: 409,
   tenant_not_found: 404,
   not_found: 404,
@@ -39,6 +42,8 @@ export const errorTitle: Record<ErrorCode, string> = {
   account_pending_activation: "The account awaits activation by an administrator",
   registration_disabled: "This tenant does not allow users to register",
   tenant_disabled: "The tenant is disabled",
+  email_unverified: "The e-mail address is not confirmed yet",
+  password_change_required: "The password must be changed before signing in",
   external_auth_unavailable_for_existing_account:
     "External authentication is not available for existing accounts",
   tenant_not_found: "No such tenant",
