@@ -50,6 +50,9 @@ export async function saveSettings(db: Database, tenantId: string, patch: Settin
       refreshReuseSeconds: patch.refreshTokenReuseSeconds,
       attemptRetentionDays: patch.signInAttemptRetentionDays,
       attemptCap: patch.signInAttemptCap,
+      emailConfirmationRequired: patch.emailConfirmationRequired,
+      sessionMaxSeconds: patch.sessionMaxSeconds,
+      sessionIdleSeconds: patch.sessionIdleSeconds,
       providers,
       updatedAt: new Date(),
     })

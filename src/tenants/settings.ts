@@ -43,6 +43,34 @@ const SignInAttemptCap = v.pipe(
   v.description("Sign-in attempts kept for the audit at most; the daily clean-up archives and removes the oldest beyond it"),
 );
 
+/** How long a session lives after its sign-in, however busy: the person signs in again after it. */
+const SessionMaxSeconds = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(3600),
+  v.maxValue(365 * 86_400),
+  v.description("Seconds a session lives after its sign-in, however often it is used (1 hour to 365 days)"),
+);
+
+/**
+ * How long a session may go unused before it ends. Use is measured by refreshes (access tokens live 10
+ * minutes, and rule P's check of each request is one read that writes nothing), so a value under about
+ * 10 minutes ends sessions between two refreshes of an app in use.
+ */
+const SessionIdleSeconds = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(0),
+  v.maxValue(90 * 86_400),
+  v.description("Seconds a session may go without a refresh before it ends (up to 90 days); 0 = no idle time-out"),
+);
+
+/** "E-mail confirmation required for login": a self-registered account gets no tokens until its address is proven. */
+const EmailConfirmationRequired = v.pipe(
+  v.boolean(),
+  v.description("A self-registered account gets no tokens until its e-mail address is confirmed"),
+);
+
 const Settings = v.object({
   allowRegistration: v.boolean(),
   newUsersActiveByDefault: v.boolean(),
@@ -51,6 +79,9 @@ const Settings = v.object({
   refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
   signInAttemptRetentionDays: SignInAttemptRetentionDays,
   signInAttemptCap: SignInAttemptCap,
+  emailConfirmationRequired: EmailConfirmationRequired,
+  sessionMaxSeconds: SessionMaxSeconds,
+  sessionIdleSeconds: SessionIdleSeconds,
 });
 
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
@@ -71,6 +102,9 @@ export const SettingsPatch = v.pipe(
       refreshTokenReuseSeconds: RefreshTokenReuseSeconds,
       signInAttemptRetentionDays: SignInAttemptRetentionDays,
       signInAttemptCap: SignInAttemptCap,
+      emailConfirmationRequired: EmailConfirmationRequired,
+      sessionMaxSeconds: SessionMaxSeconds,
+      sessionIdleSeconds: SessionIdleSeconds,
     }),
   ),
   v.metadata({ ref: "TenantSettingsPatch" }),
@@ -80,6 +114,8 @@ export type SettingsPatch = v.InferOutput<typeof SettingsPatch>;
 /**
  * A new tenant is closed to self-registration, and a registration it later allows waits for an admin
  * until the admin says otherwise (Keycloak's defaults too). Lockout: 5 failures lock for 15 minutes.
+ * Sessions last 30 days from sign-in with no idle time-out (an app used monthly stays signed in); no
+ * e-mail confirmation until the admin asks for it.
  */
 export const defaultSettings: TenantSettings = {
   allowRegistration: false,
@@ -89,6 +125,9 @@ export const defaultSettings: TenantSettings = {
   refreshTokenReuseSeconds: 30,
   signInAttemptRetentionDays: 90,
   signInAttemptCap: 1_000_000,
+  emailConfirmationRequired: false,
+  sessionMaxSeconds: 30 * 86_400,
+  sessionIdleSeconds: 0,
 };
 
 export function settingsOf(tenant: Tenant): TenantSettings {
@@ -100,6 +139,9 @@ export function settingsOf(tenant: Tenant): TenantSettings {
     refreshTokenReuseSeconds: tenant.refreshReuseSeconds,
     signInAttemptRetentionDays: tenant.attemptRetentionDays,
     signInAttemptCap: tenant.attemptCap,
+    emailConfirmationRequired: tenant.emailConfirmationRequired,
+    sessionMaxSeconds: tenant.sessionMaxSeconds,
+    sessionIdleSeconds: tenant.sessionIdleSeconds,
   };
 }
 
@@ -114,5 +156,8 @@ export function settingsColumns(settings: TenantSettings) {
     refreshReuseSeconds: settings.refreshTokenReuseSeconds,
     attemptRetentionDays: settings.signInAttemptRetentionDays,
     attemptCap: settings.signInAttemptCap,
+    emailConfirmationRequired: settings.emailConfirmationRequired,
+    sessionMaxSeconds: settings.sessionMaxSeconds,
+    sessionIdleSeconds: settings.sessionIdleSeconds,
   };
 }

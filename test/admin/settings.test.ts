@@ -20,6 +20,9 @@ interface Settings {
   refreshTokenReuseSeconds: number;
   signInAttemptRetentionDays: number;
   signInAttemptCap: number;
+  emailConfirmationRequired: boolean;
+  sessionMaxSeconds: number;
+  sessionIdleSeconds: number;
 }
 
 /** Not the defaults, so that a field reset to its default would show. */
@@ -31,6 +34,9 @@ const INITIAL: Settings = {
   refreshTokenReuseSeconds: 12,
   signInAttemptRetentionDays: 30,
   signInAttemptCap: 5_000,
+  emailConfirmationRequired: true,
+  sessionMaxSeconds: 7 * 86_400,
+  sessionIdleSeconds: 3600,
 };
 
 type Fixture = AdminFixture;
@@ -59,7 +65,7 @@ describe("GET /t/{tenant}/admin/settings", () => {
     }
   });
 
-  it("R a new tenant's defaults: closed to registration, registrations wait, 5 failures lock for 15 minutes, attempts kept 90 days and 1,000,000 at most", async () => {
+  it("R a new tenant's defaults: closed to registration, registrations wait, 5 failures lock for 15 minutes, attempts kept 90 days and 1,000,000 at most, no e-mail confirmation, sessions of 30 days without idle time-out", async () => {
     const f = await fixture(eu, {});
     expect(await settingsOf(f)).toEqual({
       allowRegistration: false,
@@ -68,6 +74,9 @@ describe("GET /t/{tenant}/admin/settings", () => {
       refreshTokenReuseSeconds: 30,
       signInAttemptRetentionDays: 90,
       signInAttemptCap: 1_000_000,
+      emailConfirmationRequired: false,
+      sessionMaxSeconds: 30 * 86_400,
+      sessionIdleSeconds: 0,
       providers: { work: ["apple", "google", "microsoft"], personal: ["apple", "google", "microsoft"] },
     });
   });
@@ -85,8 +94,11 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["nothing", {}, INITIAL],
     ["refreshTokenReuseSeconds alone (0 = strict)", { refreshTokenReuseSeconds: 0 }, { ...INITIAL, refreshTokenReuseSeconds: 0 }],
     ["signInAttemptRetentionDays alone", { signInAttemptRetentionDays: 365 }, { ...INITIAL, signInAttemptRetentionDays: 365 }],
-    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000 },
-      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000 }],
+    ["emailConfirmationRequired alone", { emailConfirmationRequired: false }, { ...INITIAL, emailConfirmationRequired: false }],
+    ["sessionMaxSeconds alone (a year at most)", { sessionMaxSeconds: 365 * 86_400 }, { ...INITIAL, sessionMaxSeconds: 365 * 86_400 }],
+    ["sessionIdleSeconds alone (0 = none)", { sessionIdleSeconds: 0 }, { ...INITIAL, sessionIdleSeconds: 0 }],
+    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400 },
+      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400 }],
   ])("R a PATCH of %s changes that and keeps the rest", async (_what, patch, expected) => {
     const f = await fixture();
     const response = await patchSettings(f, patch);
@@ -120,6 +132,11 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["a refresh token reuse window over 5 minutes", { refreshTokenReuseSeconds: 301 }, "refreshTokenReuseSeconds"],
     ["an attempt retention of 0 days", { signInAttemptRetentionDays: 0 }, "signInAttemptRetentionDays"],
     ["an attempt retention over 10 years", { signInAttemptRetentionDays: 3651 }, "signInAttemptRetentionDays"],
+    ["a session lifetime under an hour", { sessionMaxSeconds: 3599 }, "sessionMaxSeconds"],
+    ["a session lifetime over a year", { sessionMaxSeconds: 365 * 86_400 + 1 }, "sessionMaxSeconds"],
+    ["a negative idle time-out", { sessionIdleSeconds: -1 }, "sessionIdleSeconds"],
+    ["an idle time-out over 90 days", { sessionIdleSeconds: 90 * 86_400 + 1 }, "sessionIdleSeconds"],
+    ["emailConfirmationRequired as a string", { emailConfirmationRequired: "on" }, "emailConfirmationRequired"],
     ["an unknown provider", { providers: { work: ["google", "myspace"] } }, "providers.work.1"],
     ["providers that are not a list", { providers: { personal: "apple" } }, "providers.personal"],
     ["allowRegistration as a string", { allowRegistration: "yes" }, "allowRegistration"],
