@@ -78,19 +78,23 @@ export function faultyD1(real: D1Database, fault: Fault, random = fault.kind ===
 }
 
 /**
- * The eu region as a client sees it while its database misbehaves. The fault applies per request (the
- * call count restarts with each one) and only while `faulty` is true; set it to false to see the same
- * region, same data, healthy again. `budgetMs` bounds each request's wait on D1, as `D1_BUDGET_MS` does.
+ * The eu region as a client sees it while one of its databases misbehaves (shard 1 unless told). The fault
+ * applies per request (the call count restarts with each one) and only while `faulty` is true; set it to
+ * false to see the same region, same data, healthy again. `budgetMs` bounds each request's wait on D1, as
+ * `D1_BUDGET_MS` does. `region.db` is the faulty shard's own, healthy binding, for the test's reads.
  */
-export function faultyRegion(fault: Fault, budgetMs = 400) {
+export function faultyRegion(fault: Fault, budgetMs = 400, shard = 1) {
   const state = { faulty: true, calls: 0, failed: 0 };
   // One generator for the whole run, so that random faults differ from request to request.
   const random = fault.kind === "random" ? seeded(fault.seed) : Math.random;
+  const binding = shard === 1 ? "DB" : `DB_${shard}`;
+  const real = eu.shards[shard - 1]!;
   const region: Region = {
     ...eu,
+    db: real,
     fetch: async (path, init) => {
-      const { d1, counter } = faultyD1(env.DB, fault, random);
-      const bindings = { ...env, DB: state.faulty ? d1 : env.DB, D1_BUDGET_MS: String(budgetMs) };
+      const { d1, counter } = faultyD1(real, fault, random);
+      const bindings = { ...env, [binding]: state.faulty ? d1 : real, D1_BUDGET_MS: String(budgetMs) };
       const ctx = createExecutionContext();
       const response = await worker.fetch(new Request(eu.origin + path, init), bindings, ctx);
       await waitOnExecutionContext(ctx);

@@ -2,15 +2,12 @@
 // every helper reading `region.db` reads that shard), tenants created on a chosen shard, a tenant's rows
 // counted on each shard, a shard's size as D1 reports it, rows put in through the schema in statements of
 // D1's size, the region's bindings (for its scheduled handler), and the eu Worker with one shard failing.
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { getTableColumns } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Bindings } from "../../src/config";
-import worker from "../../src/index";
 import { testEnv as env } from "./env";
-import { faultyD1, type Fault } from "./faults";
-import { eu, type Region } from "./regions";
+import type { Region } from "./regions";
 import { countOf } from "./rows";
 import { createTenant, uniqueSlug } from "./tenants";
 
@@ -79,26 +76,3 @@ export function bindingsOf(region: Region): Bindings {
   return { ...env, ...env.US_VARS, DB: env.DB_US, DB_2: env.DB_US_2, SIGNING_KEYS: env.SIGNING_KEYS_US };
 }
 
-/**
- * The eu Worker with its shard `shard` failing as `fault` says (support/faults.ts), the other shards and
- * the directory healthy. As `faultyRegion`, the fault's call count restarts with each request and counts
- * only that shard's calls; `faulty = false` heals it.
- */
-export function faultyShardRegion(fault: Fault, shard: number, budgetMs = 400) {
-  const state = { faulty: true, calls: 0, failed: 0 };
-  const binding = shard === 1 ? "DB" : `DB_${shard}`;
-  const region: Region = {
-    ...onShard(eu, shard),
-    fetch: async (path, init) => {
-      const { d1, counter } = faultyD1(onShard(eu, shard).db, fault);
-      const bindings = { ...env, [binding]: state.faulty ? d1 : onShard(eu, shard).db, D1_BUDGET_MS: String(budgetMs) };
-      const ctx = createExecutionContext();
-      const response = await worker.fetch(new Request(eu.origin + path, init), bindings, ctx);
-      await waitOnExecutionContext(ctx);
-      state.calls += counter.calls;
-      state.failed += counter.failed;
-      return response;
-    },
-  };
-  return { region, state };
-}

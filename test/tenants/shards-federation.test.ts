@@ -21,7 +21,8 @@ import {
 import { problemOf } from "../support/problems";
 import { eu, regions, type RegionName } from "../support/regions";
 import { sessionCount } from "../support/rows";
-import { faultyShardRegion, rowsPerShard, tenantOnShard } from "../support/shards";
+import { faultyRegion } from "../support/faults";
+import { rowsPerShard, tenantOnShard } from "../support/shards";
 import { sha256Base64url } from "../support/tokens";
 
 const person = () => ({ sub: `native-${crypto.randomUUID()}`, given_name: "Rey" });
@@ -122,12 +123,12 @@ describe("S one provider ID token, one sign-in, across shards", () => {
     const me = await meOf(eu, tenant.name, first.access_token);
     // D1 calls of a native sign-in of a known identity on shard 2: 1 the tenant, 2 the identity, 3 the
     // session, the last. The token is spent on shard 1 between 2 and 3, and given back if 3 fails.
-    const counting = faultyShardRegion({ kind: "nth", n: 99 }, 2);
+    const counting = faultyRegion({ kind: "nth", n: 99 }, 400, 2);
     await signedIn(await postIdToken(counting.region, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
     expect(counting.state.calls).toBe(3);
 
     const idToken = await mintIdToken("google", who);
-    const { region, state } = faultyShardRegion({ kind: "nth", n: 3 }, 2);
+    const { region, state } = faultyRegion({ kind: "nth", n: 3 }, 400, 2);
     await problemOf(await postIdToken(region, tenant.name, "google", { idToken }), 503, "unavailable");
     expect(state.failed).toBe(1);
     expect(await usedOn(idToken)).toEqual([0, 0]);
@@ -147,7 +148,7 @@ describe("S one provider ID token, one sign-in, across shards", () => {
       const first = await signedIn(await postIdToken(eu, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
       const me = await meOf(eu, tenant.name, first.access_token);
       const idToken = await mintIdToken("google", who);
-      const { region } = faultyShardRegion({ kind: "nth", n: 3, lost: true }, shard);
+      const { region } = faultyRegion({ kind: "nth", n: 3, lost: true }, 400, shard);
       await problemOf(await postIdToken(region, tenant.name, "google", { idToken }), 503, "unavailable");
       // D1 opened the session: the token has signed in once.
       expect(await sessionCount(tenant.region, me.id)).toBe(2);
