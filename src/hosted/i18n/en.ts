@@ -19,6 +19,8 @@ const refusals = {
     "An account with this e-mail address already exists. Sign in with its username or e-mail and password instead.",
   provider_error: "The sign-in with Apple, Google or Microsoft did not work. Try again, or sign in another way.",
   tenant_disabled: "Signing in here is disabled at the moment. Ask your administrator.",
+  email_unverified: "Confirm your e-mail address first: open the link in the message we sent you, or enter its code.",
+  password_change_required: "Your administrator set a temporary password: choose a new one to continue.",
   rate_limited: "Too many attempts in a short time.",
   unavailable: "The service is unavailable for a moment.",
   validation_failed: "Some of the information is not valid. See the fields below.",

@@ -20,6 +20,9 @@ const refusals: Catalogue["refusals"] = {
   provider_error:
     "La connexion avec Apple, Google ou Microsoft n'a pas abouti. Réessayez, ou connectez-vous autrement.",
   tenant_disabled: "La connexion est désactivée ici pour le moment. Adressez-vous à votre administrateur.",
+  email_unverified:
+    "Confirmez d'abord votre adresse e-mail\u00a0: ouvrez le lien du message que nous vous avons envoyé, ou saisissez son code.",
+  password_change_required: "Votre administrateur a défini un mot de passe temporaire\u00a0: choisissez-en un nouveau pour continuer.",
   rate_limited: "Trop de tentatives en peu de temps.",
   unavailable: "Le service est momentanément indisponible.",
   validation_failed: "Certaines informations ne sont pas valides. Voir les champs ci-dessous.",
