@@ -155,6 +155,8 @@ describe("refusals in words", () => {
     "account_exists",
     "username_taken",
     "external_auth_unavailable_for_existing_account",
+    "email_unverified",
+    "password_change_required",
     "provider_error",
     "tenant_disabled",
     "rate_limited",
