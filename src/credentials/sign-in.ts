@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { commit, type Write } from "../db/batch";
-import { users, type Tenant, type User } from "../db/schema";
+import { users, type Role, type Tenant, type User } from "../db/schema";
 import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import type { RequestMeta } from "../http/request-meta";
@@ -17,6 +17,11 @@ export interface PasswordSignIn {
   clientId: string;
   scope: string;
   nonce?: string;
+  /**
+   * A role the sign-in is only for (the console's `admin`): without it the right password opens no session
+   * and the attempt is recorded as refused (`forbidden`), like an inactive account's.
+   */
+  role?: Role;
 }
 
 /**
@@ -54,9 +59,9 @@ export async function signInWithPassword(
     check,
     async (settle) => {
       try {
-        admit(tenant, user);
+        admit(tenant, user, input.role);
       } catch (refusal) {
-        // The password was right: the refusal (account_inactive) is recorded and said, nothing more.
+        // The password was right: the refusal (account_inactive, forbidden) is recorded and said, nothing more.
         if (refusal instanceof AppError) await commit(db, [settle, ...rehash, attempt(user, refusal.code)]);
         throw refusal;
       }

@@ -1,4 +1,3 @@
-import { decodeJwt } from "jose";
 import * as v from "valibot";
 import { MAX_PASSWORD_LENGTH } from "../../credentials/password-policy";
 import { signInWithPassword } from "../../credentials/sign-in";
@@ -53,6 +52,8 @@ function refusalView(error: AppError, login: string): SignInView {
       return { status: 401, login, error: "The login or password is not correct." };
     case "account_inactive":
       return { status: 403, login, error: error.options.detail ?? "The account is not active." };
+    case "forbidden":
+      return { status: 403, login, error: NOT_AN_ADMIN };
     case "account_locked": {
       const seconds = Number(error.options.headers?.["Retry-After"] ?? 60);
       const minutes = Math.max(1, Math.ceil(seconds / 60));
@@ -70,8 +71,8 @@ function refusalView(error: AppError, login: string): SignInView {
 
 /**
  * POST /sign-in (behind `tenantRoute()`): the API's own MyQ sign-in (rule L: lockout, attempt records,
- * `account_inactive` only after the right password) for the console's client id. An admin gets the
- * session cookie; anyone else's new session is revoked at once.
+ * `account_inactive` only after the right password) for the console's client id, for admins only: anyone
+ * else's right password opens no session, and the attempt is recorded as refused (`forbidden`).
  */
 export async function signInSubmit(c: ConsoleContext) {
   await checkSignInCsrf(c, c.var.tenant.slug);
@@ -84,7 +85,7 @@ export async function signInSubmit(c: ConsoleContext) {
     tokens = await signInWithPassword(
       scopeOf(c),
       tenant,
-      { login: form.login, password: form.password, clientId: CONSOLE_CLIENT_ID, scope: "" },
+      { login: form.login, password: form.password, clientId: CONSOLE_CLIENT_ID, scope: "", role: "admin" },
       requestMeta(c.req.raw),
     );
   } catch (error) {
@@ -92,12 +93,6 @@ export async function signInSubmit(c: ConsoleContext) {
     throw error;
   }
 
-  // Our own, just signed: read, not verified.
-  const claims = decodeJwt(tokens.access_token) as { sid: string; roles?: string[] };
-  if (!claims.roles?.includes("admin")) {
-    await revokeSession(c.var.db, claims.sid);
-    return renderSignIn(c, tenant, { status: 403, error: NOT_AN_ADMIN });
-  }
   startConsoleSession(c, tenant.slug, tokens.refresh_token);
   return c.redirect(`${consolePath(tenant.slug)}/users`, 303);
 }
