@@ -11,6 +11,7 @@ import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../sup
 import {
   ADMIN,
   adminSettings,
+  attemptRows,
   consoleOf,
   expectSecurityHeaders,
   locationOf,
@@ -35,9 +36,10 @@ describe("users: pending registrations, activation and deactivation", () => {
     expect(pending.html).toContain(`action="${consoleOf(name)}/users/${userId}/activate"`);
 
     const response = await browser.post(`${consoleOf(name)}/users/${userId}/activate`, { csrf: pending.csrf, status: "pending" });
-    expect(locationOf(response)).toBe(`${consoleOf(name)}/users?status=pending&done=activated`);
+    expect(locationOf(response)).toBe(`${consoleOf(name)}/users?status=pending&done=activated&user=${userId}`);
     const after = await page(browser, locationOf(response));
-    expect(after.html).toContain("The user is now active and can sign in.");
+    // The message names the user it was about (found by the link's id, in this tenant).
+    expect(after.html).toMatch(/<p class="msg" role="status">[^<]*pending\.person[^<]* is now active and can sign in\.<\/p>/);
     expect(after.html).not.toContain("pending.person@example.com");
     expect((await userRow(userId))?.active).toBe(1);
 
@@ -54,7 +56,7 @@ describe("users: pending registrations, activation and deactivation", () => {
     const browser = await signedInBrowser(name);
     const { csrf } = await page(browser, `${consoleOf(name)}/users?q=${user.username}`);
     const response = await browser.post(`${consoleOf(name)}/users/${user.id}/deactivate`, { csrf, q: user.username });
-    expect(locationOf(response)).toBe(`${consoleOf(name)}/users?q=${user.username}&done=deactivated`);
+    expect(locationOf(response)).toBe(`${consoleOf(name)}/users?q=${user.username}&done=deactivated&user=${user.id}`);
 
     const me = await eu.fetch(`/t/${name}/me`, { headers: bearer(access_token) });
     expect([401, 403]).toContain(me.status);
@@ -70,7 +72,7 @@ describe("users: pending registrations, activation and deactivation", () => {
     const response = await browser.post(`${consoleOf(name)}/users/${adminId}/deactivate`, { csrf });
     expect(locationOf(response)).toBe(`${consoleOf(name)}/users?error=last_admin`);
     const after = await page(browser, locationOf(response));
-    expect(after.html).toContain("The tenant&#39;s last active admin cannot be deactivated.");
+    expect(after.html).toContain("The tenant&#39;s last active admin cannot be deactivated or lose the admin role.");
     expect(after.html).toContain('role="alert"');
     expect((await userRow(adminId))?.active).toBe(1);
   });
@@ -108,7 +110,7 @@ describe("users: pending registrations, activation and deactivation", () => {
     await seedUser(eu, id, { username: "lookalike", email: LOOKALIKE });
     const browser = await signedInBrowser(name);
     const { html } = await page(browser, `${consoleOf(name)}/users?q=${encodeURIComponent(q)}`);
-    expect([...html.matchAll(/<th scope="row">([^<]+)<\/th>/g)].map((row) => row[1])).toEqual(expected);
+    expect([...html.matchAll(/<th scope="row" class="wrap"><a href="[^"]+">([^<]+)<\/a><\/th>/g)].map((row) => row[1])).toEqual(expected);
     expect(html).toContain('maxlength="100"');
   });
 
@@ -117,11 +119,11 @@ describe("users: pending registrations, activation and deactivation", () => {
     for (let i = 0; i < 51; i++) await seedUser(eu, id, { username: `bulk-${String(i).padStart(2, "0")}` });
     const browser = await signedInBrowser(name);
     const first = await page(browser, `${consoleOf(name)}/users?q=bulk`);
-    expect(first.html.match(/<th scope="row">bulk-/g)).toHaveLength(50);
+    expect(first.html.match(/<th scope="row" class="wrap"><a href="[^"]+">bulk-/g)).toHaveLength(50);
     const next = /<a href="([^"]+)" rel="next">Next page<\/a>/.exec(first.html)?.[1];
     expect(next).toBeDefined();
     const second = await page(browser, next!.replaceAll("&amp;", "&"));
-    expect(second.html.match(/<th scope="row">bulk-/g)).toHaveLength(1);
+    expect(second.html.match(/<th scope="row" class="wrap"><a href="[^"]+">bulk-/g)).toHaveLength(1);
     expect(second.html).not.toContain("Next page");
   });
 });
@@ -168,14 +170,15 @@ describe("sign-in attempts", () => {
     expect(html).toContain("<caption>");
     // L: the admin sees how long the record is kept.
     expect(html).toContain("Attempts are kept for 90 days");
-    const rows = [...html.matchAll(/<tr><td><time datetime="([^"]+)">[^<]+<\/time><\/td><td>([^<]*)<\/td><td>(.*?)<\/td><td>([^<]*)<\/td><td>([^<]*)<\/td>/g)];
-    expect(rows.map((row) => [row[2], row[5]])).toEqual([
+    const rows = attemptRows(html);
+    expect(rows.map((row) => [row.Login, row.Client])).toEqual([
       [ADMIN, "printid-console"],
       [ADMIN, CLIENT_ID],
       ["nobody-here", CLIENT_ID],
     ]);
-    expect(rows[2]?.[3]).toContain("Wrong login or password");
-    expect(rows[0]?.[3]).toContain("Success");
+    expect(rows[2]?.Outcome).toBe("Wrong login or password");
+    expect(rows[0]?.Outcome).toBe("Success");
+    expect(rows[0]?.Method).toBe("Password");
     expect(html).toContain("PrintApp/1.0");
   });
 });

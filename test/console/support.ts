@@ -98,3 +98,10 @@ export async function consoleSessions(userId: string) {
     .all<{ id: string; revoked_at: number | null }>();
   return results;
 }
+
+/** The rows of an attempts table (the attempts page, a user's page): each cell's text by its column. */
+export function attemptRows(html: string): Record<string, string>[] {
+  return [...html.matchAll(/<tr><td data-label="Time">.*?<\/tr>/g)].map(
+    (row) => Object.fromEntries([...row[0].matchAll(/<td data-label="([^"]+)"[^>]*>(.*?)<\/td>/g)].map((cell) => [cell[1], cell[2]!.replace(/<[^>]+>/g, "")])),
+  );
+}

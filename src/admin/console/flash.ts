@@ -1,18 +1,22 @@
 import * as v from "valibot";
 
 /**
- * What a redirect after a POST tells the next page (`?done=` / `?error=`): a code from these lists, each
- * shown as a fixed sentence, so a crafted link cannot put words on the page. Unknown codes show nothing.
+ * What a redirect after a POST tells the next page (`?done=` / `?error=`, and `?user=` naming whom it was
+ * about): a code from these lists, each shown as a fixed sentence, so a crafted link cannot put words on the
+ * page. The only words that vary are a user's name, and only a user of this tenant found by that id.
+ * Unknown codes show nothing.
  */
 const done = {
-  activated: "The user is now active and can sign in.",
-  deactivated: "The user has been deactivated; their sessions have ended.",
-  saved: "The settings are saved. They apply from the next request on.",
-  signed_out: "You have signed out.",
+  activated: (who: string) => `${who} is now active and can sign in.`,
+  deactivated: (who: string) => `${who} has been deactivated; their sessions have ended.`,
+  admin_granted: (who: string) => `${who} is now an admin of this tenant.`,
+  admin_revoked: (who: string) => `${who} is no longer an admin.`,
+  saved: () => "The settings are saved. They apply from the next request on.",
+  signed_out: () => "You have signed out.",
 } as const;
 
 const errors = {
-  last_admin: "The tenant's last active admin cannot be deactivated. Make another user an admin first.",
+  last_admin: "The tenant's last active admin cannot be deactivated or lose the admin role. Make another user an admin first.",
   not_found: "There is no such user in this tenant.",
 } as const;
 
@@ -22,10 +26,13 @@ export type Failure = keyof typeof errors;
 export const FlashQuery = {
   done: v.fallback(v.optional(v.picklist(Object.keys(done) as Done[])), undefined),
   error: v.fallback(v.optional(v.picklist(Object.keys(errors) as Failure[])), undefined),
+  /** Whom `done` was about: a user id, looked up in the tenant (an unknown one reads as "The user"). */
+  user: v.fallback(v.optional(v.pipe(v.string(), v.uuid())), undefined),
 };
 
-export function doneText(code: Done | undefined): string | undefined {
-  return code && done[code];
+/** `who`: the user's name as the page found it (never the link's words). */
+export function doneText(code: Done | undefined, who = "The user"): string | undefined {
+  return code && done[code](who);
 }
 
 export function errorText(code: Failure | undefined): string | undefined {

@@ -89,3 +89,8 @@ export function queryOf<S extends v.GenericSchema>(c: ConsoleContext, schema: S)
   if (parsed.success) return parsed.output;
   throw refused("link", fieldErrors(parsed.issues), "invalid query");
 }
+
+/** A field of a GET form (`?status=&q=`), checked by `schema` when given: an empty one means "not given". */
+export function blankAsAbsent<S extends v.GenericSchema<string>>(schema: S) {
+  return v.optional(v.pipe(v.string(), v.transform((value) => (value === "" ? undefined : value)), v.optional(schema)));
+}

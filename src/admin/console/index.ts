@@ -18,7 +18,9 @@ import { securityHeaders } from "./headers";
 import { requireConsoleAdmin } from "./session";
 import { saveSettingsForm, settingsPage } from "./settings";
 import { signInPage, signInSubmit, signOut } from "./sign-in";
-import { setActive, usersPage } from "./users";
+import { activate, deactivate, deactivatePage, grantAdmin, revokeAdmin } from "./user-changes";
+import { userPage } from "./user-page";
+import { usersPage } from "./users";
 
 export const consoleApp = new Hono<AppEnv>();
 
@@ -36,8 +38,12 @@ consoleApp.post("/sign-out", requireConsoleAdmin(), requireCsrfToken(), signOut)
 // Signed-in pages (rule P on every request: an active admin of this tenant)
 consoleApp.get("/", requireConsoleAdmin(), (c) => c.redirect(`${consolePath(c.var.tenant.slug)}/users`, 303));
 consoleApp.get("/users", requireConsoleAdmin(), usersPage);
-consoleApp.post("/users/:id/activate", requireConsoleAdmin(), requireCsrfToken(), setActive(true));
-consoleApp.post("/users/:id/deactivate", requireConsoleAdmin(), requireCsrfToken(), setActive(false));
+consoleApp.get("/users/:id", requireConsoleAdmin(), userPage);
+consoleApp.post("/users/:id/activate", requireConsoleAdmin(), requireCsrfToken(), activate);
+consoleApp.get("/users/:id/deactivate", requireConsoleAdmin(), deactivatePage);
+consoleApp.post("/users/:id/deactivate", requireConsoleAdmin(), requireCsrfToken(), deactivate);
+consoleApp.post("/users/:id/grant-admin", requireConsoleAdmin(), requireCsrfToken(), grantAdmin);
+consoleApp.post("/users/:id/revoke-admin", requireConsoleAdmin(), requireCsrfToken(), revokeAdmin);
 consoleApp.get("/settings", requireConsoleAdmin(), settingsPage);
 consoleApp.post("/settings", requireConsoleAdmin(), requireCsrfToken(), saveSettingsForm);
 consoleApp.get("/sign-in-attempts", requireConsoleAdmin(), attemptsPage);

@@ -22,7 +22,8 @@ h1{font-size:1.5rem;margin:.5rem 0 1rem}
 .card{background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:1rem 1.25rem;margin:0 0 1rem}
 .field{margin:0 0 1rem}
 .field label{display:block;font-weight:600;margin-bottom:.2rem}
-input[type=text],input[type=password],input[type=search]{font:inherit;padding:.4rem .55rem;border:1px solid #8c959f;border-radius:4px;width:100%;box-sizing:border-box}
+input[type=text],input[type=password],input[type=search],input[type=number],select{font:inherit;padding:.4rem .55rem;border:1px solid #8c959f;border-radius:4px;width:100%;box-sizing:border-box;background:#fff}
+input[type=number]{width:9rem}
 .check{display:flex;gap:.6rem;align-items:flex-start;margin:0 0 1rem}
 .check input{margin-top:.35rem;width:1.1rem;height:1.1rem}
 .check label{font-weight:600}
@@ -34,7 +35,8 @@ button.link{border:0;background:none;color:#0b57d0;padding:0;text-decoration:und
 .toolbar ul{display:flex;gap:1rem;list-style:none;margin:0;padding:0}
 .toolbar form{display:flex;gap:.5rem;align-items:end}
 .toolbar .field{margin:0}
-.toolbar input[type=search]{width:18rem}
+.toolbar input[type=search]{width:18rem;max-width:100%}
+.toolbar select{width:auto}
 .scroll{overflow-x:auto;background:#fff;border:1px solid #d8dce2;border-radius:8px}
 table{border-collapse:collapse;width:100%}
 caption{text-align:left;padding:.6rem .75rem;color:#57606a}
@@ -47,6 +49,32 @@ td form{margin:0}
 .muted{color:#57606a}
 .pager{margin:1rem 0}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.nowrap{white-space:nowrap}
+.wrap{overflow-wrap:anywhere}
+.actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
+.actions form{margin:0}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1.25rem;margin:0}
+dl.facts dt{font-weight:600}
+dl.facts dd{margin:0;overflow-wrap:anywhere}
+fieldset{border:0;margin:0 0 1rem;padding:0}
+legend{font-weight:700;font-size:1.1rem;margin-bottom:.5rem}
+h2{font-size:1.15rem;margin:1.5rem 0 .75rem}
+/* A phone: the header stacks, and a table of class list becomes one card per row, each cell labelled. */
+@media (max-width:40rem){
+header{padding:.6rem 1rem}
+main{padding:1rem 1rem 3rem}
+.toolbar form{flex-wrap:wrap}
+.toolbar input[type=search]{width:100%}
+dl.facts{grid-template-columns:1fr}
+dl.facts dd{margin-bottom:.5rem}
+.scroll{overflow-x:visible;background:none;border:0}
+table.list,table.list tbody,table.list tr,table.list td,table.list th{display:block}
+table.list thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+table.list caption{display:block;padding:0 0 .5rem}
+table.list tr{background:#fff;border:1px solid #d8dce2;border-radius:8px;margin:0 0 .75rem;padding:.5rem .75rem}
+table.list td,table.list tbody th{border:0;padding:.15rem 0;overflow-wrap:anywhere}
+table.list td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#57606a}
+}
 `;
 
 /** The HTML document around every console page. */

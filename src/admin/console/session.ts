@@ -3,6 +3,7 @@ import type { AppEnv } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
 import { loadPrincipal } from "../../policy/queries";
+import { sessionLive } from "../../policy/session-live";
 import { admitTenant } from "../../tenants/admission";
 import { onTenantShard, tenantSlugOf } from "../../tenants/middleware";
 import { peekRefreshToken, readRefreshToken } from "../../tokens/refresh-token";
@@ -53,7 +54,8 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
     const key = { ...named, clientId: CONSOLE_CLIENT_ID, openedAfter: new Date(now.getTime() - CONSOLE_SESSION_SECONDS * 1000), now };
     const { tenant, session, user, identities } = await onTenantShard(c, slug, (db) => loadPrincipal(db, slug, key));
     admitTenant(tenant);
-    if (!session || !user || !(await readRefreshToken(await c.var.config.signingKeys(), tenant.id, secret))) {
+    const live = session && user && sessionLive(tenant, session, now);
+    if (!live || !(await readRefreshToken(await c.var.config.signingKeys(), tenant.id, secret))) {
       clearConsoleSession(c, slug);
       return c.redirect(signInPage, 303);
     }

@@ -1,31 +1,20 @@
 import * as v from "valibot";
-import { changeUser } from "../../accounts/manage";
-import { listUsers, type UserStatus } from "../../accounts/queries";
+import { findUserById, listUsers, type UserStatus } from "../../accounts/queries";
 import { displayNameOf } from "../../accounts/view";
-import type { User } from "../../db/schema";
 import { cursorOf, encodeCursor } from "../../http/cursor";
-import { AppError } from "../../http/errors";
-import { isPendingActivation } from "../../policy/admission";
+import { lastActiveAdmin } from "../last-admin";
 import { MAX_SEARCH_LENGTH } from "../users";
 import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";
-import { doneText, errorText, FlashQuery, type Failure } from "./flash";
-import { formOf, queryOf } from "./forms";
-import { ConsolePage, CsrfField, Message } from "./layout";
+import { doneText, errorText, FlashQuery } from "./flash";
+import { queryOf } from "./forms";
+import { ConsolePage, Message } from "./layout";
+import { Time } from "./time";
+import { UserAction } from "./user-action";
+import { ListFilter, usersUrl } from "./users-url";
+import { statusOf } from "./user-status";
 
 const PAGE_SIZE = 50;
-
-/** A field of a GET form (`?status=&q=`), checked by `schema` when given: an empty one means "not given". */
-function blankAsAbsent<S extends v.GenericSchema<string>>(schema: S) {
-  return v.optional(v.pipe(v.string(), v.transform((value) => (value === "" ? undefined : value)), v.optional(schema)));
-}
-const Status = blankAsAbsent(v.picklist(["pending", "active", "inactive"]));
-const Search = blankAsAbsent(
-  v.pipe(v.string(), v.trim(), v.maxLength(MAX_SEARCH_LENGTH, `The search is too long: at most ${MAX_SEARCH_LENGTH} characters.`)),
-);
-
-/** Which users the list shows; carried through the row buttons so the admin comes back to the same list. */
-const ListFilter = v.object({ status: Status, q: Search });
 
 const UsersQuery = v.object({
   ...ListFilter.entries,
@@ -40,14 +29,12 @@ const filters: { status?: UserStatus; label: string }[] = [
   { status: "inactive", label: "Inactive" },
 ];
 
-function usersUrl(base: string, params: Record<string, string | undefined>): string {
-  const query = new URLSearchParams(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
-  return `${base}/users${query.size ? `?${query}` : ""}`;
-}
-
-function statusOf(user: User): { label: string; tone: string } {
-  if (user.active) return { label: "Active", tone: "active" };
-  return isPendingActivation(user) ? { label: "Pending activation", tone: "pending" } : { label: "Deactivated", tone: "deactivated" };
+/** The name a message gives the user a change was about: their names and username, found in this tenant. */
+export async function nameOf(c: ConsoleContext, userId: string | undefined): Promise<string | undefined> {
+  const user = userId && (await findUserById(c.var.db, c.var.tenant.id, userId));
+  if (!user) return undefined;
+  const name = displayNameOf(user);
+  return name === user.username ? name : `${name} (${user.username})`;
 }
 
 /** GET /users: newest first, filtered by status (pending activation among them) and a search. */
@@ -60,10 +47,14 @@ export async function usersPage(c: ConsoleContext) {
   const next = resumeAfter ? encodeCursor([resumeAfter.createdAt, resumeAfter.id]) : undefined;
   const base = consolePath(tenant.slug);
   const shown = filters.find((filter) => filter.status === query.status)!;
+  // Only a page that shows an active admin needs to know whether they are the last one.
+  const showsActiveAdmin = page.some(({ user }) => user.active && user.roles.includes("admin"));
+  const lastAdmin = showsActiveAdmin ? await lastActiveAdmin(db, tenant.id) : undefined;
+  const filter = { status: query.status, q: query.q };
 
   return c.html(
     <ConsolePage title="Users" base={base} tenantName={tenant.displayName} username={principal.user.username} csrf={csrfToken} current="users">
-      <Message text={doneText(query.done)} />
+      <Message text={doneText(query.done, await nameOf(c, query.user))} />
       <Message text={errorText(query.error)} error />
       <div class="toolbar">
         <nav aria-label="Filter by status">
@@ -87,7 +78,7 @@ export async function usersPage(c: ConsoleContext) {
         </form>
       </div>
       <div class="scroll">
-        <table>
+        <table class="list">
           <caption>
             {shown.label === "All" ? "All users" : shown.label}
             {query.q ? ` matching “${query.q}”` : ""}, newest first
@@ -99,6 +90,8 @@ export async function usersPage(c: ConsoleContext) {
               <th scope="col">E-mail</th>
               <th scope="col">Account</th>
               <th scope="col">Status</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last sign-in</th>
               <th scope="col">
                 <span class="vh">Action</span>
               </th>
@@ -107,28 +100,22 @@ export async function usersPage(c: ConsoleContext) {
           <tbody>
             {page.length === 0 && (
               <tr>
-                <td colspan={6} class="muted">{next ? "None among these users: the next page looks further." : "No users here."}</td>
+                <td colspan={8} class="muted">{next ? "None among these users: the next page looks further." : "No users here."}</td>
               </tr>
             )}
             {page.map(({ user }) => {
               const status = statusOf(user);
-              const action = user.active ? "deactivate" : "activate";
               return (
                 <tr>
-                  <th scope="row">{user.username}</th>
-                  <td>{displayNameOf(user)}</td>
-                  <td>{user.email ?? <span class="muted">none</span>}</td>
-                  <td>{user.kind === "work" ? "Work" : "Personal"}{user.roles.includes("admin") ? " · admin" : ""}</td>
-                  <td><span class={`status ${status.tone}`}>{status.label}</span></td>
+                  <th scope="row" class="wrap"><a href={`${base}/users/${user.id}`}>{user.username}</a></th>
+                  <td data-label="Name">{displayNameOf(user)}</td>
+                  <td data-label="E-mail" class="wrap">{user.email ?? <span class="muted">none</span>}</td>
+                  <td data-label="Account">{user.kind === "work" ? "Work" : "Personal"}{user.roles.includes("admin") ? " · admin" : ""}</td>
+                  <td data-label="Status"><span class={`status ${status.tone}`}>{status.label}</span></td>
+                  <td data-label="Created"><Time at={user.createdAt} /></td>
+                  <td data-label="Last sign-in"><Time at={user.lastSignInAt} /></td>
                   <td>
-                    <form method="post" action={`${base}/users/${user.id}/${action}`}>
-                      <CsrfField token={csrfToken} />
-                      {query.status && <input type="hidden" name="status" value={query.status} />}
-                      {query.q && <input type="hidden" name="q" value={query.q} />}
-                      <button type="submit" class={user.active ? "secondary" : undefined}>
-                        {user.active ? "Deactivate" : "Activate"} <span class="vh">{user.username}</span>
-                      </button>
-                    </form>
+                    <UserAction base={base} csrf={csrfToken} user={user} lastAdmin={user.id === lastAdmin} back={filter} />
                   </td>
                 </tr>
               );
@@ -143,31 +130,4 @@ export async function usersPage(c: ConsoleContext) {
       )}
     </ConsolePage>,
   );
-}
-
-const UserId = v.pipe(v.string(), v.uuid());
-
-/**
- * POST /users/{id}/activate and /deactivate: the admin API's own change (deactivation ends the user's
- * sessions; the tenant's last active admin stays), then back to the same list with the outcome.
- */
-export function setActive(active: boolean) {
-  return async function setActive(c: ConsoleContext) {
-    const { tenant, db } = c.var;
-    const filter = await formOf(c, ListFilter);
-    if (filter instanceof Response) return filter;
-    const back = (outcome: { done?: string; error?: Failure }) =>
-      c.redirect(usersUrl(consolePath(tenant.slug), { status: filter.status, q: filter.q, ...outcome }), 303);
-
-    const id = v.safeParse(UserId, c.req.param("id"));
-    if (!id.success) return back({ error: "not_found" });
-    try {
-      await changeUser(db, tenant, id.output, { active });
-    } catch (error) {
-      if (error instanceof AppError && error.code === "not_found") return back({ error: "not_found" });
-      if (error instanceof AppError && error.code === "forbidden") return back({ error: "last_admin" });
-      throw error;
-    }
-    return back({ done: active ? "activated" : "deactivated" });
-  };
 }
