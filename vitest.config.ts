@@ -70,6 +70,13 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.toml", environment: "eu" },
       miniflare: {
         d1Databases: { DB_US: "printid-us-test", DB_US_2: "printid-us-2-test" },
+        // Test-only: `EMAIL` records what is sent (and fails on cue) instead of wrangler.toml's Email
+        // Service binding, whose local simulation keeps messages where the tests cannot read them.
+        // (Setting send_email to undefined removes wrangler.toml's binding: miniflare merges these options
+        // into wrangler's one level deep.)
+        email: { send_email: undefined },
+        workers: [{ name: "mail-recorder", modules: true, scriptPath: "./test/support/mail-recorder.mjs" }],
+        serviceBindings: { EMAIL: { name: "mail-recorder", entrypoint: "MailRecorder" } },
         bindings: {
           ...varsOf("eu"),
           OPERATOR_TOKEN: "test-operator-token",

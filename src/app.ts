@@ -6,6 +6,7 @@
  */
 import { Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
+import { resendEmailVerification, verifyEmail } from "./accounts/email-routes";
 import { me, updateMe } from "./accounts/me";
 import { register } from "./accounts/routes";
 import { consoleApp } from "./admin/console";
@@ -14,6 +15,7 @@ import { getSettings, patchSettings } from "./admin/settings";
 import { listSignInAttempts } from "./admin/sign-in-attempts";
 import { createUser, getUser, listUsers, patchUser } from "./admin/users";
 import { configOf } from "./config";
+import { forgotPassword, resetForgottenPassword } from "./credentials/password-reset-routes";
 import { changePassword, signIn } from "./credentials/routes";
 import { withinD1Budget } from "./db/guard";
 import { authorize, idToken, providerCallbacks } from "./federation/routes";
@@ -66,6 +68,13 @@ export function buildApp() {
   // Sign-in with MyQ credentials, and registration of a personal MyQ account
   app.post("/t/:tenant/sign-in", ...limits.credentials, ...publicTenant, ...signIn);
   app.post("/t/:tenant/register", ...limits.credentials, ...publicTenant, ...register);
+
+  // Proofs mailed to a person (src/mail): e-mail confirmation…
+  app.post("/t/:tenant/email/verify", ...limits.credentials, ...publicTenant, ...verifyEmail);
+  app.post("/t/:tenant/email/resend", ...limits.mail, ...publicTenant, ...resendEmailVerification);
+  // …password reset
+  app.post("/t/:tenant/password/forgot", ...limits.mail, ...publicTenant, ...forgotPassword);
+  app.post("/t/:tenant/password/reset", ...limits.credentials, ...publicTenant, ...resetForgottenPassword);
 
   // Sign-in with Apple, Google or Microsoft: the redirect flow (one callback per region) and the native one
   app.get("/t/:tenant/oauth/:provider/authorize", ...limits.oauth, ...publicTenant, ...authorize);

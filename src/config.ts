@@ -4,6 +4,7 @@ import { providerNames, type ProviderName } from "./db/schema";
 import type { ProviderBindings } from "./federation/bindings";
 import type { Provider } from "./federation/provider";
 import { providerOf } from "./federation/providers";
+import type { MailBindings } from "./mail/send";
 import type { TenantDirectory } from "./tenants/directory";
 import { ClientSchema, type Client } from "./tokens/clients";
 import { signingKeys, type SigningKeys } from "./tokens/keys";
@@ -11,7 +12,7 @@ import { signingKeys, type SigningKeys } from "./tokens/keys";
 export type { Client } from "./tokens/clients";
 
 /** What each regional Worker is bound to (wrangler.toml `[env.eu]` / `[env.us]`, plus Worker secrets). */
-export interface Bindings extends ProviderBindings {
+export interface Bindings extends ProviderBindings, MailBindings {
   /** The region's first D1 database (shard 1); shard n is bound as `DB_n` (tenants/shards.ts). */
   DB: D1Database;
   [shard: `DB_${number}`]: D1Database | undefined;
@@ -33,6 +34,7 @@ export interface Bindings extends ProviderBindings {
   CREDENTIALS_LIMIT: RateLimit;
   OAUTH_LIMIT: RateLimit;
   UNKNOWN_TENANT_LIMIT: RateLimit;
+  MAIL_LIMIT: RateLimit;
   /** This region's archive of sign-in attempts past their retention (src/audit/archive.ts). */
   ARCHIVE: R2Bucket;
   /** How long one request may wait on D1 in all before it answers 503 (default 10000 ms). */

@@ -56,4 +56,5 @@ function limited(name: RateLimitName) {
 export const limits = {
   credentials: limited(rateLimits.credentials),
   oauth: limited(rateLimits.oauth),
+  mail: limited(rateLimits.mail),
 };

@@ -1,3 +1,5 @@
+import { pruneAccountTokens } from "./accounts/account-tokens";
+import { pruneUnconfirmedRegistrations } from "./accounts/email-verification";
 import { archiveExpiredAttempts } from "./audit/archive";
 import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
@@ -25,7 +27,15 @@ function stepsOfARun(): PruneStep[] {
   return [
     archiveExpiredAttempts,
     archiveAttemptsOverCap(),
-    ...[pruneAuthorizationCodes, pruneFlows, pruneEndedSessions, pruneUsedIdTokens, pruneUnknownLoginFailures].map(deleting),
+    ...[
+      pruneAuthorizationCodes,
+      pruneFlows,
+      pruneEndedSessions,
+      pruneUsedIdTokens,
+      pruneUnknownLoginFailures,
+      pruneUnconfirmedRegistrations,
+      pruneAccountTokens,
+    ].map(deleting),
   ];
 }
 

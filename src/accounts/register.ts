@@ -3,10 +3,12 @@ import { checkPassword } from "../credentials/check";
 import { hashPassword } from "../credentials/password";
 import { commit } from "../db/batch";
 import { users, type Tenant, type User } from "../db/schema";
+import type { Locale } from "../hosted/i18n";
 import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import { startSession, type TokenResponse } from "../tokens/issue";
 import { createUser } from "./create";
+import { mailVerification, prepareVerification } from "./email-verification";
 import { admitRegistration } from "./rule-r";
 import { usernameBase } from "./usernames";
 
@@ -18,18 +20,25 @@ export interface Registration {
   username?: string;
   clientId: string;
   scope: string;
+  /** The language of the confirmation message. */
+  locale: Locale;
 }
 
 export type Registered =
   | { status: "active"; user: User; tokens: TokenResponse }
-  | { status: "pending_activation"; user: User };
+  | { status: "pending_activation"; user: User }
+  | { status: "email_unverified"; user: User };
 
 /**
  * Rule R, a personal MyQ account: only where the tenant allows users to register; active (with tokens)
- * only where new users are active by default, otherwise waiting for an admin, with no tokens.
+ * only where new users are active by default, otherwise waiting for an admin, with no tokens. Rule E: the
+ * address is mailed a link and code to prove it, written with the account; where the tenant requires
+ * that proof, no tokens until then. A message that cannot be sent answers 503 with the account kept:
+ * the same registration retried (or /email/resend) sends it again.
  */
 export async function registerPersonalAccount(scope: Scope, tenant: Tenant, input: Registration): Promise<Registered> {
   const { active } = admitRegistration(tenant);
+  const proof = await prepareVerification(scope, tenant.id, input.email);
   const user = await createUser(
     scope.db,
     tenant,
@@ -46,10 +55,17 @@ export async function registerPersonalAccount(scope: Scope, tenant: Tenant, inpu
       passwordHash: await hashPassword(input.password),
     },
     input.username ? { chosen: input.username } : { generatedFrom: usernameBase(input) },
+    (created) => proof.writes(created.id),
   ).catch(async (error: unknown) => {
     if (!(error instanceof AppError && error.code === "account_exists")) throw error;
-    return (await retriedRegistration(scope, tenant, input)) ?? Promise.reject(error);
+    const retried = await retriedRegistration(scope, tenant, input);
+    if (!retried) throw error;
+    // The first answer was lost, and perhaps its message: a new link and code replace the first ones.
+    if (!retried.emailVerified) await commit(scope.db, proof.writes(retried.id));
+    return retried;
   });
+  if (!user.emailVerified) await mailVerification(scope, tenant, input.email, proof, input.locale);
+  if (tenant.emailConfirmationRequired && !user.emailVerified) return { status: "email_unverified", user };
   if (!user.active) return { status: "pending_activation", user };
   const tokens = await startSession(scope, { tenant, user, clientId: input.clientId, method: "password", scope: input.scope });
   return { status: "active", user, tokens };

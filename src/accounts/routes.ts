@@ -5,6 +5,7 @@ import { scopeOf } from "../http/context";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, validationFailed } from "../http/validation";
+import { requestLocale } from "../mail/proof";
 import { appClient, ClientId, ScopeParam } from "../tokens/clients";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { Email, PersonName, Username } from "./fields";
@@ -46,10 +47,10 @@ export const register = defineRoute(
         v.intersect([TokenResponseSchema, v.object({ user: UserView, status: v.literal("active") })]),
       ),
       202: jsonResponse(
-        "Registered; the account awaits an admin's activation, so no tokens",
-        v.object({ user: UserView, status: v.literal("pending_activation") }),
+        "Registered, with no tokens: the address must be confirmed first (the tenant requires it; a link and code were mailed), or the account awaits an admin's activation",
+        v.object({ user: UserView, status: v.picklist(["email_unverified", "pending_activation"]) }),
       ),
-      ...problems("validation_failed", "registration_disabled", "account_exists", "tenant_not_found", "tenant_disabled"),
+      ...problems("validation_failed", "registration_disabled", "account_exists", "tenant_not_found", "tenant_disabled", "unavailable"),
     },
   }),
   jsonBody(RegisterBody),
@@ -58,11 +59,11 @@ export const register = defineRoute(
     if (!appClient(c.var.config, input.clientId)) {
       throw validationFailed([{ path: "clientId", message: "Not a registered app: a public client (a web application signs people in through /authorize)" }]);
     }
-    const registered = await registerPersonalAccount(scopeOf(c), c.var.tenant, input);
+    const registered = await registerPersonalAccount(scopeOf(c), c.var.tenant, { ...input, locale: requestLocale(c) });
     c.header("Cache-Control", "no-store");
     const user = userView(registered.user, []);
     return registered.status === "active"
       ? c.json({ user, status: "active" as const, ...registered.tokens }, 201)
-      : c.json({ user, status: "pending_activation" as const }, 202);
+      : c.json({ user, status: registered.status }, 202);
   },
 );

@@ -6,6 +6,7 @@ import { AppError } from "../http/errors";
 import type { RequestMeta } from "../http/request-meta";
 import { admit } from "../policy/admission";
 import { startSession, type TokenResponse } from "../tokens/issue";
+import { requireConfirmedEmail } from "../accounts/email-verification";
 import { recordAttempt, type Attempt } from "../audit/attempts";
 import { checkPassword, spendCorrectCheck } from "./check";
 import { hashPassword, needsRehash } from "./password";
@@ -60,6 +61,7 @@ export async function signInWithPassword(
     async (settle) => {
       try {
         admit(tenant, user, input.role);
+        requireConfirmedEmail(tenant, user);
       } catch (refusal) {
         // The password was right: the refusal (account_inactive, forbidden) is recorded and said, nothing more.
         if (refusal instanceof AppError) await commit(db, [settle, ...rehash, attempt(user, refusal.code)]);

@@ -49,11 +49,13 @@ export async function registerSubmit(c: Context<AppEnv>, form: URLSearchParams, 
     return registerPage(c, request, { values, status: 400, error: { code: "validation_failed", fieldErrors: fieldErrors(parsed.issues) } });
   }
   try {
-    const registered = await registerPersonalAccount(scopeOf(c), tenant, { ...parsed.output, scope: "openid" });
-    if (registered.status === "pending_activation") {
+    const locale = localeOf(c, request.parameters);
+    const registered = await registerPersonalAccount(scopeOf(c), tenant, { ...parsed.output, scope: "openid", locale });
+    if (registered.status !== "active") {
       return c.html(
         <PendingActivationPage
-          locale={localeOf(c, request.parameters)}
+          locale={locale}
+          waitingFor={registered.status === "email_unverified" ? "email" : "activation"}
           tenantName={tenant.displayName}
           email={registered.user.email ?? undefined}
           signInHref={`${authorizePath(tenant)}?${clientParameters(request.parameters)}`}

@@ -13,6 +13,8 @@ export const rateLimits = {
   credentials: "CREDENTIALS_LIMIT",
   /** Paths that write a flow or exchange a code: provider authorize and callback, /token. */
   oauth: "OAUTH_LIMIT",
+  /** Paths that send a message to whatever address is typed: a resent confirmation, a forgotten password. */
+  mail: "MAIL_LIMIT",
   /** Answers for tenant names this region does not know, each a call to the global directory. */
   unknownTenant: "UNKNOWN_TENANT_LIMIT",
 } as const;

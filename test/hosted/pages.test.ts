@@ -62,7 +62,7 @@ function everyPage(locale: Locale) {
       signInHref: "/t/acme/authorize",
       clientName: "Print App",
     }),
-    pendingActivation: PendingActivationPage({ locale, tenantName: "Acme Print", email: "jane@example.com", signInHref: "/t/acme/authorize" }),
+    pendingActivation: PendingActivationPage({ locale, tenantName: "Acme Print", email: "jane@example.com", signInHref: "/t/acme/authorize", waitingFor: "activation" }),
     continueAs: ContinueAsPage({
       locale,
       tenantName: "Acme Print",

@@ -81,6 +81,13 @@ export const en = {
     account: "Account:",
     signIn: "Back to sign-in",
   },
+  /** After a registration where the tenant requires the address to be confirmed (rule E). */
+  checkEmail: {
+    title: "Confirm your e-mail address",
+    text: "Your account was created. We sent you a message: follow its link, or enter its code, to confirm your address. Then sign in.",
+    account: "Sent to:",
+    signIn: "Back to sign-in",
+  },
   continueAs: {
     title: "Choose an account",
     continueAs: (displayName: string) => `Continue as ${displayName}`,

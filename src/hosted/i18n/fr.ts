@@ -78,6 +78,12 @@ export const fr: Catalogue = {
     account: "Compte\u00a0:",
     signIn: "Retour à la connexion",
   },
+  checkEmail: {
+    title: "Confirmez votre adresse e-mail",
+    text: "Votre compte a été créé. Nous vous avons envoyé un message\u00a0: suivez son lien, ou saisissez son code, pour confirmer votre adresse. Connectez-vous ensuite.",
+    account: "Envoyé à\u00a0:",
+    signIn: "Retour à la connexion",
+  },
   continueAs: {
     title: "Choisir un compte",
     continueAs: (displayName) => `Continuer en tant que ${displayName}`,

@@ -7,11 +7,13 @@ export interface PendingActivationPageProps {
   /** The new account's address, so the person knows which account waits. */
   email?: string;
   signInHref: string;
+  /** What the account waits for: an admin's activation (rule R), or its address to be confirmed (rule E). */
+  waitingFor: "activation" | "email";
 }
 
-/** After a registration on a tenant whose new users wait for an admin (rule R): what happens next. */
+/** After a registration that opens no session yet (rule R or E): what happens next. */
 export function PendingActivationPage(props: PendingActivationPageProps) {
-  const t = messages(props.locale).pendingActivation;
+  const t = messages(props.locale)[props.waitingFor === "email" ? "checkEmail" : "pendingActivation"];
   return (
     <HostedPage locale={props.locale} title={t.title} tenantName={props.tenantName}>
       <p>{t.text}</p>
