@@ -4,7 +4,7 @@
  * the `printid-hosted` client, opened by the same sign-in paths as any other (rule L's lockout and
  * records, rule X, rule R), whose first refresh token is the cookie's only content; like every refresh
  * token it is stored nowhere. Rule P is checked again on every use: a deactivated person, a disabled
- * tenant or a revoked session is no session.
+ * tenant, a revoked session or one past the tenant's time-outs is no session.
  */
 import type { Context } from "hono";
 import type { Tenant, UserProfile } from "../db/schema";
@@ -13,6 +13,7 @@ import { clearCookie, readCookie, writeCookie } from "../http/cookies";
 import { AppError } from "../http/errors";
 import { admit } from "../policy/admission";
 import { loadPrincipal } from "../policy/queries";
+import { sessionLive } from "../policy/session-live";
 import { peekRefreshToken, readRefreshToken } from "../tokens/refresh-token";
 import { revokeSession } from "../tokens/sessions";
 
@@ -49,7 +50,7 @@ export async function browserSessionOf(c: Context<AppEnv>, tenant: Tenant): Prom
   });
   const session = loaded?.session;
   const user = loaded?.user;
-  if (!loaded || loaded.tenant.id !== tenant.id || !session || !user) return undefined;
+  if (!loaded || loaded.tenant.id !== tenant.id || !session || !user || !sessionLive(tenant, session, now)) return undefined;
   if (!(await readRefreshToken(await c.var.config.signingKeys(), tenant.id, secret))) return undefined;
   try {
     admit(tenant, user);

@@ -1,6 +1,7 @@
 import type { Bindings, Config } from "../config";
 import type { Database } from "../db/client";
 import type { ProviderName, Tenant, UserProfile } from "../db/schema";
+import { requestMeta, type RequestMeta } from "./request-meta";
 
 /** The signed-in user of an authenticated request, as `requireUser()` found them. */
 export interface Principal {
@@ -28,13 +29,15 @@ export interface AppEnv {
   };
 }
 
-/** What the rooms' functions need of a request: its database, configuration and bindings. */
+/** What the rooms' functions need of a request: its database, configuration, bindings and origin. */
 export interface Scope {
   db: Database;
   config: Config;
   env: Bindings;
+  /** Where the request comes from: a session opened by it records this (its IP and user agent). */
+  meta: RequestMeta;
 }
 
-export function scopeOf(c: { var: { db: Database; config: Config }; env: Bindings }): Scope {
-  return { db: c.var.db, config: c.var.config, env: c.env };
+export function scopeOf(c: { var: { db: Database; config: Config }; env: Bindings; req: { raw: Request } }): Scope {
+  return { db: c.var.db, config: c.var.config, env: c.env, meta: requestMeta(c.req.raw) };
 }

@@ -29,7 +29,14 @@ function selectPrincipal(db: Database) {
   return db
     .select({
       tenant: tenants,
-      session: { id: sessions.id, revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt, createdAt: sessions.createdAt, method: sessions.method },
+      session: {
+        id: sessions.id,
+        revokedAt: sessions.revokedAt,
+        expiresAt: sessions.expiresAt,
+        createdAt: sessions.createdAt,
+        lastUsedAt: sessions.lastUsedAt,
+        method: sessions.method,
+      },
       user: principalUserColumns,
       identities: identitiesColumn,
     })
@@ -38,9 +45,9 @@ function selectPrincipal(db: Database) {
 
 /**
  * For an access token: the token's session within the tenant, and its user, who must be the token's
- * subject (whether the session has ended is the caller's to tell, requireUser). Every authenticated API
- * request runs it, so it is prepared once per database handle: drizzle then builds its SQL once, not on
- * every request.
+ * subject (whether the session has ended is the caller's to tell: requireUser, by sessionLive). Every
+ * authenticated API request runs it, so it is prepared once per database handle: drizzle then builds its
+ * SQL once, not on every request.
  */
 const byAccessToken = preparedPerHandle((db) =>
   selectPrincipal(db)
@@ -52,7 +59,8 @@ const byAccessToken = preparedPerHandle((db) =>
 
 /**
  * For a console cookie: the session it names, at the generation it names (a token of an older one is
- * spent), a live session of that client within the tenant opened after `openedAfter`, and its user.
+ * spent), a session of that client within the tenant, neither revoked nor expired, opened after
+ * `openedAfter`, and its user (the tenant's time-outs are the caller's to apply: sessionLive).
  */
 function byRefreshToken(db: Database, slug: string, key: Extract<SessionKey, { generation: number }>) {
   const { sessionId, generation, clientId, openedAfter, now } = key;

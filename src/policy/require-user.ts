@@ -9,6 +9,7 @@ import { onTenantShard, tenantSlugOf } from "../tenants/middleware";
 import { issuerOf, verifyAccessToken } from "../tokens/jwt";
 import { admit } from "./admission";
 import { loadPrincipal } from "./queries";
+import { sessionLive } from "./session-live";
 
 const REALM = 'Bearer realm="printid"';
 
@@ -56,7 +57,8 @@ export interface AdmittedBearer {
 /**
  * Rule P for a bearer access token: the token is verified (signature, `iss` = this region's issuer for the
  * tenant in the path, `aud`, `exp`) without I/O, then one D1 query confirms that the tenant exists and is
- * enabled, the session is live, the user is active and holds `role`.
+ * enabled, the session is live (not revoked, nor expired, nor past the tenant's time-outs), the user is
+ * active and holds `role`.
  */
 export async function admitBearer(c: Context<AppEnv>, options: { role?: Role; formBody?: boolean } = {}): Promise<AdmittedBearer> {
   const slug = tenantSlugOf(c);
@@ -74,7 +76,7 @@ export async function admitBearer(c: Context<AppEnv>, options: { role?: Role; fo
   admitTenant(tenant);
   // A tenant deleted and created again under the same name is another tenant.
   if (claims.tid !== tenant.id) throw unauthorized("The access token belongs to another tenant", "invalid_token");
-  if (!session || !user || session.revokedAt !== null || session.expiresAt.getTime() <= Date.now()) {
+  if (!session || !user || !sessionLive(tenant, session, new Date())) {
     throw unauthorized("The session has ended", "invalid_token");
   }
   admit(tenant, user, options.role);

@@ -1,6 +1,7 @@
+import { eq } from "drizzle-orm";
 import { findUserById } from "../accounts/queries";
 import { commit, type Write } from "../db/batch";
-import type { Tenant, User } from "../db/schema";
+import { users, type Tenant, type User } from "../db/schema";
 import type { Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
 import { admit } from "../policy/admission";
@@ -39,12 +40,14 @@ export interface SessionGrant {
 
 /**
  * Every sign-in ends here (MyQ credentials, registration, providers, authorization codes): the user is
- * admitted by rule P, a session is opened, and its first tokens are signed. `writes` are the caller's
+ * admitted by rule P, a session is opened (with the tenant's lifetime, and the request's IP and user
+ * agent), the user's `last_sign_in_at` is set, and the first tokens are signed. `writes` are the caller's
  * rows that must land with the session or not at all (one D1 batch).
  */
 export async function startSession(scope: Scope, grant: SessionGrant, writes: Write[] = []): Promise<TokenResponse> {
   admit(grant.tenant, grant.user);
-  const granted = { ...grant, scope: allowedScope(scope.config, grant.clientId, grant.scope), authTime: grant.authTime ?? new Date() };
+  const now = new Date();
+  const granted = { ...grant, scope: allowedScope(scope.config, grant.clientId, grant.scope), authTime: grant.authTime ?? now };
   const session = await openSession(scope.db, await scope.config.signingKeys(), {
     id: grant.sessionId,
     tenantId: grant.tenant.id,
@@ -53,8 +56,11 @@ export async function startSession(scope: Scope, grant: SessionGrant, writes: Wr
     method: grant.method,
     scope: granted.scope,
     authTime: granted.authTime,
-  });
-  await commit(scope.db, [...writes, ...session.writes]);
+    maxSeconds: grant.tenant.sessionMaxSeconds,
+    meta: scope.meta,
+  }, now);
+  const signedInNow = scope.db.update(users).set({ lastSignInAt: now }).where(eq(users.id, grant.user.id));
+  await commit(scope.db, [...writes, ...session.writes, signedInNow]);
   return sign(scope, granted, session.sessionId, session.refreshToken);
 }
 
@@ -87,6 +93,7 @@ export async function renewSession(
     tenantId: refresh.tenant.id,
     clientId: refresh.clientId,
     reuseSeconds: refresh.tenant.refreshReuseSeconds,
+    timeouts: refresh.tenant,
   });
   if (!rotation.rotated) {
     throw new OAuthError(

@@ -4,12 +4,11 @@ import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
 import { deleteSome, type Pruner } from "../db/prune";
 import { sessions } from "../db/schema";
+import type { RequestMeta } from "../http/request-meta";
+import { liveSessions, type SessionTimeouts } from "../policy/session-live";
 import { isConfidential } from "./clients";
 import type { SigningKeys } from "./keys";
 import { mintRefreshToken, readRefreshToken } from "./refresh-token";
-
-/** A session ends 30 days after sign-in at the latest, however often its refresh token rotates. */
-export const SESSION_MS = 30 * 24 * 3600_000;
 
 export interface NewSession {
   /** Set when the session's id was promised before it opened (an authorization code's). */
@@ -22,6 +21,10 @@ export interface NewSession {
   scope: string;
   /** When the person authenticated (the ID token's `auth_time`). */
   authTime: Date;
+  /** The tenant's `sessionMaxSeconds` now: the session's `expires_at`, however often it rotates. */
+  maxSeconds: number;
+  /** Where the sign-in came from, for the person's and the admin's session lists. */
+  meta: RequestMeta;
 }
 
 export interface OpenedSession {
@@ -36,14 +39,19 @@ export async function sessionExists(db: Database, id: string): Promise<boolean> 
   return (await db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, id)).get()) !== undefined;
 }
 
-/** A new session and its first refresh token (generation 0); nothing is written until the caller commits `writes`. */
+/**
+ * A new session and its first refresh token (generation 0); nothing is written until the caller commits
+ * `writes`. Its `expires_at` is the tenant's lifetime at sign-in: a lifetime shortened later ends it
+ * sooner (rule P reads the tenant's setting, session-live.ts), one lengthened later does not extend it,
+ * so the clean-up can prune by `expires_at` alone.
+ */
 export async function openSession(db: Database, keys: SigningKeys, input: NewSession, now = new Date()): Promise<OpenedSession> {
-  const { id: sessionId = crypto.randomUUID(), ...session } = input;
-  const expiresAt = new Date(now.getTime() + SESSION_MS);
+  const { id: sessionId = crypto.randomUUID(), maxSeconds, meta, ...session } = input;
+  const expiresAt = new Date(now.getTime() + maxSeconds * 1000);
   return {
     sessionId,
     refreshToken: await mintRefreshToken(keys, input.tenantId, { sessionId, generation: 0 }),
-    writes: [db.insert(sessions).values({ id: sessionId, ...session, createdAt: now, expiresAt })],
+    writes: [db.insert(sessions).values({ id: sessionId, ...session, ip: meta.ip, userAgent: meta.userAgent, createdAt: now, expiresAt })],
   };
 }
 
@@ -53,6 +61,8 @@ export interface PresentedRefreshToken {
   clientId: string;
   /** The tenant's `refreshReuseSeconds`: how long an exchanged token may be presented again; 0 = strict. */
   reuseSeconds: number;
+  /** The tenant's session time-outs: a session past either is not renewed. */
+  timeouts: SessionTimeouts;
 }
 
 export type Rotation =
@@ -71,7 +81,9 @@ export type Rotation =
  * - any older generation, or the previous one after the window: reuse (RFC 9700 §4.14.2). Its holder has
  *   certainly moved on, so whoever presents it may be a thief: the session is revoked.
  * A token that this issuer did not mint for this tenant ends nothing. A lost answer leaves the session
- * at `g + 1`, where the app's retry with `g` succeeds within the window.
+ * at `g + 1`, where the app's retry with `g` succeeds within the window. A session past the tenant's
+ * time-outs (rule P's `liveSessions`) is not renewed; moving on records `last_used_at`, the idle
+ * time-out's clock, in the same statement (the only write of a session's use).
  */
 export async function rotateRefreshToken(
   db: Database,
@@ -92,18 +104,11 @@ export async function rotateRefreshToken(
     .set({ revokedAt: now })
     .where(and(ofTenant, isNull(sessions.revokedAt), gt(sessions.refreshGeneration, generation), sql`not (${retry})`))
     .returning({ id: sessions.id });
+  const live = liveSessions(token.timeouts, now);
   const moveOn = db
     .update(sessions)
-    .set({ refreshGeneration: generation + 1, refreshedAt: now })
-    .where(
-      and(
-        ofTenant,
-        eq(sessions.clientId, token.clientId),
-        eq(sessions.refreshGeneration, generation),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, now),
-      ),
-    )
+    .set({ refreshGeneration: generation + 1, refreshedAt: now, lastUsedAt: now })
+    .where(and(ofTenant, eq(sessions.clientId, token.clientId), eq(sessions.refreshGeneration, generation), live))
     .returning({ id: sessions.id });
   const readBack = db
     .select({
@@ -114,7 +119,7 @@ export async function rotateRefreshToken(
       retry: sql<number>`${retry}`,
     })
     .from(sessions)
-    .where(and(ofTenant, eq(sessions.clientId, token.clientId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
+    .where(and(ofTenant, eq(sessions.clientId, token.clientId), live));
 
   const [revoked, moved, [session]] = await db.batch([revokeIfReused, moveOn, readBack]);
   if (revoked.length > 0) return { rotated: false, reused: true };
