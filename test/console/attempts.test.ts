@@ -14,7 +14,7 @@ import { attemptRows, Browser, consoleOf, consoleSignIn, page, signedInBrowser }
 describe("sign-in attempts: words and filters", () => {
   it.each(Object.keys(errorStatus) as ErrorCode[])("L the outcome %s reads as words, not as its code", (code) => {
     expect(outcomeText(code)).not.toBe(code);
-    expect(outcomeText(code)).toMatch(/^[A-Z][-a-z]* /);
+    expect(outcomeText(code)).toMatch(/^[A-Z][-a-z]*[: ]/);
   });
 
   it.each([
