@@ -10,7 +10,6 @@ import { openTenant } from "../support/tenants";
 import { bearer, CLIENT_ID, PASSWORD, seedUser, signIn, tokensFor } from "../support/users";
 import {
   ADMIN,
-  adminSettings,
   attemptRows,
   consoleOf,
   expectSecurityHeaders,
@@ -125,35 +124,6 @@ describe("users: pending registrations, activation and deactivation", () => {
     const second = await page(browser, next!.replaceAll("&amp;", "&"));
     expect(second.html.match(/<th scope="row" class="wrap"><a href="[^"]+">bulk-/g)).toHaveLength(1);
     expect(second.html).not.toContain("Next page");
-  });
-});
-
-describe("settings: the two User management switches", () => {
-  it("R the switches change the admin API's settings and what a registration gets (202, then 201)", async () => {
-    const { name } = await openTenant(eu, { allowRegistration: true, newUsersActiveByDefault: true });
-    const browser = await signedInBrowser(name);
-    const before = await page(browser, `${consoleOf(name)}/settings`);
-    expect(before.html).toContain('<label for="allowRegistration">Allow users to register in the system</label>');
-    expect(before.html).toContain('<label for="newUsersActiveByDefault">New registered users are active by default</label>');
-    expect(before.html).toMatch(/id="newUsersActiveByDefault" name="newUsersActiveByDefault" checked=""/);
-    const lockoutBefore = (await adminSettings(name)).lockout;
-
-    // Untick "active by default" (an unticked checkbox is simply not sent).
-    const saved = await browser.post(`${consoleOf(name)}/settings`, { csrf: before.csrf, allowRegistration: "on" });
-    expect(locationOf(saved)).toBe(`${consoleOf(name)}/settings?done=saved`);
-    expect(await adminSettings(name)).toMatchObject({ allowRegistration: true, newUsersActiveByDefault: false, lockout: lockoutBefore });
-    expect((await register(name, "first@example.com")).status).toBe(202);
-    const after = await page(browser, `${consoleOf(name)}/settings?done=saved`);
-    expect(after.html).toContain("The settings are saved.");
-    expect(after.html).not.toMatch(/id="newUsersActiveByDefault" name="newUsersActiveByDefault" checked/);
-
-    await browser.post(`${consoleOf(name)}/settings`, { csrf: after.csrf, allowRegistration: "on", newUsersActiveByDefault: "on" });
-    expect(await adminSettings(name)).toMatchObject({ allowRegistration: true, newUsersActiveByDefault: true });
-    expect((await register(name, "second@example.com")).status).toBe(201);
-
-    await browser.post(`${consoleOf(name)}/settings`, { csrf: after.csrf });
-    expect(await adminSettings(name)).toMatchObject({ allowRegistration: false, newUsersActiveByDefault: false });
-    expect((await register(name, "third@example.com")).status).toBe(403);
   });
 });
 

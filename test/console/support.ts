@@ -105,3 +105,21 @@ export function attemptRows(html: string): Record<string, string>[] {
     (row) => Object.fromEntries([...row[0].matchAll(/<td data-label="([^"]+)"[^>]*>(.*?)<\/td>/g)].map((cell) => [cell[1], cell[2]!.replace(/<[^>]+>/g, "")])),
   );
 }
+
+/**
+ * The fields the page's form at `action` sends as it stands (hidden and number inputs, ticked boxes): what a
+ * browser posts when the admin changes nothing.
+ */
+export function formFieldsOf(html: string, action: string): Record<string, string> {
+  const form = new RegExp(`<form method="post" action="${action}"[^>]*>(.*?)</form>`, "s").exec(html)?.[1];
+  if (!form) throw new Error(`no form to ${action}`);
+  const fields: Record<string, string> = {};
+  for (const [input] of form.matchAll(/<input [^>]*>/g)) {
+    const name = /name="([^"]+)"/.exec(input)?.[1];
+    if (!name) continue;
+    if (/type="checkbox"/.test(input)) {
+      if (/ checked=""/.test(input)) fields[name] = "on";
+    } else fields[name] = /value="([^"]*)"/.exec(input)?.[1] ?? "";
+  }
+  return fields;
+}
