@@ -7,13 +7,16 @@
 import { Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import { resendEmailVerification, verifyEmail } from "./accounts/email-routes";
+import { acceptAnInvitation } from "./accounts/invitation-routes";
 import { me, updateMe } from "./accounts/me";
 import { register } from "./accounts/routes";
+import { endMySession, listMySessions } from "./accounts/sessions";
 import { consoleApp } from "./admin/console";
 import { downloadSignInAttemptArchive, listSignInAttemptArchives } from "./admin/attempt-archives";
+import { endUserSession, listUserSessions, signOutEverywhere } from "./admin/sessions";
 import { getSettings, patchSettings } from "./admin/settings";
 import { listSignInAttempts } from "./admin/sign-in-attempts";
-import { createUser, getUser, listUsers, patchUser } from "./admin/users";
+import { createUser, getUser, listUsers, patchUser, sendInvitation } from "./admin/users";
 import { configOf } from "./config";
 import { forgotPassword, resetForgottenPassword } from "./credentials/password-reset-routes";
 import { changePassword, signIn } from "./credentials/routes";
@@ -75,6 +78,8 @@ export function buildApp() {
   // …password reset
   app.post("/t/:tenant/password/forgot", ...limits.mail, ...publicTenant, ...forgotPassword);
   app.post("/t/:tenant/password/reset", ...limits.credentials, ...publicTenant, ...resetForgottenPassword);
+  // …an admin's invitation
+  app.post("/t/:tenant/invitation/accept", ...limits.credentials, ...publicTenant, ...acceptAnInvitation);
 
   // Sign-in with Apple, Google or Microsoft: the redirect flow (one callback per region) and the native one
   app.get("/t/:tenant/oauth/:provider/authorize", ...limits.oauth, ...publicTenant, ...authorize);
@@ -95,6 +100,8 @@ export function buildApp() {
   app.get("/t/:tenant/me", ...signedIn, ...me);
   app.patch("/t/:tenant/me", ...signedIn, ...updateMe);
   app.post("/t/:tenant/me/password", ...limits.credentials, ...signedIn, ...changePassword);
+  app.get("/t/:tenant/me/sessions", ...signedIn, ...listMySessions);
+  app.delete("/t/:tenant/me/sessions/:id", ...signedIn, ...endMySession);
 
   // Tenant administration
   app.get("/t/:tenant/admin/settings", ...tenantAdmin, ...getSettings);
@@ -103,6 +110,10 @@ export function buildApp() {
   app.post("/t/:tenant/admin/users", ...tenantAdmin, ...createUser);
   app.get("/t/:tenant/admin/users/:id", ...tenantAdmin, ...getUser);
   app.patch("/t/:tenant/admin/users/:id", ...tenantAdmin, ...patchUser);
+  app.get("/t/:tenant/admin/users/:id/sessions", ...tenantAdmin, ...listUserSessions);
+  app.delete("/t/:tenant/admin/users/:id/sessions/:sessionId", ...tenantAdmin, ...endUserSession);
+  app.post("/t/:tenant/admin/users/:id/sign-out-everywhere", ...tenantAdmin, ...signOutEverywhere);
+  app.post("/t/:tenant/admin/users/:id/invitation", ...tenantAdmin, ...sendInvitation);
   app.get("/t/:tenant/admin/sign-in-attempts", ...tenantAdmin, ...listSignInAttempts);
   app.get("/t/:tenant/admin/sign-in-attempts/archives", ...tenantAdmin, ...listSignInAttemptArchives);
   app.get("/t/:tenant/admin/sign-in-attempts/archives/:day/:part", ...tenantAdmin, ...downloadSignInAttemptArchive);

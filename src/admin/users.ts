@@ -1,6 +1,7 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { createUser as createAccount } from "../accounts/create";
+import { mailInvitation } from "../accounts/invitations";
 import { Email, PersonName, Username } from "../accounts/fields";
 import { changeUser } from "../accounts/manage";
 import { findUserWithIdentities, listUsers as queryUsers } from "../accounts/queries";
@@ -8,11 +9,13 @@ import { userView, UserView } from "../accounts/view";
 import { hashPassword } from "../credentials/password";
 import { NewPassword, passwordReuseProblem } from "../credentials/password-policy";
 import { roleNames } from "../db/schema";
+import { scopeOf } from "../http/context";
 import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, pathParams, queryParams } from "../http/validation";
+import { requestLocale } from "../mail/proof";
 
 const UserPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 const Roles = v.pipe(v.array(v.picklist(roleNames)), v.transform((roles) => [...new Set(roles)]));
@@ -68,6 +71,10 @@ const CreateUserBody = v.pipe(
     password: v.optional(NewPassword),
     roles: v.optional(Roles, []),
     active: v.optional(v.boolean(), true),
+    invite: v.optional(
+      v.pipe(v.boolean(), v.description("Mail the user an invitation to choose their password (\"Send activation email\"); only without `password`")),
+      false,
+    ),
   }),
   v.forward(
     v.rawCheck(({ dataset, addIssue }) => {
@@ -75,6 +82,7 @@ const CreateUserBody = v.pipe(
       const body = dataset.value;
       const problem = body.password && passwordReuseProblem(body.password, body);
       if (problem) addIssue({ message: problem });
+      if (body.password && body.invite) addIssue({ message: "An invited user chooses their own password: leave it out, or do not invite" });
     }),
     ["password"],
   ),
@@ -86,8 +94,8 @@ export const createUser = defineRoute(
     tags: ["Administration"],
     summary: "Create a work account",
     responses: {
-      201: jsonResponse("The new user", UserView),
-      ...problems("validation_failed", "unauthorized", "forbidden", "account_exists"),
+      201: jsonResponse("The new user (with `invite`, mailed an invitation)", UserView),
+      ...problems("validation_failed", "unauthorized", "forbidden", "account_exists", "unavailable"),
     },
   }),
   jsonBody(CreateUserBody),
@@ -109,6 +117,8 @@ export const createUser = defineRoute(
       },
       { chosen: body.username },
     );
+    // The user exists even when the message cannot be sent (503): POST …/invitation sends it again.
+    if (body.invite) await mailInvitation(scopeOf(c), c.var.tenant, user.id, requestLocale(c));
     return c.json(userView(user, []), 201);
   },
 );
@@ -160,5 +170,22 @@ export const patchUser = defineRoute(
     const found = await findUserWithIdentities(c.var.db, c.var.tenant.id, id);
     if (!found) throw new AppError("not_found");
     return c.json(userView(found.user, found.identities), 200);
+  },
+);
+
+export const sendInvitation = defineRoute(
+  describeRoute({
+    tags: ["Administration"],
+    summary: "Mail a user without a password an invitation to choose one (7 days, single use; a newer one replaces it)",
+    description: "In the language of `ui_locales` or Accept-Language. Accepting it (POST /t/{tenant}/invitation/accept) sets the password and confirms the address; the account stays as active as it is.",
+    responses: {
+      202: { description: "Sent" },
+      ...problems("validation_failed", "unauthorized", "forbidden", "not_found", "unavailable"),
+    },
+  }),
+  pathParams(UserPath),
+  async (c) => {
+    await mailInvitation(scopeOf(c), c.var.tenant, c.req.valid("param").id, requestLocale(c));
+    return c.body(null, 202);
   },
 );

@@ -21,6 +21,8 @@ const operations: Record<string, { body?: unknown; status: number }> = {
   },
   "GET /t/{tenant}/admin/users/{id}": { status: 200 },
   "PATCH /t/{tenant}/admin/users/{id}": { body: { firstName: "Renamed" }, status: 200 },
+  // The member has a password, so no invitation (400): a sent one's 202 is in accounts/invitations.
+  "POST /t/{tenant}/admin/users/{id}/invitation": { status: 400 },
   "GET /t/{tenant}/admin/sign-in-attempts": { status: 200 },
   "GET /t/{tenant}/admin/sign-in-attempts/archives": { status: 200 },
   // No part is archived under this day: the admin's answer is 404 (a download's 200 is no-store in

@@ -1,0 +1,59 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { users, type Tenant } from "../db/schema";
+import type { Scope } from "../http/context";
+import { AppError } from "../http/errors";
+import { validationFailed } from "../http/validation";
+import type { Locale } from "../hosted/i18n";
+import { hashPassword } from "../credentials/password";
+import { passwordReuseProblem } from "../credentials/password-policy";
+import { mailProof } from "../mail/proof";
+import { findLiveToken, insertAccountToken, newToken, spendToken, supersedeTokens, unspent } from "./account-tokens";
+import { findUserById } from "./queries";
+
+/** How long an invitation's link works. */
+const INVITATION_LIFETIME_MS = 7 * 24 * 3600_000;
+
+/**
+ * An admin's "Send activation email": a link (7 days, single use) to the user's address, with which the
+ * person chooses their password. Only for an account without a password (one with a password is sent a
+ * reset instead); a newer invitation replaces the older. `503 unavailable` when it cannot be sent: ask again.
+ */
+export async function mailInvitation(scope: Scope, tenant: Tenant, userId: string, locale: Locale): Promise<void> {
+  const { db } = scope;
+  const user = await findUserById(db, tenant.id, userId);
+  if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
+  if (!user.email) throw validationFailed([{ path: "email", message: "The user has no e-mail address to invite" }], "This user cannot be invited");
+  if (user.passwordHash) throw validationFailed([{ path: "password", message: "The user already has a password: send a password reset instead" }], "This user cannot be invited");
+  const { token, tokenHash } = await newToken();
+  await db.batch([
+    supersedeTokens(db, user.id, "invitation"),
+    insertAccountToken(db, tokenHash, { tenantId: tenant.id, userId: user.id, purpose: "invitation", email: user.email, lifetimeMs: INVITATION_LIFETIME_MS }),
+  ]);
+  await mailProof(scope.env, scope.config, tenant, { kind: "invitation", locale, to: user.email, token });
+}
+
+/**
+ * POST /invitation/accept: the person's password (the password policy applies) and, since the link
+ * reached them, their address proven (rule E), in one batch with spending the link; only while the
+ * account still has that address and no password. Whether the account is active stays the admin's
+ * choice (the user's `active`, set when it was created or since).
+ */
+export async function acceptInvitation(scope: Scope, tenant: Tenant, token: string, password: string): Promise<void> {
+  const { db } = scope;
+  const refused = () => validationFailed([{ path: "token", message: "Expired, already used, or not of this tenant" }], "This invitation cannot be used");
+  const proof = await findLiveToken(db, tenant.id, "invitation", token);
+  const user = proof && (await findUserById(db, tenant.id, proof.userId));
+  if (!proof || !user || user.email?.toLowerCase() !== proof.email?.toLowerCase()) throw refused();
+  const reuse = passwordReuseProblem(password, user);
+  if (reuse) throw validationFailed([{ path: "password", message: reuse }]);
+  const passwordHash = await hashPassword(password);
+  const now = new Date();
+  const [accepted] = await db.batch([
+    db
+      .update(users)
+      .set({ passwordHash, emailVerified: true, updatedAt: now })
+      .where(and(eq(users.id, user.id), isNull(users.passwordHash), unspent(proof.tokenHash, now))),
+    spendToken(db, proof.tokenHash, now),
+  ]);
+  if (accepted.meta.changes !== 1) throw refused();
+}
