@@ -2,8 +2,10 @@ import { and, eq, gt, isNull, lt, sql, type SQL } from "drizzle-orm";
 import * as v from "valibot";
 import type { Database } from "../db/client";
 import { deleteSome, type Pruner } from "../db/prune";
-import { accountTokens, type AccountTokenPurpose } from "../db/schema";
+import { accountTokens, type AccountTokenPurpose, type User } from "../db/schema";
 import { randomSecret, sha256 } from "../crypto/secrets";
+import { validationFailed } from "../http/validation";
+import { findUserById } from "./queries";
 
 /**
  * The single-use proofs printid mails (account_tokens): a link's token of 256 random bits, stored only as
@@ -36,6 +38,13 @@ export function insertAccountToken(db: Database, tokenHash: string, input: NewAc
   return db.insert(accountTokens).values({ ...token, tokenHash, codeHash, createdAt: now, expiresAt: new Date(now.getTime() + lifetimeMs) });
 }
 
+/** A new link's token for the user, written (replacing earlier ones of its purpose): the token to mail. */
+export async function issueAccountToken(db: Database, input: NewAccountToken): Promise<string> {
+  const { token, tokenHash } = await newToken();
+  await db.batch([supersedeTokens(db, input.userId, input.purpose), insertAccountToken(db, tokenHash, input)]);
+  return token;
+}
+
 /** Earlier proofs of the same purpose stop working once a new one is sent: only the latest message counts. */
 export function supersedeTokens(db: Database, userId: string, purpose: AccountTokenPurpose, now = new Date()) {
   return db
@@ -53,6 +62,21 @@ export async function findLiveToken(db: Database, tenantId: string, purpose: Acc
     .from(accountTokens)
     .where(and(eq(accountTokens.tokenHash, await sha256(token)), eq(accountTokens.tenantId, tenantId), eq(accountTokens.purpose, purpose), live(now)))
     .get();
+}
+
+/**
+ * The user a presented link names, with its proof: only while the proof is live, of this tenant and
+ * purpose, and the account still has the address it was sent to (a proof holds for that address only).
+ */
+export async function userOfProof(db: Database, tenantId: string, purpose: AccountTokenPurpose, token: string) {
+  const proof = await findLiveToken(db, tenantId, purpose, token);
+  const user: User | undefined = proof && (await findUserById(db, tenantId, proof.userId));
+  return proof && user && user.email?.toLowerCase() === proof.email?.toLowerCase() ? { proof, user } : undefined;
+}
+
+/** A presented link that opens nothing: said alike whether it expired, was used, or names another tenant's. */
+export function unusableLink(detail = "This link cannot be used") {
+  return validationFailed([{ path: "token", message: "Expired, already used, or not of this tenant" }], detail);
 }
 
 /** The condition every effect of a proof is written under: the proof is not spent yet. */

@@ -8,7 +8,7 @@ import { AppError } from "../http/errors";
 import { validationFailed } from "../http/validation";
 import type { Locale } from "../hosted/i18n";
 import { mailProof } from "../mail/proof";
-import { findLiveToken, insertAccountToken, newToken, sentSince, spendToken, supersedeTokens, unspent } from "./account-tokens";
+import { findLiveToken, insertAccountToken, newToken, sentSince, spendToken, supersedeTokens, unspent, unusableLink } from "./account-tokens";
 import { codeHashOf, codeMatches, MAX_CODE_TRIES, newCode } from "./email-codes";
 
 /** How long a registration's link and code work, and how long an unconfirmed registration is kept (rule E). */
@@ -61,7 +61,7 @@ export function requireConfirmedEmail(tenant: Tenant, user: Pick<User, "emailVer
 }
 
 const invalidProof = (path: "token" | "code") =>
-  validationFailed([{ path, message: path === "token" ? "Expired, already used, or not of this tenant" : "Not the code, or expired" }], "This link or code cannot be used");
+  path === "token" ? unusableLink() : validationFailed([{ path, message: "Not the code, or expired" }], "This code cannot be used");
 
 /** Marks the address proven, and spends the proof, in one batch: only if the account still has that address. */
 async function prove(db: Database, proof: { tokenHash: string; userId: string; email: string | null }, path: "token" | "code") {

@@ -7,7 +7,7 @@ import type { Locale } from "../hosted/i18n";
 import { hashPassword } from "../credentials/password";
 import { passwordReuseProblem } from "../credentials/password-policy";
 import { mailProof } from "../mail/proof";
-import { findLiveToken, insertAccountToken, newToken, spendToken, supersedeTokens, unspent } from "./account-tokens";
+import { issueAccountToken, spendToken, unspent, unusableLink, userOfProof } from "./account-tokens";
 import { findUserById } from "./queries";
 
 /** How long an invitation's link works. */
@@ -24,11 +24,7 @@ export async function mailInvitation(scope: Scope, tenant: Tenant, userId: strin
   if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
   if (!user.email) throw validationFailed([{ path: "email", message: "The user has no e-mail address to invite" }], "This user cannot be invited");
   if (user.passwordHash) throw validationFailed([{ path: "password", message: "The user already has a password: send a password reset instead" }], "This user cannot be invited");
-  const { token, tokenHash } = await newToken();
-  await db.batch([
-    supersedeTokens(db, user.id, "invitation"),
-    insertAccountToken(db, tokenHash, { tenantId: tenant.id, userId: user.id, purpose: "invitation", email: user.email, lifetimeMs: INVITATION_LIFETIME_MS }),
-  ]);
+  const token = await issueAccountToken(db, { tenantId: tenant.id, userId: user.id, purpose: "invitation", email: user.email, lifetimeMs: INVITATION_LIFETIME_MS });
   await mailProof(scope.env, scope.config, tenant, { kind: "invitation", locale, to: user.email, token });
 }
 
@@ -40,10 +36,9 @@ export async function mailInvitation(scope: Scope, tenant: Tenant, userId: strin
  */
 export async function acceptInvitation(scope: Scope, tenant: Tenant, token: string, password: string): Promise<void> {
   const { db } = scope;
-  const refused = () => validationFailed([{ path: "token", message: "Expired, already used, or not of this tenant" }], "This invitation cannot be used");
-  const proof = await findLiveToken(db, tenant.id, "invitation", token);
-  const user = proof && (await findUserById(db, tenant.id, proof.userId));
-  if (!proof || !user || user.email?.toLowerCase() !== proof.email?.toLowerCase()) throw refused();
+  const found = await userOfProof(db, tenant.id, "invitation", token);
+  if (!found) throw unusableLink("This invitation cannot be used");
+  const { proof, user } = found;
   const reuse = passwordReuseProblem(password, user);
   if (reuse) throw validationFailed([{ path: "password", message: reuse }]);
   const passwordHash = await hashPassword(password);
@@ -55,5 +50,5 @@ export async function acceptInvitation(scope: Scope, tenant: Tenant, token: stri
       .where(and(eq(users.id, user.id), isNull(users.passwordHash), unspent(proof.tokenHash, now))),
     spendToken(db, proof.tokenHash, now),
   ]);
-  if (accepted.meta.changes !== 1) throw refused();
+  if (accepted.meta.changes !== 1) throw unusableLink("This invitation cannot be used");
 }

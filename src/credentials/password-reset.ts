@@ -1,6 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { findLiveToken, insertAccountToken, newToken, sentSince, spendToken, supersedeTokens, unspent } from "../accounts/account-tokens";
-import { findUserById } from "../accounts/queries";
+import { issueAccountToken, sentSince, spendToken, unspent, unusableLink, userOfProof } from "../accounts/account-tokens";
 import { userOfLogin } from "./lockout";
 import { users, type Tenant } from "../db/schema";
 import type { Scope } from "../http/context";
@@ -30,11 +29,7 @@ export async function mailPasswordReset(scope: Scope, tenant: Tenant, login: str
     .get();
   if (!user?.email || !user.emailVerified) return;
   if (await sentSince(db, user.id, "reset_password", new Date(Date.now() - RESEND_PAUSE_MS))) return;
-  const { token, tokenHash } = await newToken();
-  await db.batch([
-    supersedeTokens(db, user.id, "reset_password"),
-    insertAccountToken(db, tokenHash, { tenantId: tenant.id, userId: user.id, purpose: "reset_password", email: user.email, lifetimeMs: RESET_LIFETIME_MS }),
-  ]);
+  const token = await issueAccountToken(db, { tenantId: tenant.id, userId: user.id, purpose: "reset_password", email: user.email, lifetimeMs: RESET_LIFETIME_MS });
   await mailProof(scope.env, scope.config, tenant, { kind: "resetPassword", locale, to: user.email, token });
 }
 
@@ -46,11 +41,9 @@ export async function mailPasswordReset(scope: Scope, tenant: Tenant, login: str
  */
 export async function resetPassword(scope: Scope, tenant: Tenant, token: string, newPassword: string): Promise<void> {
   const { db } = scope;
-  const proof = await findLiveToken(db, tenant.id, "reset_password", token);
-  const user = proof && (await findUserById(db, tenant.id, proof.userId));
-  if (!proof || !user || user.email?.toLowerCase() !== proof.email?.toLowerCase()) {
-    throw validationFailed([{ path: "token", message: "Expired, already used, or not of this tenant" }], "This link cannot be used");
-  }
+  const found = await userOfProof(db, tenant.id, "reset_password", token);
+  if (!found) throw unusableLink();
+  const { proof, user } = found;
   const reuse = passwordReuseProblem(newPassword, user);
   if (reuse) throw validationFailed([{ path: "newPassword", message: reuse }]);
   const passwordHash = await hashPassword(newPassword);
@@ -64,7 +57,5 @@ export async function resetPassword(scope: Scope, tenant: Tenant, token: string,
     revokeUserSessions(db, user.id, { onlyIf: still, now }),
     spendToken(db, proof.tokenHash, now),
   ]);
-  if (changed.meta.changes !== 1) {
-    throw validationFailed([{ path: "token", message: "Expired, already used, or not of this tenant" }], "This link cannot be used");
-  }
+  if (changed.meta.changes !== 1) throw unusableLink();
 }
