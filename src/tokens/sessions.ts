@@ -1,9 +1,9 @@
-import { and, eq, gt, isNull, lt, ne, notInArray, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lt, ne, notInArray, sql, type SQL } from "drizzle-orm";
 import type { Config } from "../config";
 import type { Database } from "../db/client";
 import type { Write } from "../db/batch";
 import { deleteSome, type Pruner } from "../db/prune";
-import { sessions } from "../db/schema";
+import { sessions, type Tenant } from "../db/schema";
 import type { RequestMeta } from "../http/request-meta";
 import { liveSessions, type SessionTimeouts } from "../policy/session-live";
 import { isConfidential } from "./clients";
@@ -155,6 +155,43 @@ export function revokeUserSessions(db: Database, userId: string, options: { exce
     .update(sessions)
     .set({ revokedAt: now })
     .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), except ? ne(sessions.id, except) : undefined, onlyIf));
+}
+
+/** The most sessions a list shows: a person's or an admin's view of one user's live sessions, newest first. */
+export const SESSION_LIST_LIMIT = 100;
+
+/** A user's live sessions (rule P's verdict, the tenant's time-outs included), newest first, at most SESSION_LIST_LIMIT. */
+export async function listLiveSessions(db: Database, tenant: Tenant, userId: string, now = new Date()) {
+  return db
+    .select({
+      id: sessions.id,
+      clientId: sessions.clientId,
+      method: sessions.method,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      ip: sessions.ip,
+      userAgent: sessions.userAgent,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), eq(sessions.tenantId, tenant.id), liveSessions(tenant, now)))
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .limit(SESSION_LIST_LIMIT)
+    .all();
+}
+
+export type ListedSession = Awaited<ReturnType<typeof listLiveSessions>>[number];
+
+/**
+ * Ends one session of a user in a tenant: true if it is theirs (ended now, or already), false if the
+ * tenant has no such session of theirs. Idempotent, so a retried request gets the same answer.
+ */
+export async function endSessionOf(db: Database, tenantId: string, userId: string, sessionId: string, now = new Date()): Promise<boolean> {
+  const theirs = and(eq(sessions.id, sessionId), eq(sessions.tenantId, tenantId), eq(sessions.userId, userId));
+  const [, [found]] = await db.batch([
+    db.update(sessions).set({ revokedAt: now }).where(and(theirs, isNull(sessions.revokedAt))),
+    db.select({ id: sessions.id }).from(sessions).where(theirs),
+  ]);
+  return found !== undefined;
 }
 
 /** Ended sessions are kept this long after their expiry, for the admin's and the user's history. */

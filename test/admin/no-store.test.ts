@@ -23,6 +23,10 @@ const operations: Record<string, { body?: unknown; status: number }> = {
   "PATCH /t/{tenant}/admin/users/{id}": { body: { firstName: "Renamed" }, status: 200 },
   // The member has a password, so no invitation (400): a sent one's 202 is in accounts/invitations.
   "POST /t/{tenant}/admin/users/{id}/invitation": { status: 400 },
+  "GET /t/{tenant}/admin/users/{id}/sessions": { status: 200 },
+  // The member's session of the fixture is not named: the admin's answer is 404 (a 204 is in admin/sessions).
+  "DELETE /t/{tenant}/admin/users/{id}/sessions/{sessionId}": { status: 404 },
+  "POST /t/{tenant}/admin/users/{id}/sign-out-everywhere": { status: 204 },
   "GET /t/{tenant}/admin/sign-in-attempts": { status: 200 },
   "GET /t/{tenant}/admin/sign-in-attempts/archives": { status: 200 },
   // No part is archived under this day: the admin's answer is 404 (a download's 200 is no-store in
@@ -51,7 +55,7 @@ async function fixture() {
 function call(operation: string, tenant: string, id: string, auth: Record<string, string>, fetch = eu.fetch) {
   const [method = "", path = ""] = operation.split(" ");
   const { body } = operations[operation] ?? {};
-  return fetch(path.replace("{tenant}", tenant).replace("{id}", id).replace("{day}", "2020-01-01").replace("{part}", "1"), {
+  return fetch(path.replace("{tenant}", tenant).replace("{id}", id).replace("{sessionId}", crypto.randomUUID()).replace("{day}", "2020-01-01").replace("{part}", "1"), {
     method,
     headers: body === undefined ? auth : { ...auth, "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
