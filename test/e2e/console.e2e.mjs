@@ -3,7 +3,9 @@
 // are active by default" off, a registration through the API then waits (202), the admin finds it under
 // "Pending activation" and activates it, and the user signs in (200). Rules R and P, through the pages a
 // person uses. Run with `npm run test:e2e`; it starts and stops everything it needs, in a temporary
-// directory, on free ports, and never reads .dev.vars.
+// directory, on free ports, and never reads .dev.vars. A second test (issue 14): the admin opens that user's
+// page and makes them an admin, who then gets into the console; every console page is photographed at 1280
+// and 390 px (test-results/console-{page}-{width}.png), and at 390 px none may scroll sideways.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
@@ -11,7 +13,11 @@ import { api as call, createTenant, launchChromium, newContext, secret, shot, st
 
 const CLIENT_ID = "printid-mobile";
 
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
 const state = { worker: undefined, browser: undefined, origin: "", tenant: "" };
+const pat = { email: "pat.pending@example.com", password: "a fine long password" };
 const adminPassword = `admin-${secret(9)}`;
 
 /** A JSON POST to the Worker. */
@@ -41,8 +47,7 @@ test("an admin turns off 'active by default', then activates a pending registrat
   const context = await newContext(state.browser, { viewport: { width: 1200, height: 800 } });
   const page = await context.newPage();
   const console_ = `${state.origin}/t/${state.tenant}/console`;
-  const email = "pat.pending@example.com";
-  const password = "a fine long password";
+  const { email, password } = pat;
 
   try {
     // Signing in: the console root sends a browser without a session to its sign-in page.
@@ -87,8 +92,8 @@ test("an admin turns off 'active by default', then activates a pending registrat
     await page.waitForURL(`${console_}/users?status=pending`);
     assert.equal(await page.getByRole("row").filter({ hasText: `admin@${state.tenant}.example` }).count(), 0);
     await page.getByRole("row").filter({ hasText: email }).getByRole("button", { name: /^Activate/ }).click();
-    await page.waitForURL(`${console_}/users?status=pending&done=activated`);
-    await page.getByText("The user is now active and can sign in.").waitFor();
+    await page.waitForURL(new RegExp(`/users\\?status=pending&done=activated&user=`));
+    await page.getByText("Pat Pending").filter({ hasText: "is now active and can sign in." }).waitFor();
     assert.equal(await page.getByRole("row").filter({ hasText: email }).count(), 0);
 
     // The user signs in.
@@ -109,6 +114,97 @@ test("an admin turns off 'active by default', then activates a pending registrat
     if (said) console.error(`wrangler dev said:\n${said}`);
     throw error;
   } finally {
+    await context.close();
+  }
+});
+
+/**
+ * The page photographed at 1280 and at 390 px wide (console-{name}-{width}.png); at 390 px nothing may stick
+ * out sideways. The layout is re-flowed, not reloaded. (The hosted pages' test has the same check.)
+ */
+async function photograph(page, name) {
+  await page.setViewportSize(DESKTOP);
+  await shot(page, `console-${name}-${DESKTOP.width}.png`);
+  await page.setViewportSize(PHONE);
+  try {
+    await shot(page, `console-${name}-${PHONE.width}.png`);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
+  } finally {
+    await page.setViewportSize(DESKTOP);
+  }
+}
+
+/** Signs in to the console in a fresh context; the page is at the users list. */
+async function consoleSession(login, password) {
+  const context = await newContext(state.browser, { viewport: DESKTOP });
+  const page = await context.newPage();
+  const console_ = `${state.origin}/t/${state.tenant}/console`;
+  await page.goto(`${console_}/sign-in`);
+  await page.getByLabel("Username or e-mail").fill(login);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  return { context, page, console_ };
+}
+
+test("an admin makes a user admin on the user's page; every console page at 1280 and 390 px", { timeout: 120_000 }, async () => {
+  const { context, page, console_ } = await consoleSession("admin", adminPassword);
+  let theirs;
+  try {
+    await page.waitForURL(`${console_}/users`);
+    await photograph(page, "users");
+
+    // The user's page, from the list: make them an admin.
+    await page.getByRole("row").filter({ hasText: pat.email }).getByRole("link").first().click();
+    await page.getByRole("heading", { name: "Account" }).waitFor();
+    const userPage = page.url();
+    await photograph(page, "user");
+    await page.getByRole("button", { name: "Make admin" }).click();
+    await page.waitForURL(`${userPage}?done=admin_granted`);
+    await page.getByText("is now an admin of this tenant.").waitFor();
+    await photograph(page, "user-admin-granted");
+
+    // They get into the console now.
+    theirs = await consoleSession(pat.email, pat.password);
+    await theirs.page.waitForURL(`${console_}/users`);
+
+    // Deactivate asks first; Cancel changes nothing.
+    await page.getByRole("link", { name: /^Deactivate/ }).click();
+    await page.getByRole("button", { name: /^Deactivate/ }).waitFor();
+    await photograph(page, "deactivate-confirm");
+    await page.getByRole("link", { name: "Cancel" }).click();
+    await page.waitForURL(userPage);
+
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.waitForURL(`${console_}/settings`);
+    await photograph(page, "settings");
+
+    await page.getByRole("link", { name: "Sign-in attempts" }).click();
+    await page.getByRole("row").filter({ hasText: pat.email }).filter({ hasText: "Success" }).first().waitFor();
+    await photograph(page, "attempts");
+    await page.getByLabel("Outcome").selectOption("failure");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/outcome=failure/);
+    await photograph(page, "attempts-failures");
+
+    await page.goto(`${console_}/sign-in-attempts/archives`);
+    await photograph(page, "archives");
+    const missing = await page.goto(`${console_}/no-such-page`);
+    assert.equal(missing.status(), 404);
+    assert.match(missing.headers()["content-type"], /^text\/html/);
+    await photograph(page, "not-found");
+
+    await page.goto(`${console_}/users`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${console_}/sign-in?done=signed_out`);
+    await photograph(page, "sign-in");
+  } catch (error) {
+    await shot(page, "console-failure.png").catch(() => {});
+    const said = state.worker.output();
+    if (said) console.error(`wrangler dev said:\n${said}`);
+    throw error;
+  } finally {
+    await theirs?.context.close();
     await context.close();
   }
 });

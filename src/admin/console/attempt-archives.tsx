@@ -5,6 +5,7 @@ import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";
 import { queryOf } from "./forms";
 import { ConsolePage } from "./layout";
+import { Time } from "./time";
 
 const PAGE_SIZE = 50;
 
@@ -36,7 +37,7 @@ export async function archivesPage(c: ConsoleContext) {
         when a day has many, each a gzip-compressed JSON-lines file (one attempt a line). <a href={`${base}/sign-in-attempts`}>Back to recent attempts</a>
       </p>
       <div class="scroll">
-        <table>
+        <table class="list">
           <caption>Archives, oldest day first.</caption>
           <thead>
             <tr>
@@ -55,10 +56,10 @@ export async function archivesPage(c: ConsoleContext) {
             )}
             {items.map((item) => (
               <tr>
-                <td><time datetime={item.day}>{item.day}</time></td>
-                <td>{item.part}</td>
-                <td>{sizeOf(item.size)}</td>
-                <td><time datetime={item.uploadedAt}>{`${item.uploadedAt.slice(0, 19).replace("T", " ")} UTC`}</time></td>
+                <td data-label="Day (UTC)"><time datetime={item.day}>{item.day}</time></td>
+                <td data-label="Part">{item.part}</td>
+                <td data-label="Size">{sizeOf(item.size)}</td>
+                <td data-label="Archived"><Time at={new Date(item.uploadedAt)} /></td>
                 <td>
                   <a
                     href={`${base}/sign-in-attempts/archives/${item.day}/${item.part}`}

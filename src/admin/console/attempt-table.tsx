@@ -41,10 +41,10 @@ export function AttemptTable(props: { attempts: Attempt[]; base: string; caption
               <td data-label="Outcome">
                 <span class={`status ${attempt.success ? "active" : "deactivated"}`}>{outcomeText(attempt.code)}</span>
               </td>
-              <td data-label="Method">{methodText(attempt.method)}</td>
-              <td data-label="Client">{attempt.clientId ?? ""}</td>
+              <td data-label="Method" class="nowrap">{methodText(attempt.method)}</td>
+              <td data-label="Client" class="nowrap">{attempt.clientId ?? ""}</td>
               <td data-label="IP address" class="wrap">{attempt.ip ?? ""}</td>
-              <td data-label="User agent" class="muted">
+              <td data-label="User agent" class="muted nowrap">
                 {attempt.userAgent && <span title={attempt.userAgent}>{shortUserAgent(attempt.userAgent)}</span>}
               </td>
             </tr>

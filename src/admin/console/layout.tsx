@@ -50,7 +50,7 @@ td form{margin:0}
 .pager{margin:1rem 0}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 .nowrap{white-space:nowrap}
-.wrap{overflow-wrap:anywhere}
+.wrap{overflow-wrap:break-word}
 .actions{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center}
 .actions form{margin:0}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1.25rem;margin:0}
