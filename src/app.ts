@@ -23,7 +23,7 @@ import { changePassword, signIn } from "./credentials/routes";
 import { withinD1Budget } from "./db/guard";
 import { authorize, idToken, providerCallbacks } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
-import { authorizeApp, continueHostedSignIn, logoutApp } from "./hosted";
+import { accountApp, authorizeApp, continueHostedSignIn, logoutApp } from "./hosted";
 import { limitBody } from "./http/body-limit";
 import type { AppEnv } from "./http/context";
 import { health } from "./http/health";
@@ -60,6 +60,7 @@ export function buildApp() {
   // The hosted sign-in (OpenID Provider): pages likewise, with their own guards inside (src/hosted/index.ts).
   app.route("/t/:tenant/authorize", authorizeApp);
   app.route("/t/:tenant/logout", logoutApp);
+  app.route("/t/:tenant/account", accountApp);
   app.use(limitBody());
 
   // Public

@@ -172,6 +172,7 @@ export async function signInPage(c: Context<AppEnv>, request: AuthorizationReque
       error={view.error}
       providers={providerButtons(c, tenant, view.account, parameters)}
       registerHref={tenant.allowRegistration ? `${authorizePath(tenant)}/register?${parameters}` : undefined}
+      forgotHref={`/t/${tenant.slug}/account/password/forgot?${parameters}`}
       clientName={request.client.name}
     />,
     view.status ?? 200,

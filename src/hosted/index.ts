@@ -1,6 +1,7 @@
 /**
  * The hosted sign-in, printid as an OpenID Provider for any client (issue 13): the authorization endpoint
- * and its pages, `/t/{tenant}/authorize…`, and RP-initiated logout, `/t/{tenant}/logout…`. Pages, not API:
+ * and its pages, `/t/{tenant}/authorize…`, RP-initiated logout, `/t/{tenant}/logout…`, and the pages of
+ * the messages' links, `/t/{tenant}/account…` (issue 14). Pages, not API:
  * not in /openapi.json (discovery describes them). Read top to bottom, this is their map: who may call
  * what, with which limits and checks.
  */
@@ -11,6 +12,7 @@ import { sameOrigin } from "../http/csrf";
 import { AppError } from "../http/errors";
 import { rateLimit, rateLimits } from "../http/rate-limit";
 import { tenantRoute } from "../tenants/middleware";
+import { accountSubmit, forgotPage, linkPage } from "./account";
 import type { AuthorizationRequest } from "./authorization-request";
 import { answeringClient, authorize, continueAs } from "./authorize";
 import { renderHostedError } from "./errors";
@@ -77,3 +79,13 @@ logoutApp.post("/confirm", sameOrigin(), rateLimit(rateLimits.oauth), tenantRout
   return confirmLogout(c, form);
 });
 logoutApp.all("*", notFound);
+
+/** `/t/{tenant}/account`: the pages of printid's messages' links, and "Forgot your password?". */
+export const accountApp = pagesApp();
+for (const [path, action] of [["/email/verify", "verify"], ["/password/reset", "reset"], ["/invitation", "invitation"]] as const) {
+  accountApp.get(path, rateLimit(rateLimits.oauth), tenantRoute(), linkPage(action));
+  accountApp.post(path, sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), accountSubmit(action));
+}
+accountApp.get("/password/forgot", rateLimit(rateLimits.oauth), tenantRoute(), forgotPage);
+accountApp.post("/password/forgot", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), accountSubmit("forgot"));
+accountApp.all("*", notFound);

@@ -10,9 +10,9 @@ import { sendMail, type MailBindings } from "./send";
 
 /** Where each kind of message leads: a page of the tenant that takes the token (`?token=`). */
 const linkPaths: Record<MailKind, string> = {
-  verifyEmail: "email/verify",
-  resetPassword: "password/reset",
-  invitation: "invitation",
+  verifyEmail: "account/email/verify",
+  resetPassword: "account/password/reset",
+  invitation: "account/invitation",
 };
 
 export interface Proof {

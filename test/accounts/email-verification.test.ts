@@ -41,10 +41,10 @@ describe("E the confirmation message", () => {
     expect(mail.from).toEqual({ name: `Tenant ${tenant.name}`, email: testEnv.MAIL_FROM });
     expect(mail.subject).toBe(`Confirm your e-mail address for Tenant ${tenant.name}`);
     const link = linkOf(mail);
-    expect(link.path).toBe(`/t/${tenant.name}/email/verify`);
+    expect(link.path).toBe(`/t/${tenant.name}/account/email/verify`);
     expect(link.token).toMatch(/^[\w-]{43}$/);
     expect(codeOf(mail)).toMatch(/^\d{6}$/);
-    expect(mail.html).toContain(`href="${eu.origin}/t/${tenant.name}/email/verify?token=${link.token}"`);
+    expect(mail.html).toContain(`href="${eu.origin}/t/${tenant.name}/account/email/verify?token=${link.token}"`);
     expect(mail.html).toContain(codeOf(mail));
   });
 

@@ -33,7 +33,7 @@ describe("R E an admin's invitation", () => {
     expect(mail.from.name).toBe(`Tenant ${f.tenant}`);
     expect(mail.subject).toBe(`You are invited to Tenant ${f.tenant}`);
     const { path, token } = linkOf(mail);
-    expect(path).toBe(`/t/${f.tenant}/invitation`);
+    expect(path).toBe(`/t/${f.tenant}/account/invitation`);
     expect(await countOf(eu, "SELECT count(*) AS n FROM account_tokens WHERE user_id = ? AND purpose = 'invitation' AND expires_at - created_at = ?", user.id, 7 * 24 * 3600_000)).toBe(1);
     expect(await countOf(eu, "SELECT count(*) AS n FROM account_tokens WHERE token_hash = ?", token)).toBe(0);
 

@@ -46,7 +46,7 @@ describe("L forgot: the same answer whoever asks", () => {
     }
     const mail = await nthMailTo(proven.user.email);
     expect(mail.from.name).toBe(`Tenant ${proven.name}`);
-    expect(linkOf(mail).path).toBe(`/t/${proven.name}/password/reset`);
+    expect(linkOf(mail).path).toBe(`/t/${proven.name}/account/password/reset`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await mailTo(unproven.user.email)).toHaveLength(0);
   });

@@ -163,6 +163,7 @@ describe("refusals in words", () => {
     "unavailable",
     "validation_failed",
     "session_expired",
+    "unusable_link",
     "csrf",
   ];
 

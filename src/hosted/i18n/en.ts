@@ -25,6 +25,7 @@ const refusals = {
   unavailable: "The service is unavailable for a moment.",
   validation_failed: "Some of the information is not valid. See the fields below.",
   session_expired: "Your sign-in page expired. Please start again.",
+  unusable_link: "This link cannot be used: it was already used, has expired, or was replaced by a newer one. Ask for a new one.",
   csrf: "This form could not be checked: it may be too old, or opened from another site. Please try again.",
 };
 
@@ -61,6 +62,37 @@ export const en = {
     continueWith: (provider: string) => `Continue with ${provider}`,
     noAccount: "No account yet?",
     register: "Create an account",
+    forgot: "Forgot your password?",
+  },
+  /** The pages the links of printid's messages open: confirm an address, reset a password, accept an invitation. */
+  account: {
+    verify: {
+      title: "Confirm your e-mail address",
+      text: "Confirm that this address is yours to finish creating your account.",
+      submit: "Confirm my address",
+      done: "Your e-mail address is confirmed. You can now sign in from your application.",
+    },
+    forgot: {
+      title: "Forgot your password?",
+      text: "Enter your username or e-mail. If the account has a confirmed address, we send a link to choose a new password.",
+      submit: "Send me a link",
+      sent: "If this account has a confirmed address, a message with a link is on its way. The link works for 30 minutes.",
+      back: "Back to sign-in",
+    },
+    reset: {
+      title: "Choose a new password",
+      text: "Your new password ends every open session of your account.",
+      password: "New password",
+      submit: "Change my password",
+      done: "Your password is changed. Sign in again from your application.",
+    },
+    invitation: {
+      title: "Welcome",
+      text: (tenantName: string) => `You are invited to ${tenantName}. Choose a password for your account.`,
+      password: "Password",
+      submit: "Set my password",
+      done: "Your account is ready. Sign in from your application.",
+    },
   },
   register: {
     title: "Create an account",

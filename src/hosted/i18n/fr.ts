@@ -27,6 +27,7 @@ const refusals: Catalogue["refusals"] = {
   unavailable: "Le service est momentanément indisponible.",
   validation_failed: "Certaines informations ne sont pas valides. Voir les champs ci-dessous.",
   session_expired: "Votre page de connexion a expiré. Veuillez recommencer.",
+  unusable_link: "Ce lien ne peut pas être utilisé\u00a0: il a déjà servi, il a expiré, ou un lien plus récent l'a remplacé. Demandez-en un nouveau.",
   csrf: "Ce formulaire n'a pas pu être vérifié\u00a0: il est peut-être trop ancien, ou ouvert depuis un autre site. Veuillez réessayer.",
 };
 
@@ -58,6 +59,36 @@ export const fr: Catalogue = {
     continueWith: (provider) => `Continuer avec ${provider}`,
     noAccount: "Pas encore de compte\u00a0?",
     register: "Créer un compte",
+    forgot: "Mot de passe oublié\u00a0?",
+  },
+  account: {
+    verify: {
+      title: "Confirmez votre adresse e-mail",
+      text: "Confirmez que cette adresse est la vôtre pour terminer la création de votre compte.",
+      submit: "Confirmer mon adresse",
+      done: "Votre adresse e-mail est confirmée. Vous pouvez maintenant vous connecter depuis votre application.",
+    },
+    forgot: {
+      title: "Mot de passe oublié\u00a0?",
+      text: "Saisissez votre nom d'utilisateur ou votre e-mail. Si le compte a une adresse confirmée, nous y envoyons un lien pour choisir un nouveau mot de passe.",
+      submit: "Envoyez-moi un lien",
+      sent: "Si ce compte a une adresse confirmée, un message avec un lien est en route. Le lien est valable 30\u00a0minutes.",
+      back: "Revenir à la connexion",
+    },
+    reset: {
+      title: "Choisissez un nouveau mot de passe",
+      text: "Votre nouveau mot de passe ferme toutes les sessions ouvertes de votre compte.",
+      password: "Nouveau mot de passe",
+      submit: "Changer mon mot de passe",
+      done: "Votre mot de passe est changé. Reconnectez-vous depuis votre application.",
+    },
+    invitation: {
+      title: "Bienvenue",
+      text: (tenantName) => `Vous êtes invité à rejoindre ${tenantName}. Choisissez un mot de passe pour votre compte.`,
+      password: "Mot de passe",
+      submit: "Définir mon mot de passe",
+      done: "Votre compte est prêt. Connectez-vous depuis votre application.",
+    },
   },
   register: {
     title: "Créer un compte",

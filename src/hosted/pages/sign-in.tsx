@@ -22,6 +22,8 @@ export interface SignInPageProps {
   providers: { name: ProviderName; href: string }[];
   /** Present only where the tenant allows users to register. */
   registerHref?: string;
+  /** "Forgot your password?": the reset page, which comes back here. */
+  forgotHref?: string;
   clientName?: string;
 }
 
@@ -80,6 +82,11 @@ export function SignInPage(props: SignInPageProps) {
             </a>
           ))}
         </>
+      )}
+      {props.forgotHref && (
+        <p>
+          <a href={props.forgotHref}>{t.forgot}</a>
+        </p>
       )}
       {props.registerHref && (
         <p>
