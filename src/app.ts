@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { generateSpecs } from "hono-openapi";
 import { resendEmailVerification, verifyEmail } from "./accounts/email-routes";
 import { acceptAnInvitation } from "./accounts/invitation-routes";
-import { me, updateMe } from "./accounts/me";
+import { me, mySignInAttempts, updateMe } from "./accounts/me";
 import { register } from "./accounts/routes";
 import { endMySession, listMySessions } from "./accounts/sessions";
 import { consoleApp } from "./admin/console";
@@ -103,6 +103,7 @@ export function buildApp() {
   app.post("/t/:tenant/me/password", ...limits.credentials, ...signedIn, ...changePassword);
   app.get("/t/:tenant/me/sessions", ...signedIn, ...listMySessions);
   app.delete("/t/:tenant/me/sessions/:id", ...signedIn, ...endMySession);
+  app.get("/t/:tenant/me/sign-in-attempts", ...signedIn, ...mySignInAttempts);
 
   // Tenant administration
   app.get("/t/:tenant/admin/settings", ...tenantAdmin, ...getSettings);

@@ -26,12 +26,21 @@ export function recordAttempt(db: Database, attempt: Attempt, meta: RequestMeta)
   });
 }
 
-/** The admin's audit list: newest first, `limit` at a time, resuming below the id `before`. */
-export async function listAttempts(db: Database, tenantId: string, page: { limit: number; before?: number }) {
+/**
+ * The admin's audit list, or with `userId` one person's own attempts (through `sign_in_attempts_tenant_user`):
+ * newest first, `limit` at a time, resuming below the id `before`.
+ */
+export async function listAttempts(db: Database, tenantId: string, page: { limit: number; before?: number; userId?: string }) {
   return db
     .select()
     .from(signInAttempts)
-    .where(and(eq(signInAttempts.tenantId, tenantId), page.before === undefined ? undefined : lt(signInAttempts.id, page.before)))
+    .where(
+      and(
+        eq(signInAttempts.tenantId, tenantId),
+        page.userId === undefined ? undefined : eq(signInAttempts.userId, page.userId),
+        page.before === undefined ? undefined : lt(signInAttempts.id, page.before),
+      ),
+    )
     .orderBy(desc(signInAttempts.id))
     .limit(page.limit)
     .all();

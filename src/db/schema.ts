@@ -232,6 +232,10 @@ export const signInAttempts = sqliteTable(
   (t) => [
     // Admin listing, newest first; id breaks ties and is the cursor.
     index("sign_in_attempts_tenant_id").on(t.tenantId, t.id),
+    // A person's own attempts (GET /me/sign-in-attempts, the admin's filter by user), newest first: a page
+    // reads that person's rows only, however many the tenant has. Attempts of unknown logins (no user)
+    // are left out of it, so a sprayed login costs no entry here.
+    index("sign_in_attempts_tenant_user").on(t.tenantId, t.userId, t.id).where(sql`user_id IS NOT NULL`),
     // Retention: the scheduled handler deletes rows older than the bound.
     // The clean-up finds each tenant's attempts past its own retention through this one.
     index("sign_in_attempts_tenant_at").on(t.tenantId, t.at),

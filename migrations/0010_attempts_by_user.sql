@@ -1,0 +1,1 @@
+CREATE INDEX `sign_in_attempts_tenant_user` ON `sign_in_attempts` (`tenant_id`,`user_id`,`id`) WHERE user_id IS NOT NULL;
