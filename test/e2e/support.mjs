@@ -1,11 +1,11 @@
 // What the browser tests (test/e2e/*.e2e.mjs) share: a region's Worker under `wrangler dev` of their own
 // (a temporary directory, fresh local D1 with every shard migrated, free ports, nothing of the developer's
 // .dev.vars or .env), Debian's headless Chromium through playwright-core, screenshots into test-results/,
-// and JSON calls to the Worker, each bounded in time. Whatever a test starts here is stopped by its process
-// group, and only that: at `stop()`, and on any exit of this process.
+// JSON calls to the Worker, each bounded in time, and the messages the Worker sent (`sentMail`). Whatever a
+// test starts here is stopped by its process group, and only that: at `stop()`, and on any exit of this process.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -100,9 +100,10 @@ async function waitForHealth(worker, timeoutMs) {
  * One region's Worker under `wrangler dev`, in a temporary directory of its own: its local D1 (every shard
  * migrated), a free port, ORIGIN, OPERATOR_TOKEN and fresh SIGNING_KEYS (one EC, one RSA key), plus `vars`
  * (--var) and `secrets` (a generated env file, as .dev.vars holds them locally). Resolves once /health
- * answers; `stop()` ends its process group (wrangler and workerd) and removes the directory.
+ * answers; `stop()` ends its process group (wrangler and workerd) and removes the directory. `logLevel`
+ * "info" makes wrangler print each request and each message the `send_email` binding took (`sentMail`).
  */
-export async function startWorker({ region = "eu", vars = {}, secrets = {}, timeoutMs = 60_000 } = {}) {
+export async function startWorker({ region = "eu", vars = {}, secrets = {}, timeoutMs = 60_000, logLevel = "warn" } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "printid-e2e-"));
   const persistTo = join(dir, "state");
   const envFile = join(dir, "worker.env");
@@ -139,7 +140,7 @@ export async function startWorker({ region = "eu", vars = {}, secrets = {}, time
       "dev", "--env", region, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
       "--persist-to", persistTo, "--env-file", envFile,
       ...Object.entries(allVars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
-      "--log-level", "warn", "--show-interactive-dev-session=false",
+      "--log-level", logLevel, "--show-interactive-dev-session=false",
     ];
     // Its own process group: wrangler runs workerd as a grandchild, and only the whole group stops it.
     worker.child = spawn(join(bin, "wrangler"), args, { cwd: root, env: childEnv(dir), detached: true, stdio: ["ignore", "pipe", "pipe"] });
@@ -196,4 +197,50 @@ export async function newContext(browser, options = {}) {
 export async function shot(page, name) {
   mkdirSync(RESULTS, { recursive: true });
   await page.screenshot({ path: join(RESULTS, name), fullPage: true });
+}
+
+// ANSI colour codes, which wrangler puts in its log lines.
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/**
+ * The messages a Worker started with `logLevel: "info"` sent through its `send_email` binding, oldest first:
+ * { from, to, subject, text, html }. wrangler dev's simulation (miniflare) writes each message's text and
+ * HTML to files of its own (under the project's .wrangler/tmp/email/<instance>/, removed when it stops) and
+ * logs, at info level, "send_email binding called with MessageBuilder:" with From, To, Subject and those
+ * files' paths: the log says which message is whose, the files what it says.
+ */
+export function sentMail(worker) {
+  const log = worker.output().replace(ANSI, "");
+  const messages = [];
+  const block = /send_email binding called with MessageBuilder:\r?\nFrom: (.*)\r?\nTo: (.*)\r?\nSubject: (.*)\r?\n(?:\r?\nText: (.*)\r?\n)?(?:HTML: (.*)\r?\n)?/g;
+  for (const [, from, to, subject, textPath, htmlPath] of log.matchAll(block)) {
+    const read = (path) => (path ? readFileSync(path.trim(), "utf8") : undefined);
+    messages.push({ from, to: to.trim(), subject: subject.trim(), text: read(textPath), html: read(htmlPath) });
+  }
+  return messages;
+}
+
+/**
+ * The next message to `to` beyond the `seen` first ones sent to that address (a message may leave after the
+ * answer, in waitUntil): polls the log for up to STEP_MS; throws, with what was sent, if none came.
+ */
+export async function waitForMail(worker, to, { seen = 0, timeoutMs = STEP_MS } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const theirs = sentMail(worker).filter((message) => message.to === to);
+    if (theirs.length > seen && theirs[seen].text !== undefined) return theirs[seen];
+    if (Date.now() > deadline) {
+      const all = sentMail(worker).map((message) => `${message.to}: ${message.subject}`);
+      throw new Error(`no message ${seen + 1} to ${to} within ${timeoutMs / 1000} s; sent: ${JSON.stringify(all)}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** The one link of a message's text that starts with `prefix` (an absolute URL). */
+export function linkIn(message, prefix) {
+  const links = (message.text.match(/https?:\/\/\S+/g) ?? []).filter((link) => link.startsWith(prefix));
+  if (links.length !== 1) throw new Error(`expected one link to ${prefix} in "${message.subject}", found ${links.length}:\n${message.text}`);
+  return links[0];
 }
