@@ -225,7 +225,7 @@ function startWorker(region, vars, standIns) {
     ...standIns.flatMap((provider) => Object.entries(providerVars(provider)).flatMap(([key, value]) => ["--var", `${key}:${value}`])),
     // --test-scheduled: the cron handler runs on GET /__scheduled (the banner says so), instead of a
     // multi-line warning that cron triggers do not fire locally.
-    "--test-scheduled", "--log-level", "warn", "--show-interactive-dev-session=false",
+    "--test-scheduled", "--log-level", "info", "--show-interactive-dev-session=false",
   ];
   // Own process group (detached): wrangler runs workerd as a grandchild, and only killing the whole group
   // stops it. No stdin: the terminal's Ctrl-C reaches this script alone, which then stops the groups.
@@ -358,6 +358,7 @@ function printBanner(vars, providers) {
     `  hosted sign-in (the OpenID Provider), as a web app uses it: open http://127.0.0.1:${DEMO_APP_PORT}/?start=1 in a browser`,
     `  demo web client: ${demoWebClient.id}, secret ${vars.get("DEMO_WEB_CLIENT_SECRET")}, redirect URI ${demoWebClient.redirectUris[0]}`,
     `  API description: ${eu.origin}/openapi.json`,
+    `  e-mails (Email Service, simulated): each one sent is logged here (From, To, Subject); its text and HTML are in .wrangler/tmp/email/`,
     `  daily retention clean-up (cron), now: curl ${eu.origin}/__scheduled   (us: :${regions[1].port})`,
     "  Sign in with:",
     ...providers.map(providerLine),
