@@ -11,6 +11,11 @@ const done = {
   deactivated: (who: string) => `${who} has been deactivated; their sessions have ended.`,
   admin_granted: (who: string) => `${who} is now an admin of this tenant.`,
   admin_revoked: (who: string) => `${who} is no longer an admin.`,
+  session_ended: (who: string) => `That session of ${who} has been signed out.`,
+  signed_out_everywhere: (who: string) => `${who} has been signed out everywhere: every session of theirs has ended.`,
+  invitation_sent: (who: string) => `An invitation has been sent to ${who}: its link works for 7 days.`,
+  reset_sent: (who: string) => `A password reset link was sent to ${who}, unless one went out in the last minute. It works for 30 minutes.`,
+  reset_not_sent: (who: string) => `No password reset link was sent: ${who} has no verified e-mail address.`,
   saved: () => "The settings are saved. They apply from the next request on.",
   signed_out: () => "You have signed out.",
 } as const;

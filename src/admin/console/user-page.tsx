@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { findUserWithIdentities } from "../../accounts/queries";
 import { displayNameOf } from "../../accounts/view";
 import { AppError } from "../../http/errors";
+import { listLiveSessions } from "../../tokens/sessions";
 import { listAttemptsFiltered } from "../attempt-filters";
 import { lastActiveAdmin } from "../last-admin";
 import { AttemptTable } from "./attempt-table";
@@ -13,6 +14,8 @@ import { queryOf } from "./forms";
 import { ConsolePage, CsrfField, Message } from "./layout";
 import { Time } from "./time";
 import { UserAction } from "./user-action";
+import { invitable, resettable } from "./user-mail";
+import { SessionTable } from "./user-sessions";
 import { statusOf } from "./user-status";
 
 /** How many of the user's attempts the page shows; the attempts page, filtered by the user, has them all. */
@@ -24,8 +27,10 @@ const UserPath = v.pipe(v.string(), v.uuid());
 
 /**
  * GET /users/{id}: one user as the admin API's `GET /admin/users/{id}` knows them, plus when they were created
- * and last signed in, their latest sign-in attempts, and what an admin may do to them: activate or
- * deactivate, grant or revoke the admin role (neither offered to the tenant's last active admin).
+ * and last signed in, their live sessions, their latest sign-in attempts, and what an admin may do to them:
+ * activate or deactivate, grant or revoke the admin role (neither offered to the tenant's last active admin),
+ * send an invitation (a user created without a password) or a password reset (a verified address), sign
+ * a session out or all of them.
  */
 export async function userPage(c: ConsoleContext) {
   const { tenant, principal, db } = c.var;
@@ -37,9 +42,10 @@ export async function userPage(c: ConsoleContext) {
   const { user, identities } = found;
   const base = consolePath(tenant.slug);
   const isAdmin = user.roles.includes("admin");
-  const [lastAdmin, attempts] = await Promise.all([
+  const [lastAdmin, attempts, sessions] = await Promise.all([
     user.active && isAdmin ? lastActiveAdmin(db, tenant.id) : undefined,
     listAttemptsFiltered(db, tenant.id, { user: { id: user.id }, limit: RECENT_ATTEMPTS }),
+    listLiveSessions(db, tenant, user.id),
   ]);
   const isLastAdmin = lastAdmin === user.id;
   const status = statusOf(user);
@@ -101,6 +107,27 @@ export async function userPage(c: ConsoleContext) {
           <p class="hint">The tenant's last active admin: make another user an admin before this one can be deactivated or lose the role.</p>
         )}
       </section>
+      {(invitable(user) || resettable(user)) && (
+        <section class="card" aria-labelledby="mail">
+          <h2 id="mail">E-mail</h2>
+          {invitable(user) && (
+            <form method="post" action={`${base}/users/${user.id}/invitation`} class="actions">
+              <CsrfField token={csrfToken} />
+              <button type="submit" class="secondary">Send invitation</button>
+              <span class="hint">{user.username} has no password yet: a link, valid 7 days, lets them choose one.</span>
+            </form>
+          )}
+          {resettable(user) && (
+            <form method="post" action={`${base}/users/${user.id}/password-reset`} class={invitable(user) ? "actions below" : "actions"}>
+              <CsrfField token={csrfToken} />
+              <button type="submit" class="secondary">Send password reset</button>
+              <span class="hint">A link, valid 30 minutes, to {user.email}, to choose a new password.</span>
+            </form>
+          )}
+        </section>
+      )}
+      <h2 id="sessions">Sessions</h2>
+      <SessionTable base={base} csrf={csrfToken} user={user} sessions={sessions} currentId={principal.sessionId} />
       <h2>Recent sign-in attempts</h2>
       <AttemptTable
         attempts={attempts.items}
