@@ -4,12 +4,13 @@
 // "Pending activation" and activates it, and the user signs in (200). Rules R and P, through the pages a
 // person uses. Run with `npm run test:e2e`; it starts and stops everything it needs, in a temporary
 // directory, on free ports, and never reads .dev.vars. A second test (issue 14): the admin opens that user's
-// page and makes them an admin, who then gets into the console; every console page is photographed at 1280
-// and 390 px (test-results/console-{page}-{width}.png), and at 390 px none may scroll sideways.
+// page and makes them an admin, who then gets into the console, and signs one of their app's sessions out
+// there (its refresh token then refused); every console page is photographed at 1280 and 390 px
+// (test-results/console-{page}-{width}.png), and at 390 px none may scroll sideways.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import { api as call, createTenant, launchChromium, newContext, secret, shot, startWorker } from "./support.mjs";
+import { api as call, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS } from "./support.mjs";
 
 const CLIENT_ID = "printid-mobile";
 
@@ -135,6 +136,17 @@ async function photograph(page, name) {
   }
 }
 
+/** The refresh_token grant of the app's client (form-encoded, RFC 6749): its status. */
+async function refresh(refreshToken) {
+  const response = await fetch(`${state.origin}/t/${state.tenant}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refreshToken, client_id: CLIENT_ID }),
+    signal: AbortSignal.timeout(STEP_MS),
+  });
+  return { status: response.status };
+}
+
 /** Signs in to the console in a fresh context; the page is at the users list. */
 async function consoleSession(login, password) {
   const context = await newContext(state.browser, { viewport: DESKTOP });
@@ -147,7 +159,7 @@ async function consoleSession(login, password) {
   return { context, page, console_ };
 }
 
-test("an admin makes a user admin on the user's page; every console page at 1280 and 390 px", { timeout: 120_000 }, async () => {
+test("an admin makes a user admin and signs one of their sessions out on the user's page; every console page at 1280 and 390 px", { timeout: 120_000 }, async () => {
   const { context, page, console_ } = await consoleSession("admin", adminPassword);
   let theirs;
   try {
@@ -167,6 +179,27 @@ test("an admin makes a user admin on the user's page; every console page at 1280
     // They get into the console now.
     theirs = await consoleSession(pat.email, pat.password);
     await theirs.page.waitForURL(`${console_}/users`);
+
+    // Their app signs in twice; the admin signs the second session out on the user's page, whose refresh
+    // token is then refused while the first's still works.
+    const signIn = (userAgent) =>
+      call(state.origin, `/t/${state.tenant}/sign-in`, { body: { login: pat.email, password: pat.password, clientId: CLIENT_ID }, headers: { "user-agent": userAgent } });
+    const kept = await signIn("PrintApp/1.0 (kept)");
+    const ended = await signIn("PrintApp/1.0 (ended)");
+    assert.equal(ended.status, 200, JSON.stringify(ended.body));
+    await page.reload();
+    const sessions = page.getByRole("region", { name: "Sessions" });
+    const sessionRow = sessions.getByRole("row").filter({ hasText: "PrintApp/1.0 (ended)" });
+    await sessionRow.getByText("Password").waitFor();
+    await photograph(page, "user-sessions");
+    await sessionRow.getByRole("button", { name: /^Sign out/ }).click();
+    await page.waitForURL(`${userPage}?done=session_ended`);
+    await page.getByText("has been signed out.").waitFor();
+    assert.equal(await sessions.getByRole("row").filter({ hasText: "PrintApp/1.0 (ended)" }).count(), 0);
+    await sessions.getByRole("row").filter({ hasText: "PrintApp/1.0 (kept)" }).waitFor();
+    await photograph(page, "user-session-ended");
+    assert.equal((await refresh(ended.body.refresh_token)).status, 400);
+    assert.equal((await refresh(kept.body.refresh_token)).status, 200);
 
     // Deactivate asks first; Cancel changes nothing.
     await page.getByRole("link", { name: /^Deactivate/ }).click();

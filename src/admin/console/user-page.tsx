@@ -126,8 +126,10 @@ export async function userPage(c: ConsoleContext) {
           )}
         </section>
       )}
-      <h2 id="sessions">Sessions</h2>
-      <SessionTable base={base} csrf={csrfToken} user={user} sessions={sessions} currentId={principal.sessionId} />
+      <section aria-labelledby="sessions">
+        <h2 id="sessions">Sessions</h2>
+        <SessionTable base={base} csrf={csrfToken} user={user} sessions={sessions} currentId={principal.sessionId} />
+      </section>
       <h2>Recent sign-in attempts</h2>
       <AttemptTable
         attempts={attempts.items}
