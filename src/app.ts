@@ -100,7 +100,8 @@ export function buildApp() {
   // The signed-in user
   app.get("/t/:tenant/me", ...signedIn, ...me);
   app.patch("/t/:tenant/me", ...signedIn, ...updateMe);
-  app.post("/t/:tenant/me/password", ...limits.credentials, ...signedIn, ...changePassword);
+  // A bearer token, or a temporary password's change token (no session yet): the route checks which.
+  app.post("/t/:tenant/me/password", ...limits.credentials, ...publicTenant, ...changePassword);
   app.get("/t/:tenant/me/sessions", ...signedIn, ...listMySessions);
   app.delete("/t/:tenant/me/sessions/:id", ...signedIn, ...endMySession);
   app.get("/t/:tenant/me/sign-in-attempts", ...signedIn, ...mySignInAttempts);

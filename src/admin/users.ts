@@ -7,6 +7,7 @@ import { changeUser } from "../accounts/manage";
 import { findUserWithIdentities, listUsers as queryUsers } from "../accounts/queries";
 import { userView, UserView } from "../accounts/view";
 import { hashPassword } from "../credentials/password";
+import { setPasswordByAdmin } from "../credentials/temporary-password";
 import { NewPassword, passwordReuseProblem } from "../credentials/password-policy";
 import { roleNames } from "../db/schema";
 import { scopeOf } from "../http/context";
@@ -148,7 +149,16 @@ const PatchUserBody = v.pipe(
       username: Username,
       firstName: v.nullable(PersonName),
       lastName: v.nullable(PersonName),
+      password: v.pipe(NewPassword, v.description("A new password; every session of the user ends")),
+      mustChangePassword: v.pipe(
+        v.boolean(),
+        v.description("With password: the user must choose their own at next sign-in (403 password_change_required until then)"),
+      ),
     }),
+  ),
+  v.forward(
+    v.check((body) => body.mustChangePassword === undefined || body.password !== undefined, "Only with a new password"),
+    ["mustChangePassword"],
   ),
   v.metadata({ ref: "PatchUser" }),
 );
@@ -156,7 +166,7 @@ const PatchUserBody = v.pipe(
 export const patchUser = defineRoute(
   describeRoute({
     tags: ["Administration"],
-    summary: "Activate or deactivate (ending their sessions), change roles, username or names",
+    summary: "Activate or deactivate (ending their sessions), change roles, username or names, or set a password (ending their sessions)",
     responses: {
       200: jsonResponse("The user", UserView),
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found", "username_taken"),
@@ -166,7 +176,9 @@ export const patchUser = defineRoute(
   jsonBody(PatchUserBody),
   async (c) => {
     const { id } = c.req.valid("param");
-    await changeUser(c.var.db, c.var.tenant, id, c.req.valid("json"));
+    const { password, mustChangePassword = false, ...changes } = c.req.valid("json");
+    const changed = await changeUser(c.var.db, c.var.tenant, id, changes);
+    if (password !== undefined) await setPasswordByAdmin(c.var.db, changed, password, mustChangePassword);
     const found = await findUserWithIdentities(c.var.db, c.var.tenant.id, id);
     if (!found) throw new AppError("not_found");
     return c.json(userView(found.user, found.identities), 200);

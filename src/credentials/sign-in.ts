@@ -10,6 +10,7 @@ import { requireConfirmedEmail } from "../accounts/email-verification";
 import { recordAttempt, type Attempt } from "../audit/attempts";
 import { checkPassword, spendCorrectCheck } from "./check";
 import { hashPassword, needsRehash } from "./password";
+import { passwordChangeRequired } from "./temporary-password";
 
 export interface PasswordSignIn {
   /** Username or e-mail address, in any case. */
@@ -66,6 +67,12 @@ export async function signInWithPassword(
         // The password was right: the refusal (account_inactive, forbidden) is recorded and said, nothing more.
         if (refusal instanceof AppError) await commit(db, [settle, ...rehash, attempt(user, refusal.code)]);
         throw refusal;
+      }
+      if (user.mustChangePassword) {
+        // The password is right, and an admin's: no session until the person has chosen their own.
+        const required = await passwordChangeRequired(db, tenant, user);
+        await commit(db, [settle, ...rehash, attempt(user, required.refusal.code), ...required.writes]);
+        throw required.refusal;
       }
       return startSession(
         scope,

@@ -107,7 +107,7 @@ describe("PATCH /t/{tenant}/admin/users/{id}", () => {
   it.each<[string, unknown, string]>([
     ["an unknown field", { kind: "personal" }, "kind"],
     ["a misspelt field", { activ: true }, "activ"],
-    ["a password (not the admin's to set here)", { password: "a new password" }, "password"],
+    ["a password under the policy (credentials/temporary-password has the admin's passwords)", { password: "short" }, "password"],
     ["active that is not a boolean", { active: "no" }, "active"],
     ["an unknown role", { roles: ["root"] }, "roles"],
     ["a username with bad characters", { username: "a b" }, "username"],

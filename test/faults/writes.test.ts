@@ -13,11 +13,13 @@ import { bearer, fetchMe, PASSWORD, seedUser, signedInUser, signIn } from "../su
 const NEW_PASSWORD = "a completely new passphrase";
 
 describe("H: retried writes", () => {
-  // D1 calls of a password change: 1 the principal, 2 the password check, 3 the new hash and the other sessions' end.
+  // D1 calls of a password change: 1 the tenant (the route also takes a temporary password's change token,
+  // credentials/temporary-password.ts), 2 the principal, 3 the password check, 4 the new hash and the other
+  // sessions' end.
   it("H a password change whose answer was lost: 503, then the retry says clearly that the new password is already in effect", async () => {
     const f = await signedInUser();
     const auth = bearer(f.tokens.access_token);
-    const { region } = faultyRegion({ kind: "nth", n: 3, lost: true });
+    const { region } = faultyRegion({ kind: "nth", n: 4, lost: true });
     const change = { currentPassword: PASSWORD, newPassword: NEW_PASSWORD };
     await problemOf(await region.fetch(`/t/${f.name}/me/password`, json(change, auth)), 503, "unavailable");
 
