@@ -2,7 +2,8 @@
 // session's CSRF token and each through the admin API's own function: the user's live sessions, with Sign
 // out per session and Sign out everywhere (rule P: the holder's refresh is refused at once); Send invitation
 // for a user an admin created without a password; Send password reset to a verified address only (rule E),
-// not twice within a minute. Rule T: another tenant's user or session, or another user's session, is the
+// not twice within a minute; Set a password, to change at the next sign-in or not (every session ends), never
+// on the admin's own page. Rule T: another tenant's user or session, or another user's session, is the
 // console's 404 page and nothing changes; rule S: without the session's token, nothing happens.
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
@@ -215,5 +216,50 @@ describe("Send password reset", () => {
     expect(refused.status).toBe(404);
     expect(await mailTo(user.email)).toEqual([]);
     expect(await mailTo(other.user.email)).toEqual([]);
+  });
+});
+
+describe("Set a password (the admin API's setPasswordByAdmin)", () => {
+  const TEMPORARY = "temporary pass 2026";
+
+  it("P sets a password the user must change: their sessions end, their old password fails, the new one asks for a change", async () => {
+    const { f, user, first, browser, userPath } = await withSessions();
+    const { html, csrf } = await page(browser, userPath);
+    expect(html).toContain(`action="${userPath}/temporary-password"`);
+    const done = await browser.post(`${userPath}/temporary-password`, { csrf, password: TEMPORARY, mustChangePassword: "on" });
+    expect(locationOf(done)).toBe(`${userPath}?done=temporary_password_set`);
+    expect((await page(browser, locationOf(done))).html).toContain(
+      `Test User (${user.username}) has a temporary password, to change at their next sign-in; their sessions have ended.`,
+    );
+    expect((await refresh(eu, f.tenant, first.refresh_token)).status).toBe(400);
+    expect((await signIn(eu, f.tenant, { login: user.username, password: PASSWORD })).status).toBe(401);
+    const changeRequired = await signIn(eu, f.tenant, { login: user.username, password: TEMPORARY });
+    expect(changeRequired.status).toBe(403);
+    expect(((await changeRequired.json()) as { code: string }).code).toBe("password_change_required");
+  });
+
+  it("L unticked, the password simply signs in; one the policy refuses is the 400 page with its reason", async () => {
+    const { f, user, browser, userPath } = await withSessions();
+    const { csrf } = await page(browser, userPath);
+    const short = await browser.post(`${userPath}/temporary-password`, { csrf, password: "short" });
+    expect(short.status).toBe(400);
+    expect(await short.text()).toContain("At least 8 characters");
+    const done = await browser.post(`${userPath}/temporary-password`, { csrf, password: TEMPORARY });
+    expect(locationOf(done)).toBe(`${userPath}?done=password_set`);
+    expect((await signIn(eu, f.tenant, { login: user.username, password: TEMPORARY })).status).toBe(200);
+  });
+
+  it("S not offered on the admin's own page, and refused there; without the CSRF token nothing changes; T another tenant's user is the 404 page", async () => {
+    const { f, user, browser, userPath } = await withSessions();
+    const own = await page(browser, `${consoleOf(f.tenant)}/users/${f.adminId}`);
+    expect(own.html).not.toContain("/temporary-password");
+    expect((await browser.post(`${consoleOf(f.tenant)}/users/${f.adminId}/temporary-password`, { csrf: own.csrf, password: TEMPORARY })).status).toBe(403);
+    expect((await browser.post(`${userPath}/temporary-password`, { password: TEMPORARY })).status).toBe(403);
+    const other = await withSessions();
+    const refused = await browser.post(`${consoleOf(f.tenant)}/users/${other.user.id}/temporary-password`, { csrf: own.csrf, password: TEMPORARY });
+    expect(refused.status).toBe(404);
+    for (const [tenant, login] of [[f.tenant, user.username], [other.f.tenant, other.user.username]] as const) {
+      expect((await signIn(eu, tenant, { login, password: PASSWORD })).status).toBe(200);
+    }
   });
 });

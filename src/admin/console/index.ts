@@ -21,6 +21,7 @@ import { signInPage, signInSubmit, signOut } from "./sign-in";
 import { activate, deactivate, deactivatePage, grantAdmin, revokeAdmin } from "./user-changes";
 import { sendInvitation, sendPasswordReset } from "./user-mail";
 import { userPage } from "./user-page";
+import { setTemporaryPassword } from "./user-password";
 import { endUserSessionForm, signOutEverywhereForm } from "./user-sessions";
 import { usersPage } from "./users";
 
@@ -50,6 +51,7 @@ consoleApp.post("/users/:id/sessions/:sessionId/sign-out", requireConsoleAdmin()
 consoleApp.post("/users/:id/sign-out-everywhere", requireConsoleAdmin(), requireCsrfToken(), signOutEverywhereForm);
 consoleApp.post("/users/:id/invitation", requireConsoleAdmin(), requireCsrfToken(), sendInvitation);
 consoleApp.post("/users/:id/password-reset", requireConsoleAdmin(), requireCsrfToken(), sendPasswordReset);
+consoleApp.post("/users/:id/temporary-password", requireConsoleAdmin(), requireCsrfToken(), setTemporaryPassword);
 consoleApp.get("/settings", requireConsoleAdmin(), settingsPage);
 consoleApp.post("/settings", requireConsoleAdmin(), requireCsrfToken(), saveSettingsForm);
 consoleApp.get("/sign-in-attempts", requireConsoleAdmin(), attemptsPage);

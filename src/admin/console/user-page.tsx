@@ -15,6 +15,7 @@ import { ConsolePage, CsrfField, Message } from "./layout";
 import { Time } from "./time";
 import { UserAction } from "./user-action";
 import { invitable, resettable } from "./user-mail";
+import { TemporaryPasswordCard } from "./user-password";
 import { SessionTable } from "./user-sessions";
 import { statusOf } from "./user-status";
 
@@ -29,8 +30,8 @@ const UserPath = v.pipe(v.string(), v.uuid());
  * GET /users/{id}: one user as the admin API's `GET /admin/users/{id}` knows them, plus when they were created
  * and last signed in, their live sessions, their latest sign-in attempts, and what an admin may do to them:
  * activate or deactivate, grant or revoke the admin role (neither offered to the tenant's last active admin),
- * send an invitation (a user created without a password) or a password reset (a verified address), sign
- * a session out or all of them.
+ * send an invitation (a user created without a password) or a password reset (a verified address), set a
+ * password (to change at next sign-in, or not; not on the admin's own page), sign a session out or all.
  */
 export async function userPage(c: ConsoleContext) {
   const { tenant, principal, db } = c.var;
@@ -126,6 +127,7 @@ export async function userPage(c: ConsoleContext) {
           )}
         </section>
       )}
+      {user.id !== principal.user.id && <TemporaryPasswordCard base={base} csrf={csrfToken} user={user} />}
       <section aria-labelledby="sessions">
         <h2 id="sessions">Sessions</h2>
         <SessionTable base={base} csrf={csrfToken} user={user} sessions={sessions} currentId={principal.sessionId} />
