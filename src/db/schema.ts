@@ -45,6 +45,8 @@ export const tenants = sqliteTable("tenants", {
   emailConfirmationRequired: integer("email_confirmation_required", { mode: "boolean" }).notNull().default(false),
   /** A session ends this long after its sign-in, however busy (rule P and refresh). */
   sessionMaxSeconds: integer("session_max_seconds").notNull().default(30 * 24 * 3600),
+  /** How long a device's user code lives (RFC 8628 `expires_in`). */
+  deviceCodeSeconds: integer("device_code_seconds").notNull().default(120),
   /** A session unused this long ends (rule P and refresh); 0 = no idle time-out. */
   sessionIdleSeconds: integer("session_idle_seconds").notNull().default(0),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
@@ -273,6 +275,60 @@ export const accountTokens = sqliteTable(
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("account_tokens_user").on(t.userId, t.purpose), index("account_tokens_expires").on(t.expiresAt)],
+);
+
+/** What a device client is: a multifunction printer, a panel at one, a desktop print client. */
+export const deviceKinds = ["printer", "panel", "desktop"] as const;
+
+/**
+ * Printers, panels and desktop clients of a tenant (issue 15): OAuth clients its admins register, each
+ * with its own secret, stored only as a hash. A revoked device gets nothing more.
+ */
+export const deviceClients = sqliteTable(
+  "device_clients",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: deviceKinds }).notNull(),
+    /** SHA-256 (base64url) of the device's client secret. */
+    secretHash: text("secret_hash").notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("device_clients_tenant").on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * RFC 8628 device authorizations: the device's code and the person's typed (or scanned) code, as hashes
+ * only, until the person approves or denies, the device collects its tokens, or they expire.
+ */
+export const deviceAuthorizations = sqliteTable(
+  "device_authorizations",
+  {
+    /** SHA-256 (base64url) of the device_code. */
+    deviceCodeHash: text("device_code_hash").primaryKey(),
+    /** SHA-256 (base64url) of the normalised user_code; unique while it lives. */
+    userCodeHash: text("user_code_hash").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    deviceClientId: text("device_client_id")
+      .notNull()
+      .references(() => deviceClients.id, { onDelete: "cascade" }),
+    scope: text("scope").notNull(),
+    status: text("status", { enum: ["pending", "approved", "denied", "used"] }).notNull(),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** Seconds the device must wait between polls; raised by 5 on each slow_down (RFC 8628 §3.5). */
+    interval: integer("interval").notNull(),
+    lastPolledAt: integer("last_polled_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [uniqueIndex("device_authorizations_user_code").on(t.userCodeHash), index("device_authorizations_expires").on(t.expiresAt)],
 );
 
 export type Tenant = typeof tenants.$inferSelect;

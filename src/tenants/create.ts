@@ -65,6 +65,7 @@ export async function createTenant(env: Bindings, config: Config, input: NewTena
     displayName: input.displayName,
     enabled: true,
     ...settingsColumns(input.settings),
+    deviceCodeSeconds: 120,
     moveState: null,
     movePeer: null,
     moveStartedAt: null,

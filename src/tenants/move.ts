@@ -24,6 +24,8 @@ import { databaseOf, type Database } from "../db/client";
 import { deleteSome } from "../db/prune";
 import {
   accountTokens,
+  deviceAuthorizations,
+  deviceClients,
   authorizationCodes,
   externalIdentities,
   oauthFlows,
@@ -73,6 +75,13 @@ const ownedTables: OwnedTable[] = [
   { name: "authorization_codes", table: authorizationCodes, tenantId: authorizationCodes.tenantId, order: [authorizationCodes.codeHash] },
   { name: "oauth_flows", table: oauthFlows, tenantId: oauthFlows.tenantId, order: [oauthFlows.stateHash] },
   { name: "account_tokens", table: accountTokens, tenantId: accountTokens.tenantId, order: [accountTokens.tokenHash] },
+  { name: "device_clients", table: deviceClients, tenantId: deviceClients.tenantId, order: [deviceClients.createdAt, deviceClients.id] },
+  {
+    name: "device_authorizations",
+    table: deviceAuthorizations,
+    tenantId: deviceAuthorizations.tenantId,
+    order: [deviceAuthorizations.deviceCodeHash],
+  },
   { name: "unknown_login_failures", table: unknownLoginFailures, tenantId: unknownLoginFailures.tenantId, order: [unknownLoginFailures.bucket] },
   { name: "sign_in_attempts", table: signInAttempts, tenantId: signInAttempts.tenantId, order: [signInAttempts.id], renumbered: signInAttempts.id },
 ];
@@ -81,7 +90,16 @@ const ownedTables: OwnedTable[] = [
  * The old shard's rows go children first; deleting a user deletes its sessions, identities and codes
  * through their foreign keys (each through an index on its user), the tenant row last.
  */
-const purgedTables: SQLiteTable[] = [signInAttempts, unknownLoginFailures, oauthFlows, authorizationCodes, accountTokens, users];
+const purgedTables: SQLiteTable[] = [
+  signInAttempts,
+  unknownLoginFailures,
+  oauthFlows,
+  authorizationCodes,
+  accountTokens,
+  deviceAuthorizations,
+  deviceClients,
+  users,
+];
 
 export type MoveStep =
   | { phase: "draining"; waitSeconds: number }

@@ -46,7 +46,7 @@ async function moveAll(region: Region, name: string, toShard: number): Promise<s
   throw new Error(`the move of ${name} did not finish: ${phases.slice(-5).join(", ")}`);
 }
 
-const TABLES = ["users", "external_identities", "sessions", "authorization_codes", "oauth_flows", "account_tokens", "unknown_login_failures", "sign_in_attempts"];
+const TABLES = ["users", "external_identities", "sessions", "authorization_codes", "oauth_flows", "account_tokens", "device_clients", "device_authorizations", "unknown_login_failures", "sign_in_attempts"];
 
 /** The tenant's rows on one shard, per table (and its own row). */
 async function rowsOn(shard: D1Database, tenantId: string): Promise<Record<string, number>> {
