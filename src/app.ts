@@ -21,6 +21,9 @@ import { configOf } from "./config";
 import { forgotPassword, resetForgottenPassword } from "./credentials/password-reset-routes";
 import { changePassword, signIn } from "./credentials/routes";
 import { withinD1Budget } from "./db/guard";
+import { createDevice, listDevices, revokeDevice } from "./devices/admin-routes";
+import { approveDevice, denyDevice, pendingDeviceAuthorization } from "./devices/approval-routes";
+import { deviceAuthorization } from "./devices/authorize-route";
 import { authorize, idToken, providerCallbacks } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
 import { accountApp, authorizeApp, continueHostedSignIn, logoutApp } from "./hosted";
@@ -54,6 +57,7 @@ export function buildApp() {
   // The OAuth endpoints answer every error, even a refused body, in RFC 6749's shape.
   app.use("/t/:tenant/token", speaksOAuth);
   app.use("/t/:tenant/revoke", speaksOAuth);
+  app.use("/t/:tenant/device/authorize", speaksOAuth);
   // The admin console answers people with pages, its refusals included: it is mounted before the API's
   // body limit, and applies its own guards, limits and body limit inside, so that its onError renders them.
   app.route("/t/:tenant/console", consoleApp);
@@ -97,6 +101,13 @@ export function buildApp() {
   app.get("/t/:tenant/userinfo", ...userinfo);
   app.post("/t/:tenant/userinfo", ...userinfo);
 
+  // Devices signed in as a person (RFC 8628): the device asks for codes, then polls /token; the person,
+  // signed in in the app, approves or denies the user code, each try counted against guessing.
+  app.post("/t/:tenant/device/authorize", ...limits.oauth, ...publicTenant, ...deviceAuthorization);
+  app.get("/t/:tenant/device/pending", ...limits.credentials, ...signedIn, ...pendingDeviceAuthorization);
+  app.post("/t/:tenant/device/approve", ...limits.credentials, ...signedIn, ...approveDevice);
+  app.post("/t/:tenant/device/deny", ...limits.credentials, ...signedIn, ...denyDevice);
+
   // The signed-in user
   app.get("/t/:tenant/me", ...signedIn, ...me);
   app.patch("/t/:tenant/me", ...signedIn, ...updateMe);
@@ -120,6 +131,9 @@ export function buildApp() {
   app.get("/t/:tenant/admin/sign-in-attempts", ...tenantAdmin, ...listSignInAttempts);
   app.get("/t/:tenant/admin/sign-in-attempts/archives", ...tenantAdmin, ...listSignInAttemptArchives);
   app.get("/t/:tenant/admin/sign-in-attempts/archives/:day/:part", ...tenantAdmin, ...downloadSignInAttemptArchive);
+  app.get("/t/:tenant/admin/devices", ...tenantAdmin, ...listDevices);
+  app.post("/t/:tenant/admin/devices", ...tenantAdmin, ...createDevice);
+  app.post("/t/:tenant/admin/devices/:id/revoke", ...tenantAdmin, ...revokeDevice);
 
   // Platform operator
   app.post("/operator/tenants", ...operator, ...createTenant);

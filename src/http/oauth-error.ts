@@ -11,6 +11,11 @@ export const oauthErrorStatus = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   unauthorized_client: 400,
+  // RFC 8628 §3.5: the device grant's answers to a poll.
+  authorization_pending: 400,
+  slow_down: 400,
+  access_denied: 400,
+  expired_token: 400,
 } as const;
 
 export type OAuthErrorCode = keyof typeof oauthErrorStatus;

@@ -3,7 +3,8 @@ import { secretsEqual } from "../crypto/constant-time";
 import { sha256 } from "../crypto/secrets";
 import type { AppEnv } from "../http/context";
 import { OAuthError } from "../http/oauth-error";
-import { isConfidential, registeredClient, type Client } from "./clients";
+import { findDevice, markSeen, type DeviceClient } from "../devices/device-clients";
+import { isConfidential, registeredClient, supportedScopes, type Client } from "./clients";
 
 /**
  * `invalid_client` with the challenge of the one scheme printid takes in the header: RFC 6749 §5.2 asks
@@ -27,10 +28,14 @@ export interface ClientParameters {
   client_secret?: string;
 }
 
-/** The client a request comes from, and whether it proved it with its secret (a confidential client). */
+/**
+ * The client a request comes from, and whether it proved it with its secret (a confidential client); for
+ * a device of the tenant (issue 15), its record too.
+ */
 export interface CallingClient {
   client: Client;
   authenticated: boolean;
+  device?: DeviceClient;
 }
 
 /** RFC 6749 §2.3.1 and Appendix B: each half form-urlencoded, then joined by a colon, then base64. */
@@ -49,6 +54,39 @@ function basicCredentials(authorization: string): { id: string; secret: string }
 }
 
 /** Who the request says it is: HTTP Basic or the body, never both (RFC 6749 §2.3: one method a request). */
+/**
+ * What a device may do as an OAuth client: refresh the sessions it got by the device grant (which
+ * routes.ts checks by `device`, not by this list), with every scope printid grants.
+ */
+function deviceAsClient(device: DeviceClient): Client {
+  return {
+    id: device.id,
+    name: device.name,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    secretHash: device.secretHash,
+    grantTypes: ["refresh_token"],
+    scopes: [...supportedScopes],
+    idTokenSignedResponseAlg: "RS256",
+  };
+}
+
+/**
+ * A device client of the request's tenant (issue 15): always confidential, its secret checked like a
+ * registered client's. Unknown, of another tenant, or revoked: `invalid_client`, alike.
+ */
+async function deviceClient(c: Context<AppEnv>, presented: { id: string; secret?: string }): Promise<CallingClient> {
+  const { db, tenant } = c.var;
+  const device = await findDevice(db, tenant.id, presented.id);
+  if (!device || device.revokedAt !== null) throw new ClientRefused("Unknown client");
+  if (!presented.secret) {
+    throw new ClientRefused("A device authenticates: HTTP Basic (client_secret_basic) or client_secret in the body (client_secret_post)");
+  }
+  if (!(await secretsEqual(await sha256(presented.secret), device.secretHash))) throw new ClientRefused("The client's credentials are not valid");
+  await markSeen(db, device);
+  return { client: deviceAsClient(device), authenticated: true, device };
+}
+
 function presentedClient(c: Context<AppEnv>, body: ClientParameters): { id: string; secret?: string } | undefined {
   const authorization = c.req.header("Authorization");
   if (authorization === undefined) return body.client_id === undefined ? undefined : { id: body.client_id, secret: body.client_secret };
@@ -67,14 +105,15 @@ function presentedClient(c: Context<AppEnv>, body: ClientParameters): { id: stri
  * The client of a request to /token or /revoke, authenticated as RFC 6749 §2.3 says: a confidential
  * client by its secret (client_secret_basic or client_secret_post), whose SHA-256 is compared in constant
  * time with the registered hash; a public client by its id alone (`none`: PKCE protects its codes), and
- * never with a secret. Undefined when the request names no client; `invalid_client` (401) when it names
- * one that is unknown or fails to prove itself.
+ * never with a secret; a device client of the request's tenant as a confidential one. Undefined when the
+ * request names no client; `invalid_client` (401) when it names one that is unknown, revoked, or fails to
+ * prove itself.
  */
 export async function callingClient(c: Context<AppEnv>, body: ClientParameters): Promise<CallingClient | undefined> {
   const presented = presentedClient(c, body);
   if (!presented) return undefined;
   const client = registeredClient(c.var.config, presented.id);
-  if (!client) throw new ClientRefused("Unknown client");
+  if (!client) return deviceClient(c, presented);
   // An empty secret is no secret (RFC 6749 §2.3.1 lets a client leave an empty one out).
   const secret = presented.secret || undefined;
   if (!isConfidential(client)) {

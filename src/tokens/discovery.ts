@@ -1,6 +1,7 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { jsonResponse, problems } from "../http/openapi";
+import { DEVICE_CODE_GRANT } from "../devices/device-grant";
 import { defineRoute } from "../http/route";
 import { grantTypes, supportedScopes } from "./clients";
 import { issuerOf } from "./jwt";
@@ -17,12 +18,13 @@ function providerMetadata(issuer: string) {
     token_endpoint: `${issuer}/token`,
     userinfo_endpoint: `${issuer}/userinfo`,
     revocation_endpoint: `${issuer}/revoke`,
+    device_authorization_endpoint: `${issuer}/device/authorize`,
     end_session_endpoint: `${issuer}/logout`,
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     scopes_supported: [...supportedScopes],
     response_types_supported: ["code"],
     response_modes_supported: ["query"],
-    grant_types_supported: [...grantTypes],
+    grant_types_supported: [...grantTypes, DEVICE_CODE_GRANT],
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [...idTokenAlgs],
     token_endpoint_auth_methods_supported: clientAuthMethods,

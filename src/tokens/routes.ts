@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { describeRoute, resolver } from "hono-openapi";
 import * as v from "valibot";
 import { findUserById } from "../accounts/queries";
+import { DEVICE_CODE_GRANT, deviceCodeGrant } from "../devices/device-grant";
 import type { Tenant } from "../db/schema";
 import { scopeOf, type AppEnv, type Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
@@ -17,7 +18,7 @@ import { issuerOf, verifyAccessToken } from "./jwt";
 import { revocableBy, revokeSession, sessionOfRefreshToken } from "./sessions";
 import { TokenResponseSchema } from "./token-response";
 
-const OAuthErrorSchema = v.pipe(
+export const OAuthErrorSchema = v.pipe(
   v.object({ error: v.string(), error_description: v.string() }),
   v.description("RFC 6749 §5.2"),
   v.metadata({ ref: "OAuthError" }),
@@ -54,7 +55,7 @@ async function parametersOf(c: Context<AppEnv>): Promise<unknown> {
  * handler's `c.req.valid("json")`. A malformed request is `invalid_request` naming its first fault, not
  * a problem document: OAuth client libraries read RFC 6749's shape.
  */
-function oauthBody<S extends v.GenericSchema<unknown, object>>(schema: S) {
+export function oauthBody<S extends v.GenericSchema<unknown, object>>(schema: S) {
   const read: MiddlewareHandler<AppEnv, string, { out: { json: v.InferOutput<S> } }> = async (c, next) => {
     const result = v.safeParse(schema, await parametersOf(c));
     if (!result.success) {
@@ -86,7 +87,7 @@ export const speaksOAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /** The client parameters of both endpoints: `none` names the client; client_secret_post adds its secret. */
-const clientParameters = {
+export const clientParameters = {
   client_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
   client_secret: v.optional(v.pipe(v.string(), v.maxLength(200))),
 };
@@ -99,6 +100,8 @@ const TokenRequest = v.pipe(
     code: v.optional(v.pipe(v.string(), v.maxLength(200))),
     redirect_uri: v.optional(v.pipe(v.string(), v.maxLength(2000))),
     code_verifier: v.optional(v.pipe(v.string(), v.maxLength(200))),
+    /** RFC 8628 §3.4: the device grant's code. */
+    device_code: v.optional(v.pipe(v.string(), v.maxLength(200))),
     /** RFC 6749 §6: a refresh may ask for less than the session holds, never more. */
     scope: v.optional(v.pipe(v.string(), v.maxLength(100))),
   }),
@@ -111,14 +114,19 @@ const isGrantType = (value: string): value is GrantType => (grantTypes as readon
 export const token = defineRoute(
   describeRoute({
     tags: ["Tokens"],
-    summary: "Token endpoint: authorization_code (PKCE S256, or a confidential client's secret) and refresh_token grants",
+    summary:
+      "Token endpoint: authorization_code (PKCE S256, or a confidential client's secret), refresh_token and device_code (RFC 8628) grants",
     description:
       "Clients authenticate as RFC 6749 §2.3 says: a confidential client with its secret, by HTTP Basic (client_secret_basic) " +
-      "or client_secret in the body (client_secret_post); a public client names itself with client_id (none).",
+      "or client_secret in the body (client_secret_post); a public client names itself with client_id (none). A device client " +
+      "(registered by the tenant's admins) authenticates with its id and secret, and polls with " +
+      "`grant_type=urn:ietf:params:oauth:grant-type:device_code`: authorization_pending, slow_down, access_denied, expired_token " +
+      "(RFC 8628 §3.5), then its tokens once.",
     responses: {
       200: jsonResponse("New tokens", TokenResponseSchema),
       400: jsonResponse(
-        "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, invalid_scope, unauthorized_client, unsupported_grant_type",
+        "invalid_request (also for an unknown or disabled tenant, or a malformed one), invalid_grant, invalid_scope, unauthorized_client, " +
+          "unsupported_grant_type; for the device grant authorization_pending, slow_down, access_denied, expired_token",
         OAuthErrorSchema,
       ),
       401: jsonResponse("invalid_client, with WWW-Authenticate: Basic", OAuthErrorSchema),
@@ -130,15 +138,23 @@ export const token = defineRoute(
     const calling = await callingClient(c, request);
     if (!calling) throw new OAuthError("invalid_request", "Missing client_id");
     const { grant_type: grantType } = request;
-    if (!isGrantType(grantType)) throw new OAuthError("unsupported_grant_type", "Use authorization_code or refresh_token");
-    if (!calling.client.grantTypes.includes(grantType)) {
-      throw new OAuthError("unauthorized_client", `This client may not use the ${grantType} grant`);
-    }
     const scope = scopeOf(c);
-    const tokens =
-      grantType === "refresh_token"
-        ? await refreshGrant(scope, c.var.tenant, calling, request)
-        : await authorizationCodeGrant(scope, c.var.tenant, calling, request);
+    let tokens: TokenResponse;
+    if (grantType === DEVICE_CODE_GRANT) {
+      // Only a device client holds device codes (RFC 8628 §3.4).
+      if (!calling.device) throw new OAuthError("unauthorized_client", "Only a device client may use the device_code grant");
+      required(request, "device_code");
+      tokens = await deviceCodeGrant(scope, c.var.tenant, calling.device, request.device_code!);
+    } else {
+      if (!isGrantType(grantType)) throw new OAuthError("unsupported_grant_type", "Use authorization_code, refresh_token or device_code");
+      if (!calling.client.grantTypes.includes(grantType)) {
+        throw new OAuthError("unauthorized_client", `This client may not use the ${grantType} grant`);
+      }
+      tokens =
+        grantType === "refresh_token"
+          ? await refreshGrant(scope, c.var.tenant, calling, request)
+          : await authorizationCodeGrant(scope, c.var.tenant, calling, request);
+    }
     c.header("Cache-Control", "no-store");
     // A client that may not refresh gets no refresh token to hold (RFC 6749 §5.1: it is optional); JSON
     // leaves a member that is undefined out.

@@ -32,6 +32,10 @@ const operations: Record<string, { body?: unknown; status: number }> = {
   // No part is archived under this day: the admin's answer is 404 (a download's 200 is no-store in
   // admin/attempt-archives).
   "GET /t/{tenant}/admin/sign-in-attempts/archives/{day}/{part}": { status: 404 },
+  "GET /t/{tenant}/admin/devices": { status: 200 },
+  "POST /t/{tenant}/admin/devices": { body: { name: "Lobby printer", kind: "printer" }, status: 201 },
+  // The user's id names no device: the admin's answer is 404 (a 204 is in devices/device-clients).
+  "POST /t/{tenant}/admin/devices/{id}/revoke": { status: 404 },
 };
 
 async function adminOperations(): Promise<string[]> {

@@ -69,6 +69,7 @@ describe("discovery document", () => {
       token_endpoint: `${issuer}/token`,
       userinfo_endpoint: `${issuer}/userinfo`,
       revocation_endpoint: `${issuer}/revoke`,
+      device_authorization_endpoint: `${issuer}/device/authorize`,
       end_session_endpoint: `${issuer}/logout`,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
     });
@@ -83,7 +84,7 @@ describe("discovery document", () => {
     expect(metadata).toMatchObject({
       response_types_supported: ["code"],
       response_modes_supported: ["query"],
-      grant_types_supported: ["authorization_code", "refresh_token"],
+      grant_types_supported: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code"],
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: ["RS256", "ES256"],
       token_endpoint_auth_methods_supported: ["none", "client_secret_basic", "client_secret_post"],
@@ -112,6 +113,7 @@ describe("discovery document", () => {
     const post = { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "" };
     expect((await eu.fetch(pathIn(eu, String(metadata.token_endpoint)), post)).status).toBe(400);
     expect((await eu.fetch(pathIn(eu, String(metadata.revocation_endpoint)), post)).status).toBe(400);
+    expect((await eu.fetch(pathIn(eu, String(metadata.device_authorization_endpoint)), post)).status).toBe(400);
     expect((await eu.fetch(pathIn(eu, String(metadata.userinfo_endpoint)))).status).toBe(401);
     expect((await eu.fetch(pathIn(eu, metadata.jwks_uri))).status).toBe(200);
   });
