@@ -27,7 +27,7 @@ tenant's admin) and keeps its id and secret in .wrangler/device-try.json (git-ig
   --region <eu|us>      default eu
   --tenant <name>       default demo (eu) or demo-us (us)
   --name <text>         the device's name (default "Printer 2F"); another name registers another device
-  --scope <scopes>      default openid
+  --scope <scopes>      default "openid profile" (the ID token then names the person)
   --new                 register a fresh device even if one is kept for this name
   --admin-login <l>     who registers the device (default admin)
   --admin-password <p>  default DEMO_ADMIN_PASSWORD (environment, else .dev.vars)
@@ -92,7 +92,7 @@ async function main() {
     region: { type: "string", default: "eu" },
     tenant: { type: "string" },
     name: { type: "string", default: "Printer 2F" },
-    scope: { type: "string", default: "openid" },
+    scope: { type: "string", default: "openid profile" },
     new: { type: "boolean", default: false },
     "admin-login": { type: "string", default: "admin" },
     "admin-password": { type: "string" },
