@@ -26,7 +26,7 @@ import { approveDevice, denyDevice, pendingDeviceAuthorization } from "./devices
 import { deviceAuthorization } from "./devices/authorize-route";
 import { authorize, idToken, providerCallbacks } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
-import { accountApp, authorizeApp, continueHostedSignIn, logoutApp } from "./hosted";
+import { accountApp, authorizeApp, continueHostedSignIn, deviceApp, logoutApp } from "./hosted";
 import { limitBody } from "./http/body-limit";
 import type { AppEnv } from "./http/context";
 import { health } from "./http/health";
@@ -65,6 +65,7 @@ export function buildApp() {
   app.route("/t/:tenant/authorize", authorizeApp);
   app.route("/t/:tenant/logout", logoutApp);
   app.route("/t/:tenant/account", accountApp);
+  app.route("/t/:tenant/device", deviceApp);
   app.use(limitBody());
 
   // Public

@@ -1,7 +1,8 @@
 /**
  * The hosted sign-in, printid as an OpenID Provider for any client (issue 13): the authorization endpoint
  * and its pages, `/t/{tenant}/authorize…`, RP-initiated logout, `/t/{tenant}/logout…`, and the pages of
- * the messages' links, `/t/{tenant}/account…` (issue 14). Pages, not API:
+ * the messages' links, `/t/{tenant}/account…` (issue 14), and a device's verification page,
+ * `/t/{tenant}/device` (issue 15). Pages, not API:
  * not in /openapi.json (discovery describes them). Read top to bottom, this is their map: who may call
  * what, with which limits and checks.
  */
@@ -15,6 +16,7 @@ import { tenantRoute } from "../tenants/middleware";
 import { accountSubmit, forgotPage, linkPage } from "./account";
 import type { AuthorizationRequest } from "./authorization-request";
 import { answeringClient, authorize, continueAs } from "./authorize";
+import { deviceDecision, devicePage } from "./device";
 import { renderHostedError } from "./errors";
 import { checkFormToken, field, formParameters, REQUEST_FIELD } from "./forms";
 import { hostedHeaders } from "./headers";
@@ -89,3 +91,17 @@ for (const [path, action] of [["/email/verify", "verify"], ["/password/reset", "
 accountApp.get("/password/forgot", rateLimit(rateLimits.oauth), tenantRoute(), forgotPage);
 accountApp.post("/password/forgot", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), accountSubmit("forgot"));
 accountApp.all("*", notFound);
+
+/**
+ * `/t/{tenant}/device`, RFC 8628's `verification_uri`: the page alone, its middleware on its own routes,
+ * since the device API (`/t/{tenant}/device/authorize`, `/approve`…) lives under the same path. Guessing
+ * codes costs the credentials limit, on the page as from the app.
+ */
+export const deviceApp = new Hono<AppEnv>();
+deviceApp.onError(renderHostedError);
+deviceApp.get("/", hostedHeaders(), rateLimit(rateLimits.credentials), tenantRoute(), devicePage);
+deviceApp.post("/", hostedHeaders(), limitBody(), sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), async (c) => {
+  const form = await formParameters(c);
+  await checkFormToken(c, c.var.tenant.slug, form);
+  return deviceDecision(c, form);
+});

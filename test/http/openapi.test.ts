@@ -11,13 +11,15 @@ describe("GET /openapi.json", () => {
     expect(doc.openapi).toBe("3.1.0");
 
     const routes = buildApp()
-      // The admin console's, the hosted sign-in's and the message links' routes are HTML pages for a browser,
-      // not API: they are not described (discovery describes the OpenID Provider's endpoints).
+      // The admin console's, the hosted sign-in's, the message links' and the device verification routes are
+      // HTML pages for a browser, not API: they are not described (discovery describes the OpenID Provider's
+      // endpoints). The device page is /t/{tenant}/device itself; the device API lives beneath it.
       .routes.filter(
         (route) =>
           route.method !== "ALL" &&
           route.path !== "/openapi.json" &&
-          !/^\/t\/:tenant\/(console|authorize|logout|account)(\/|$)/.test(route.path),
+          !/^\/t\/:tenant\/(console|authorize|logout|account)(\/|$)/.test(route.path) &&
+          !/^\/t\/:tenant\/device\/?$/.test(route.path),
       )
       .map((route) => `${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
     const described = Object.entries(doc.paths).flatMap(([path, operations]) =>

@@ -136,6 +136,21 @@ export const en = {
     text: "If you did not ask for this, you may simply close this page.",
     submit: "Sign out",
   },
+  /** The page at a device's verification_uri (RFC 8628 §3.3). */
+  device: {
+    title: "Sign in a device",
+    signInFirst: "Sign in to this service in this browser first, or scan the device's code with the signed-in app.",
+    codeLabel: "Code shown on the device",
+    codeHint: "8 letters, such as BCDF-GHJK",
+    next: "Continue",
+    unknownCode: "This code is not valid or has expired. Check it on the device, or start again there.",
+    kinds: { printer: "printer", panel: "printer panel", desktop: "desktop client" },
+    asks: (name: string, kind: string, person: string) => `The ${kind} ${name} asks to be signed in as ${person}.`,
+    approve: "Sign it in",
+    deny: "Refuse",
+    approved: (name: string) => `${name} is signed in. You may close this page.`,
+    denied: (name: string) => `${name} was refused and is not signed in.`,
+  },
   /** The pages shown instead of any sign-in; keys: the codes of `ErrorPage`. */
   errorPages: {
     invalid_client: { title: "Unknown application", text: brokenLink },

@@ -1,5 +1,6 @@
 // The hosted sign-in's pages: pure render components, each a whole HTML page (src/hosted/ renders them).
 export { AccountDonePage, AccountFormPage, type AccountAction, type AccountDonePageProps, type AccountFormPageProps } from "./account";
+export { DevicePage, type DevicePageProps, type DevicePageState } from "./device";
 export { ContinueAsPage, type ContinueAsPageProps, type PostForm } from "./continue-as";
 export { ErrorPage, errorPageStatus, type ErrorPageProps } from "./error";
 export type { PageError } from "./error-summary";
