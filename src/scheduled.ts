@@ -3,6 +3,7 @@ import { pruneUnconfirmedRegistrations } from "./accounts/email-verification";
 import { archiveExpiredAttempts } from "./audit/archive";
 import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
+import { pruneDeviceAuthorizations } from "./devices/authorizations";
 import type { Database } from "./db/client";
 import type { PruneStep, PruneContext, Pruner } from "./db/prune";
 import { pruneFlows } from "./federation/flows";
@@ -35,6 +36,7 @@ function stepsOfARun(): PruneStep[] {
       pruneUnknownLoginFailures,
       pruneUnconfirmedRegistrations,
       pruneAccountTokens,
+      pruneDeviceAuthorizations,
     ].map(deleting),
   ];
 }

@@ -1,5 +1,6 @@
-import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
+import { deleteSome, type Pruner } from "../db/prune";
 import { deviceAuthorizations, deviceClients, type Tenant } from "../db/schema";
 import { isUniqueViolation } from "../db/errors";
 import { randomSecret, sha256 } from "../crypto/secrets";
@@ -9,6 +10,11 @@ import { newUserCode, userCodeHash } from "./user-codes";
 export const POLL_INTERVAL_SECONDS = 5;
 /** RFC 8628 §3.5: what each slow_down adds to the interval, for this and every later poll. */
 const SLOW_DOWN_SECONDS = 5;
+/**
+ * An expired authorization is kept this long, so that a device still polling hears expired_token rather
+ * than invalid_grant; then the scheduled clean-up deletes it.
+ */
+const EXPIRED_RETENTION_MS = 3600_000;
 /** A new user code colliding with a live one is drawn again; this many collisions in a row is a fault. */
 const USER_CODE_ATTEMPTS = 3;
 
@@ -129,3 +135,8 @@ export async function decideAuthorization(
     .get();
   return decided ? device : undefined;
 }
+
+/** The scheduled clean-up's share: authorizations expired longer ago than their retention, spent or not. */
+export const pruneDeviceAuthorizations: Pruner = (db, now, limit) => [
+  deleteSome(db, deviceAuthorizations, lt(deviceAuthorizations.expiresAt, new Date(now.getTime() - EXPIRED_RETENTION_MS)), limit),
+];

@@ -4,12 +4,15 @@
 // use, expiry, revocation of the device, and rule T: no code or device of one tenant or region works in
 // another. Holes closed: a code collected twice, a guessed code that reveals a live one, a device that
 // keeps its tokens after being revoked, a tenant's device approving itself into another tenant.
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
+import worker from "../../src/index";
 import { adminFixture, memberAuth, type AdminFixture } from "../support/admin";
 import { problemOf } from "../support/problems";
-import { us } from "../support/regions";
-import { expectOAuthError, refresh } from "../support/tokens";
+import { eu, us } from "../support/regions";
+import { bindingsOf } from "../support/shards";
+import { expectOAuthError, refresh, sha256Base64url } from "../support/tokens";
 import { CLIENT_ID, tokensFor, type TokenResponse } from "../support/users";
 import { authorizeDevice, decide, deviceForm, expire, lastPolledAgo, poll, registerDevice, DEVICE_CODE_GRANT, type RegisteredDevice } from "./support";
 
@@ -235,5 +238,24 @@ describe("rule T", () => {
     );
     // …and the app's own refresh still works.
     expect((await refresh(f.region, f.tenant, app.refresh_token)).status).toBe(200);
+  });
+});
+
+describe("clean-up", () => {
+  it("S the daily clean-up deletes authorizations an hour past their expiry, and keeps the others", async () => {
+    const { f, codes } = await started();
+    const fresh = await authorizeDevice(f, await registerDevice(f, { name: "Panel", kind: "panel" }));
+    await f.region.db
+      .prepare("UPDATE device_authorizations SET expires_at = ? WHERE tenant_id = ? AND device_code_hash = ?")
+      .bind(Date.now() - 2 * 3600_000, f.tenantId, await sha256Base64url(codes.device_code))
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "17 3 * * *" }), bindingsOf(eu), ctx);
+    await waitOnExecutionContext(ctx);
+    const left = await f.region.db
+      .prepare("SELECT device_code_hash FROM device_authorizations WHERE tenant_id = ?")
+      .bind(f.tenantId)
+      .all<{ device_code_hash: string }>();
+    expect(left.results.map((row) => row.device_code_hash)).toEqual([await sha256Base64url(fresh.device_code)]);
   });
 });
