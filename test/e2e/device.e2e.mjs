@@ -1,0 +1,269 @@
+// End to end, the device authorization grant (RFC 8628, issue 15) with the page at its verification_uri: the
+// eu Worker under `wrangler dev`, a printer registered through the admin API as the device (its id and secret
+// by HTTP Basic), Debian's headless Chromium (playwright-core) as the person. The device asks for codes and
+// polls /token (authorization_pending, at the interval it was told); the person, whose browser is not signed
+// in yet, opens verification_uri_complete and is told to sign in first; signs in on the hosted page (an
+// authorization request of a public web client, PKCE, whose redirect URI is a tiny HTTP server of this file);
+// opens the link again, sees which printer asks, and approves: the next poll gets tokens whose ID token (checked
+// against the tenant's JWKS) names that person. A second authorization refused on the page: the poll answers
+// access_denied. Every page is photographed at 1280 and 390 px (test-results/device-{page}-{width}.png), and
+// at 390 px must not scroll sideways. Run with `npm run test:e2e`; it starts and stops everything it needs.
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createRemoteJWKSet, jwtVerify } from "jose";
+import { api, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS } from "./support.mjs";
+
+const PASSWORD = "a long and fine password";
+const PHONE = { width: 390, height: 844 };
+const DESKTOP = { width: 1280, height: 800 };
+/** The app's public client, through which the test's admin uses the JSON API. */
+const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
+/** A web application (public, PKCE) whose authorization request brings the person to the hosted sign-in. */
+const WEB = { id: "e2e-device-web", name: "E2E Device Web" };
+const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
+/** The longest the device polls for an answer after the person decided. */
+const POLL_MS = 30_000;
+
+const state = {
+  worker: undefined,
+  browser: undefined,
+  rp: undefined,
+  tenant: undefined,
+  /** The person who approves: { id, username }. */
+  person: undefined,
+  /** The printer: { id, clientSecret, name }. */
+  printer: undefined,
+};
+
+const origin = () => state.worker.origin;
+const callbackUrl = () => `${state.rp.origin}/callback`;
+const issuer = () => `${origin()}/t/${state.tenant.slug}`;
+
+/** The web application's redirect URI: a tiny page that says where it is. */
+function startRelyingParty() {
+  const server = createServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><title>RP</title><p>RP ${new URL(req.url, "http://127.0.0.1").pathname}</p>`);
+  });
+  return new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+/** The admin API of the tenant: `method path` with `body`, asserting `expected`. */
+async function admin(method, path, body, expected) {
+  const answer = await api(origin(), `/t/${state.tenant.slug}/admin${path}`, { method, body, headers: state.tenant.admin });
+  assert.equal(answer.status, expected, `${method} /admin${path}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
+}
+
+/** A form POST to the tenant's OAuth endpoint `path` as the printer (HTTP Basic): status and parsed body. */
+async function asPrinter(path, fields) {
+  const basic = Buffer.from(`${encodeURIComponent(state.printer.id)}:${encodeURIComponent(state.printer.clientSecret)}`).toString("base64");
+  const response = await fetch(`${issuer()}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: `Basic ${basic}` },
+    body: new URLSearchParams(fields),
+    signal: AbortSignal.timeout(STEP_MS),
+  });
+  return { status: response.status, body: await response.json().catch(() => undefined) };
+}
+
+/** The printer asks for codes (RFC 8628 §3.1), asserting the answer's shape. */
+async function deviceAuthorization() {
+  const answer = await asPrinter("/device/authorize", { scope: "openid profile" });
+  assert.equal(answer.status, 200, `device/authorize: ${JSON.stringify(answer.body)}`);
+  const codes = answer.body;
+  assert.match(codes.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
+  assert.equal(codes.verification_uri, `${issuer()}/device`);
+  assert.equal(codes.verification_uri_complete, `${issuer()}/device?${new URLSearchParams({ user_code: codes.user_code })}`);
+  assert.ok(codes.interval > 0 && codes.expires_in > 0, JSON.stringify(codes));
+  return { ...codes, lastPoll: 0 };
+}
+
+/** One poll of /token, no sooner than the interval since the last one (RFC 8628 §3.5). */
+async function poll(codes) {
+  const wait = codes.lastPoll + codes.interval * 1000 + 250 - Date.now();
+  if (wait > 0) await sleep(wait);
+  codes.lastPoll = Date.now();
+  return asPrinter("/token", { grant_type: DEVICE_GRANT, device_code: codes.device_code });
+}
+
+/** Polls as a device does until the answer is not authorization_pending (slow_down honoured), within POLL_MS. */
+async function pollUntilAnswered(codes) {
+  const deadline = Date.now() + POLL_MS;
+  const seen = [];
+  while (Date.now() < deadline) {
+    const answer = await poll(codes);
+    seen.push(answer.body?.error ?? answer.status);
+    if (answer.status === 400 && answer.body?.error === "slow_down") codes.interval += 5;
+    else if (!(answer.status === 400 && answer.body?.error === "authorization_pending")) return { ...answer, seen };
+  }
+  assert.fail(`no answer but pending within ${POLL_MS / 1000} s: ${JSON.stringify(seen)}`);
+}
+
+/**
+ * The page photographed at 1280 and at 390 px wide (device-{name}-{width}.png); at 390 px nothing may stick
+ * out sideways. The layout is re-flowed, not reloaded: a page answering a POST is photographed as it is.
+ */
+async function photograph(page, name) {
+  await shot(page, `device-${name}-${DESKTOP.width}.png`);
+  await page.setViewportSize(PHONE);
+  try {
+    await shot(page, `device-${name}-${PHONE.width}.png`);
+    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
+  } finally {
+    await page.setViewportSize(DESKTOP);
+  }
+}
+
+/** Signs the person in on the tenant's hosted page through the web application's authorization request. */
+async function signInOnHostedPage(page) {
+  const verifier = secret(32);
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: WEB.id,
+    redirect_uri: callbackUrl(),
+    scope: "openid profile",
+    state: secret(12),
+    nonce: secret(12),
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+  });
+  await page.goto(`${issuer()}/authorize?${query}`);
+  await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
+  await page.getByLabel("Username or e-mail").fill(state.person.username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  const [answer] = await Promise.all([
+    page.waitForResponse((response) => response.url().endsWith("/authorize/password") && response.request().method() === "POST"),
+    page.getByRole("button", { name: "Sign in" }).click(),
+  ]);
+  assert.equal(answer.status(), 303, `the password form answered ${answer.status()}`);
+  await page.waitForURL((url) => url.href.startsWith(callbackUrl()));
+  assert.ok(new URL(page.url()).searchParams.get("code"), "a code at the callback");
+}
+
+/** The device page asking the person to decide on `codes`' user code, for the printer. */
+async function expectConfirmPage(page, codes) {
+  await page.goto(codes.verification_uri_complete);
+  await page.getByRole("heading", { name: "Sign in a device", level: 1 }).waitFor();
+  await page.getByText(`The printer ${state.printer.name} asks to be signed in as Pia Print.`).waitFor();
+}
+
+/** A test in a fresh browser context (no cookies); on failure, a screenshot and what the Worker said. */
+function browserTest(name, body, timeout = 90_000) {
+  test(name, { timeout }, async () => {
+    const context = await newContext(state.browser, { viewport: DESKTOP });
+    const page = await context.newPage();
+    try {
+      await body({ context, page });
+    } catch (error) {
+      const file = `device-failure-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`;
+      await shot(page, file).catch(() => {});
+      console.error(`[${name}] failed at ${page.url()} (screenshot test-results/${file})`);
+      const said = state.worker.output();
+      if (said) console.error(`wrangler dev said (last 4000 characters):\n${said.slice(-4000)}`);
+      throw error;
+    } finally {
+      await context.close();
+    }
+  });
+}
+
+before(async () => {
+  const started = Date.now();
+  // First, so that a machine without Chromium fails before anything else starts.
+  state.browser = await launchChromium();
+  state.rp = await startRelyingParty();
+  const clients = [{ id: APP.id, redirectUris: [APP.redirectUri] }, { id: WEB.id, name: WEB.name, redirectUris: [callbackUrl()] }];
+  state.worker = await startWorker({ vars: { CLIENTS: JSON.stringify(clients) } });
+
+  const slug = `e2e-device-${randomBytes(3).toString("hex")}`;
+  const adminPassword = `admin-${secret(9)}`;
+  await createTenant(state.worker, {
+    name: slug,
+    displayName: "Device Print Co",
+    admin: { username: "admin", email: `admin@${slug}.example`, password: adminPassword, firstName: "Ada", lastName: "Admin" },
+  });
+  const signedIn = await api(origin(), `/t/${slug}/sign-in`, { body: { login: "admin", password: adminPassword, clientId: APP.id } });
+  assert.equal(signedIn.status, 200, `admin sign-in to ${slug}: ${JSON.stringify(signedIn.body)}`);
+  state.tenant = { slug, admin: { authorization: `Bearer ${signedIn.body.access_token}` } };
+
+  const person = { username: "pia.print", email: `pia.print@${slug}.example`, password: PASSWORD, firstName: "Pia", lastName: "Print" };
+  state.person = { id: (await admin("POST", "/users", person, 201)).id, username: person.username };
+  const name = "Lobby MFP";
+  const printer = await admin("POST", "/devices", { name, kind: "printer" }, 201);
+  assert.ok(printer.id && printer.clientSecret, JSON.stringify(printer));
+  state.printer = { id: printer.id, clientSecret: printer.clientSecret, name };
+  console.log(`# set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${origin()}, tenant ${slug}`);
+}, { timeout: 120_000 });
+
+after(async () => {
+  await state.browser?.close().catch(() => {});
+  await state.worker?.stop();
+  await new Promise((resolve) => (state.rp ? state.rp.server.close(resolve) : resolve()));
+}, { timeout: 30_000 });
+
+browserTest("approved on the page: sign in first, then the printer named; the next poll gets an ID token naming the person", async ({ page }) => {
+  const codes = await deviceAuthorization();
+  const pending = await poll(codes);
+  assert.equal(pending.status, 400, JSON.stringify(pending.body));
+  assert.equal(pending.body.error, "authorization_pending");
+
+  // Not signed in: the page says to sign in first, and shows nothing of the device.
+  await page.goto(codes.verification_uri_complete);
+  await page.getByRole("heading", { name: "Sign in a device", level: 1 }).waitFor();
+  await page.getByText("Sign in to this service in this browser first").waitFor();
+  assert.equal(await page.getByText(state.printer.name).count(), 0, "the device is not named before sign-in");
+  await photograph(page, "sign-in-first");
+
+  await signInOnHostedPage(page);
+  await expectConfirmPage(page, codes);
+  await photograph(page, "confirm");
+  const [decided] = await Promise.all([
+    page.waitForResponse((response) => response.url().startsWith(`${issuer()}/device`) && response.request().method() === "POST"),
+    page.getByRole("button", { name: "Sign it in" }).click(),
+  ]);
+  assert.equal(decided.status(), 200);
+  await page.getByRole("status").getByText(`${state.printer.name} is signed in. You may close this page.`).waitFor();
+  await photograph(page, "approved");
+
+  const answer = await pollUntilAnswered(codes);
+  assert.equal(answer.status, 200, `the poll after approval: ${JSON.stringify(answer.body)} (polls: ${JSON.stringify(answer.seen)})`);
+  const tokens = answer.body;
+  assert.equal(typeof tokens.access_token, "string");
+  assert.equal(typeof tokens.id_token, "string");
+  const jwks = createRemoteJWKSet(new URL(`${issuer()}/.well-known/jwks.json`));
+  const { payload } = await jwtVerify(tokens.id_token, jwks, { issuer: issuer(), audience: state.printer.id });
+  assert.equal(payload.sub, state.person.id);
+  assert.equal(payload.preferred_username, state.person.username);
+  assert.equal(payload.given_name, "Pia");
+  assert.equal(payload.family_name, "Print");
+
+  // Spent: the device code gets nothing more; the link now says the code is not valid.
+  const again = await pollUntilAnswered(codes);
+  assert.equal(again.status, 400);
+  assert.equal(again.body.error, "invalid_grant");
+  const reopened = await page.goto(codes.verification_uri_complete);
+  assert.equal(reopened.status(), 404);
+  await page.getByText("This code is not valid or has expired.").waitFor();
+  await photograph(page, "used-code");
+});
+
+browserTest("refused on the page: the poll answers access_denied", async ({ page }) => {
+  await signInOnHostedPage(page);
+  const codes = await deviceAuthorization();
+  await expectConfirmPage(page, codes);
+  await page.getByRole("button", { name: "Refuse" }).click();
+  await page.getByRole("status").getByText(`${state.printer.name} was refused and is not signed in.`).waitFor();
+  await photograph(page, "denied");
+
+  const answer = await pollUntilAnswered(codes);
+  assert.equal(answer.status, 400, JSON.stringify(answer.body));
+  assert.equal(answer.body.error, "access_denied");
+});
