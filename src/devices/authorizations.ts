@@ -7,7 +7,7 @@ import { randomSecret, sha256 } from "../crypto/secrets";
 import { newUserCode, userCodeHash } from "./user-codes";
 
 /** RFC 8628 §3.2: the seconds a device waits between polls, until it is told to slow down. */
-export const POLL_INTERVAL_SECONDS = 5;
+const POLL_INTERVAL_SECONDS = 5;
 /** RFC 8628 §3.5: what each slow_down adds to the interval, for this and every later poll. */
 const SLOW_DOWN_SECONDS = 5;
 /**
@@ -18,7 +18,7 @@ const EXPIRED_RETENTION_MS = 3600_000;
 /** A new user code colliding with a live one is drawn again; this many collisions in a row is a fault. */
 const USER_CODE_ATTEMPTS = 3;
 
-export type DeviceAuthorization = typeof deviceAuthorizations.$inferSelect;
+type DeviceAuthorization = typeof deviceAuthorizations.$inferSelect;
 
 /** Starts an authorization for the device: its codes in clear, once; only their hashes are kept. */
 export async function startAuthorization(db: Database, tenant: Tenant, deviceClientId: string, scope: string, now = new Date()) {

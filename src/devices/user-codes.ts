@@ -6,7 +6,7 @@ import { sha256 } from "../crypto/secrets";
  * lifetime of minutes.
  */
 const ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
-export const USER_CODE_LENGTH = 8;
+const USER_CODE_LENGTH = 8;
 
 /** A new user code, as shown: XXXX-XXXX. Bytes beyond the alphabet's largest multiple are drawn again (no bias). */
 export function newUserCode(): string {
