@@ -31,6 +31,7 @@ function selectPrincipal(db: Database) {
       tenant: tenants,
       session: {
         id: sessions.id,
+        clientId: sessions.clientId,
         revokedAt: sessions.revokedAt,
         expiresAt: sessions.expiresAt,
         createdAt: sessions.createdAt,

@@ -56,9 +56,9 @@ export interface AdmittedBearer {
 
 /**
  * Rule P for a bearer access token: the token is verified (signature, `iss` = this region's issuer for the
- * tenant in the path, `aud`, `exp`) without I/O, then one D1 query confirms that the tenant exists and is
- * enabled, the session is live (not revoked, nor expired, nor past the tenant's time-outs), the user is
- * active and holds `role`.
+ * tenant in the path, `exp`) without I/O, then one D1 query confirms that the tenant exists and is
+ * enabled, the session is live (not revoked, nor expired, nor past the tenant's time-outs) and belongs to
+ * the token's `aud` (an app, or a device of the tenant), the user is active and holds `role`.
  */
 export async function admitBearer(c: Context<AppEnv>, options: { role?: Role; formBody?: boolean } = {}): Promise<AdmittedBearer> {
   const slug = tenantSlugOf(c);
@@ -66,10 +66,7 @@ export async function admitBearer(c: Context<AppEnv>, options: { role?: Role; fo
   if (!token) throw unauthorized("A bearer access token is required");
 
   const { config } = c.var;
-  const claims = await verifyAccessToken(await config.signingKeys(), token, {
-    issuer: issuerOf(config, { slug }),
-    audiences: [...config.clients.keys()],
-  });
+  const claims = await verifyAccessToken(await config.signingKeys(), token, { issuer: issuerOf(config, { slug }) });
   if (!claims || claims.region !== config.region) throw unauthorized("The access token is not valid here", "invalid_token");
 
   const { tenant, session, user, identities } = await onTenantShard(c, slug, (db) => loadPrincipal(db, slug, claims));
@@ -79,6 +76,8 @@ export async function admitBearer(c: Context<AppEnv>, options: { role?: Role; fo
   if (!session || !user || !sessionLive(tenant, session, new Date())) {
     throw unauthorized("The session has ended", "invalid_token");
   }
+  // `aud` is the client the session was opened for: a registered app, or one of the tenant's devices.
+  if (session.clientId !== claims.aud) throw unauthorized("The access token is not valid here", "invalid_token");
   admit(tenant, user, options.role);
   return { tenant, principal: { user, sessionId: session.id, clientId: claims.aud, identities }, scope: claims.scope };
 }

@@ -113,7 +113,7 @@ const VERIFIED_CACHE_SIZE = 2000;
 export async function verifyAccessToken(
   keys: SigningKeys,
   token: string,
-  expected: { issuer: string; audiences: string[] },
+  expected: { issuer: string },
 ): Promise<AccessTokenClaims | undefined> {
   const key = `${expected.issuer} ${token}`;
   const remembered = keys.verified.get(key);
@@ -132,13 +132,12 @@ export async function verifyAccessToken(
 async function verify(
   keys: SigningKeys,
   token: string,
-  expected: { issuer: string; audiences: string[] },
+  expected: { issuer: string },
 ): Promise<{ claims: AccessTokenClaims; exp: number } | undefined> {
   try {
     const { payload } = await jwtVerify(token, keys.verificationKey, {
       algorithms: [ACCESS_TOKEN_ALG],
       issuer: expected.issuer,
-      audience: expected.audiences,
       typ: "at+jwt",
       requiredClaims: ["exp", "iat", "sub"],
     });

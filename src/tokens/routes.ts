@@ -235,10 +235,7 @@ export const revoke = defineRoute(
     const refresh = await sessionOfRefreshToken(keys, request.token, tenant.id);
     const access = refresh
       ? undefined
-      : await verifyAccessToken(keys, request.token, {
-          issuer: issuerOf(config, tenant),
-          audiences: [...config.clients.keys()],
-        });
+      : await verifyAccessToken(keys, request.token, { issuer: issuerOf(config, tenant) });
     const sessionId = refresh ?? (access?.tid === tenant.id ? access.sid : undefined);
     if (sessionId) await revokeSession(db, sessionId, new Date(), revocableBy(config, calling?.client.id));
     return c.body(null, 200);

@@ -108,6 +108,17 @@ describe("polling (RFC 8628 §3.4–3.5)", () => {
     expect(refreshed.status, await refreshed.clone().text()).toBe(200);
   });
 
+  it("P the device's access token is rule P's like an app's: /me and UserInfo answer it, until the device is revoked", async () => {
+    const { f, device, codes } = await started();
+    await decide(f, "approve", codes.user_code, await memberAuth(f));
+    const tokens = (await (await pollLater(f, device, codes.device_code)).json()) as TokenResponse;
+    const bearer = { Authorization: `Bearer ${tokens.access_token}` };
+    expect((await f.region.fetch(`/t/${f.tenant}/me`, { headers: bearer })).status).toBe(200);
+    expect((await f.region.fetch(`/t/${f.tenant}/userinfo`, { headers: bearer })).status).toBe(200);
+    expect((await f.region.fetch(`/t/${f.tenant}/admin/devices/${device.id}/revoke`, { method: "POST", headers: f.auth })).status).toBe(204);
+    expect((await f.region.fetch(`/t/${f.tenant}/me`, { headers: bearer })).status).toBe(401);
+  });
+
   it("S §3.5 denied from the app: access_denied", async () => {
     const { f, device, codes } = await started();
     expect((await decide(f, "deny", codes.user_code, f.auth)).status).toBe(200);
