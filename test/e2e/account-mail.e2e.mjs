@@ -15,9 +15,8 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { api, createTenant, launchChromium, linkIn, newContext, secret, shot, startWorker, waitForMail } from "./support.mjs";
+import { api, createTenant, launchChromium, linkIn, newContext, secret, shot, startWorker, waitForMail, DESKTOP } from "./support.mjs";
 
-const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 /** The app's public client, of the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };

@@ -10,11 +10,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import { api as call, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS } from "./support.mjs";
+import { api as call, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS, DESKTOP } from "./support.mjs";
 
 const CLIENT_ID = "printid-mobile";
 
-const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 
 const state = { worker: undefined, browser: undefined, origin: "", tenant: "" };

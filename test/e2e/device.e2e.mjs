@@ -14,11 +14,10 @@ import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { api, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS } from "./support.mjs";
+import { api, browserTestOf, createTenant, DESKTOP, launchChromium, secret, shot, startWorker, STEP_MS } from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
 const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 /** The app's public client, through which the test's admin uses the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
 /** A web application (public, PKCE) whose authorization request brings the person to the hosted sign-in. */
@@ -155,25 +154,7 @@ async function expectConfirmPage(page, codes) {
   await page.getByText(`The printer ${state.printer.name} asks to be signed in as Pia Print.`).waitFor();
 }
 
-/** A test in a fresh browser context (no cookies); on failure, a screenshot and what the Worker said. */
-function browserTest(name, body, timeout = 90_000) {
-  test(name, { timeout }, async () => {
-    const context = await newContext(state.browser, { viewport: DESKTOP });
-    const page = await context.newPage();
-    try {
-      await body({ context, page });
-    } catch (error) {
-      const file = `device-failure-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`;
-      await shot(page, file).catch(() => {});
-      console.error(`[${name}] failed at ${page.url()} (screenshot test-results/${file})`);
-      const said = state.worker.output();
-      if (said) console.error(`wrangler dev said (last 4000 characters):\n${said.slice(-4000)}`);
-      throw error;
-    } finally {
-      await context.close();
-    }
-  });
-}
+const browserTest = browserTestOf(state, "device", 90_000);
 
 before(async () => {
   const started = Date.now();

@@ -17,11 +17,10 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as client from "openid-client";
 import { startStandIns, workerVars } from "../../scripts/stand-in-providers.mjs";
-import { api, createTenant, launchChromium, newContext, secret, shot, startWorker } from "./support.mjs";
+import { api, browserTestOf, createTenant, DESKTOP, launchChromium, newContext, secret, shot, startWorker } from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
 const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 800 };
 const SCOPE = "openid profile email";
 /** The app's public client, through which the test's admin uses the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
@@ -199,25 +198,7 @@ async function sessionCookie(context, tenant) {
   return (await context.cookies()).find((cookie) => cookie.name === "printid_session" && cookie.path === `/t/${tenant.slug}`);
 }
 
-/** A test in a fresh browser context (no cookies); on failure, a screenshot and what the Worker said. */
-function browserTest(name, body, timeout = 60_000) {
-  test(name, { timeout }, async () => {
-    const context = await newContext(state.browser, { viewport: DESKTOP });
-    const page = await context.newPage();
-    try {
-      await body({ context, page });
-    } catch (error) {
-      const file = `hosted-failure-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`;
-      await shot(page, file).catch(() => {});
-      console.error(`[${name}] failed at ${page.url()} (screenshot test-results/${file})`);
-      const said = state.worker.output();
-      if (said) console.error(`wrangler dev said (last 4000 characters):\n${said.slice(-4000)}`);
-      throw error;
-    } finally {
-      await context.close();
-    }
-  });
-}
+const browserTest = browserTestOf(state, "hosted", 60_000);
 
 /** Signs `user` in on the hosted page of `tenant` for the RP: the token response and the request. */
 async function signIn(page, tenant, user, config, extra = {}) {

@@ -3,6 +3,7 @@
 // .dev.vars or .env), Debian's headless Chromium through playwright-core, screenshots into test-results/,
 // JSON calls to the Worker, each bounded in time, and the messages the Worker sent (`sentMail`). Whatever a
 // test starts here is stopped by its process group, and only that: at `stop()`, and on any exit of this process.
+import { test } from "node:test";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -243,4 +244,30 @@ export function linkIn(message, prefix) {
   const links = (message.text.match(/https?:\/\/\S+/g) ?? []).filter((link) => link.startsWith(prefix));
   if (links.length !== 1) throw new Error(`expected one link to ${prefix} in "${message.subject}", found ${links.length}:\n${message.text}`);
   return links[0];
+}
+
+export const DESKTOP = { width: 1280, height: 800 };
+
+/**
+ * The `test` of a browser file: each in a fresh context of `state.browser` (no cookies); on failure, a
+ * screenshot (test-results/{prefix}-failure-….png) and the last of what `state.worker` said.
+ */
+export function browserTestOf(state, prefix, defaultTimeout) {
+  return (name, body, timeout = defaultTimeout) =>
+    test(name, { timeout }, async () => {
+      const context = await newContext(state.browser, { viewport: DESKTOP });
+      const page = await context.newPage();
+      try {
+        await body({ context, page });
+      } catch (error) {
+        const file = `${prefix}-failure-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 60)}.png`;
+        await shot(page, file).catch(() => {});
+        console.error(`[${name}] failed at ${page.url()} (screenshot test-results/${file})`);
+        const said = state.worker.output();
+        if (said) console.error(`wrangler dev said (last 4000 characters):\n${said.slice(-4000)}`);
+        throw error;
+      } finally {
+        await context.close();
+      }
+    });
 }
