@@ -15,9 +15,8 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { api, createTenant, launchChromium, linkIn, newContext, secret, shot, startWorker, waitForMail, DESKTOP } from "./support.mjs";
+import { api, createTenant, launchChromium, linkIn, newContext, secret, shot, startWorker, waitForMail, DESKTOP, photographerOf } from "./support.mjs";
 
-const PHONE = { width: 390, height: 844 };
 /** The app's public client, of the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
 /** A web application signing people in through the hosted pages: public, PKCE. */
@@ -69,22 +68,7 @@ function authorizeUrl() {
   return { url: tenantUrl(`/authorize?${query}`), state: query.get("state") };
 }
 
-/**
- * The page photographed at 1280 and at 390 px wide (account-{name}-{width}.png); at 390 px nothing may stick
- * out sideways. The layout is re-flowed, not reloaded: a page answering a POST is photographed as it is.
- */
-async function photograph(page, name) {
-  await page.setViewportSize(DESKTOP);
-  await shot(page, `account-${name}-${DESKTOP.width}.png`);
-  await page.setViewportSize(PHONE);
-  try {
-    await shot(page, `account-${name}-${PHONE.width}.png`);
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
-  } finally {
-    await page.setViewportSize(DESKTOP);
-  }
-}
+const photograph = photographerOf("account");
 
 /** Clicks the form's button and resolves to the answer of the POST it makes. */
 async function submit(page, button) {

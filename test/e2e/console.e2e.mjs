@@ -10,11 +10,10 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, test } from "node:test";
-import { api as call, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS, DESKTOP } from "./support.mjs";
+import { api as call, createTenant, launchChromium, newContext, secret, shot, startWorker, STEP_MS, DESKTOP, photographerOf } from "./support.mjs";
 
 const CLIENT_ID = "printid-mobile";
 
-const PHONE = { width: 390, height: 844 };
 
 const state = { worker: undefined, browser: undefined, origin: "", tenant: "" };
 const pat = { email: "pat.pending@example.com", password: "a fine long password" };
@@ -118,22 +117,7 @@ test("an admin turns off 'active by default', then activates a pending registrat
   }
 });
 
-/**
- * The page photographed at 1280 and at 390 px wide (console-{name}-{width}.png); at 390 px nothing may stick
- * out sideways. The layout is re-flowed, not reloaded. (The hosted pages' test has the same check.)
- */
-async function photograph(page, name) {
-  await page.setViewportSize(DESKTOP);
-  await shot(page, `console-${name}-${DESKTOP.width}.png`);
-  await page.setViewportSize(PHONE);
-  try {
-    await shot(page, `console-${name}-${PHONE.width}.png`);
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
-  } finally {
-    await page.setViewportSize(DESKTOP);
-  }
-}
+const photograph = photographerOf("console");
 
 /** The refresh_token grant of the app's client (form-encoded, RFC 6749): its status. */
 async function refresh(refreshToken) {

@@ -14,10 +14,9 @@ import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { api, browserTestOf, createTenant, DESKTOP, launchChromium, secret, shot, startWorker, STEP_MS } from "./support.mjs";
+import { api, browserTestOf, createTenant, launchChromium, photographerOf, secret, startWorker, STEP_MS } from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
-const PHONE = { width: 390, height: 844 };
 /** The app's public client, through which the test's admin uses the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
 /** A web application (public, PKCE) whose authorization request brings the person to the hosted sign-in. */
@@ -105,21 +104,7 @@ async function pollUntilAnswered(codes) {
   assert.fail(`no answer but pending within ${POLL_MS / 1000} s: ${JSON.stringify(seen)}`);
 }
 
-/**
- * The page photographed at 1280 and at 390 px wide (device-{name}-{width}.png); at 390 px nothing may stick
- * out sideways. The layout is re-flowed, not reloaded: a page answering a POST is photographed as it is.
- */
-async function photograph(page, name) {
-  await shot(page, `device-${name}-${DESKTOP.width}.png`);
-  await page.setViewportSize(PHONE);
-  try {
-    await shot(page, `device-${name}-${PHONE.width}.png`);
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
-  } finally {
-    await page.setViewportSize(DESKTOP);
-  }
-}
+const photograph = photographerOf("device");
 
 /** Signs the person in on the tenant's hosted page through the web application's authorization request. */
 async function signInOnHostedPage(page) {

@@ -17,10 +17,9 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as client from "openid-client";
 import { startStandIns, workerVars } from "../../scripts/stand-in-providers.mjs";
-import { api, browserTestOf, createTenant, DESKTOP, launchChromium, newContext, secret, shot, startWorker } from "./support.mjs";
+import { api, browserTestOf, createTenant, DESKTOP, launchChromium, newContext, photographerOf, secret, startWorker } from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
-const PHONE = { width: 390, height: 844 };
 const SCOPE = "openid profile email";
 /** The app's public client, through which the test's admin uses the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
@@ -159,21 +158,7 @@ async function redeem(config, page, request, checks = {}) {
 
 const headerOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[0], "base64url").toString());
 
-/**
- * The page photographed at 1280 and at 390 px wide (hosted-{name}-{width}.png); at 390 px nothing may stick
- * out sideways. The layout is re-flowed, not reloaded: a page answering a POST is photographed as it is.
- */
-async function photograph(page, name) {
-  await shot(page, `hosted-${name}-${DESKTOP.width}.png`);
-  await page.setViewportSize(PHONE);
-  try {
-    await shot(page, `hosted-${name}-${PHONE.width}.png`);
-    const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-    assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
-  } finally {
-    await page.setViewportSize(DESKTOP);
-  }
-}
+const photograph = photographerOf("hosted");
 
 /** The sign-in page of `tenant`: its heading, and the tenant's name above it. */
 async function expectSignInPage(page, tenant) {

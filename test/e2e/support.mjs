@@ -3,6 +3,7 @@
 // .dev.vars or .env), Debian's headless Chromium through playwright-core, screenshots into test-results/,
 // JSON calls to the Worker, each bounded in time, and the messages the Worker sent (`sentMail`). Whatever a
 // test starts here is stopped by its process group, and only that: at `stop()`, and on any exit of this process.
+import assert from "node:assert/strict";
 import { test } from "node:test";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -247,6 +248,27 @@ export function linkIn(message, prefix) {
 }
 
 export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * The photographer of a browser file: a page photographed at 1280 and at 390 px wide
+ * (test-results/{prefix}-{name}-{width}.png); at 390 px nothing may stick out sideways. The layout is
+ * re-flowed, not reloaded: a page answering a POST is photographed as it is.
+ */
+export function photographerOf(prefix) {
+  return async (page, name) => {
+    await page.setViewportSize(DESKTOP);
+    await shot(page, `${prefix}-${name}-${DESKTOP.width}.png`);
+    await page.setViewportSize(PHONE);
+    try {
+      await shot(page, `${prefix}-${name}-${PHONE.width}.png`);
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(scrollWidth <= PHONE.width, `${name}: ${scrollWidth} px wide at ${PHONE.width} px (scrolls sideways)`);
+    } finally {
+      await page.setViewportSize(DESKTOP);
+    }
+  };
+}
 
 /**
  * The `test` of a browser file: each in a fresh context of `state.browser` (no cookies); on failure, a
