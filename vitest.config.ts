@@ -82,6 +82,8 @@ export default defineConfig({
           OPERATOR_TOKEN: "test-operator-token",
           SIGNING_KEYS: signingKeysSecret("eu-test-1"),
           SIGNING_KEYS_US: signingKeysSecret("us-test-1"),
+          CREDENTIAL_LOOKUP_KEY: randomBytes(32).toString("base64url"),
+          CREDENTIAL_LOOKUP_KEY_US: randomBytes(32).toString("base64url"),
           TEST_WEB_CLIENT_SECRET: webClientSecret,
           US_VARS: varsOf("us"),
           TEST_MIGRATIONS: await readD1Migrations("./migrations"),

@@ -5,4 +5,5 @@ import { randomBytes } from "node:crypto";
 import { newSigningKeys } from "../scripts/signing-keys.mjs";
 
 console.log(`SIGNING_KEYS:${JSON.stringify(newSigningKeys(`bench-${randomBytes(4).toString("hex")}`))}`);
+console.log(`CREDENTIAL_LOOKUP_KEY:${randomBytes(32).toString("base64url")}`);
 console.log(`OPERATOR_TOKEN:${randomBytes(24).toString("base64url")}`);

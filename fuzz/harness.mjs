@@ -108,6 +108,7 @@ export class Harness {
       ORIGIN: this.origin,
       OPERATOR_TOKEN: this.operatorToken,
       SIGNING_KEYS: JSON.stringify(this.signingKeys),
+      CREDENTIAL_LOOKUP_KEY: randomBytes(32).toString("base64url"),
       CLIENTS: JSON.stringify([{ id: CLIENT_ID, redirectUris: [REDIRECT_URI] }]),
       APPLE_TEAM_ID: "FUZZTEAM01",
       APPLE_KEY_ID: "FUZZKEY001",

@@ -219,6 +219,7 @@ function startWorker(region, vars, standIns) {
     "dev", "--env", region.name, "--ip", "127.0.0.1", "--port", String(region.port),
     "--inspector-port", String(region.inspectorPort), "--var", `ORIGIN:${region.origin}`,
     "--var", `SIGNING_KEYS:${vars.get(`SIGNING_KEYS_${region.name.toUpperCase()}`)}`,
+    "--var", `CREDENTIAL_LOOKUP_KEY:${vars.get(`CREDENTIAL_LOOKUP_KEY_${region.name.toUpperCase()}`)}`,
     "--var", `CLIENTS:${clientsVar(vars)}`,
     // The providers served by local stand-ins: their client ids and endpoints (the secrets are in .dev.vars,
     // the same for both regions). A provider configured in .dev.vars gets nothing here.

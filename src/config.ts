@@ -8,6 +8,7 @@ import type { MailBindings } from "./mail/send";
 import type { TenantDirectory } from "./tenants/directory";
 import { ClientSchema, type Client } from "./tokens/clients";
 import { signingKeys, type SigningKeys } from "./tokens/keys";
+import { lookupKey } from "./crypto/lookup-key";
 
 export type { Client } from "./tokens/clients";
 
@@ -30,6 +31,11 @@ export interface Bindings extends ProviderBindings, MailBindings {
    * P-256 (ES256) and RSA (RS256), at least one of each (tokens/keys.ts).
    */
   SIGNING_KEYS?: string;
+  /**
+   * Secret: this region's key for the keyed hashes that find a PIN or an ID card (crypto/lookup-key.ts),
+   * 32 random bytes or more. Set once: changing it makes every PIN and card of the region unknown.
+   */
+  CREDENTIAL_LOOKUP_KEY?: string;
   /** Rate limits (src/http/rate-limit.ts). */
   CREDENTIALS_LIMIT: RateLimit;
   OAUTH_LIMIT: RateLimit;
@@ -61,6 +67,8 @@ export interface Config {
   providers: ReadonlyMap<ProviderName, Provider>;
   /** This region's token signing keys, imported on first use (`SIGNING_KEYS`, tokens/keys.ts). */
   signingKeys(): Promise<SigningKeys>;
+  /** This region's key for finding PINs and ID cards (`CREDENTIAL_LOOKUP_KEY`, crypto/lookup-key.ts). */
+  lookupKey(): Promise<CryptoKey>;
   /** How long one request may wait on D1 in all (rule H). */
   d1BudgetMs: number;
   /** The region's D1 databases, shard 1 (`DB`) first, then `DB_2`, `DB_3`, … while they are bound. */
@@ -96,6 +104,7 @@ export function configOf(env: Bindings): Config {
       clients: new Map(vars.CLIENTS.map((client) => [client.id, client])),
       providers,
       signingKeys: () => signingKeys(env.SIGNING_KEYS),
+      lookupKey: () => lookupKey(env.CREDENTIAL_LOOKUP_KEY),
       d1BudgetMs: vars.D1_BUDGET_MS,
       shards: shardsOf(env),
     };

@@ -30,7 +30,7 @@ export const patchSettings = defineRoute(
   jsonBody(SettingsPatch),
   async (c) => {
     const { tenant, db } = c.var;
-    const saved = await saveSettings(db, tenant.id, c.req.valid("json"));
+    const saved = await saveSettings(db, tenant, c.req.valid("json"));
     return c.json(settingsOf(saved), 200);
   },
 );

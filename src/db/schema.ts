@@ -21,6 +21,43 @@ export type UserOrigin = (typeof userOrigins)[number];
 /** Which external providers a tenant offers for each kind of account (MyQ credentials are always offered). */
 export type TenantProviders = Record<AccountKind, ProviderName[]>;
 
+/** How a person signs in at a printer's panel: a PIN alone, or an ID card swiped on its reader. */
+export const panelMethods = ["pin", "card"] as const;
+export type PanelMethod = (typeof panelMethods)[number];
+
+/** What a panel does with a card nobody holds: refuse it, bind it to the person who then signs in with a PIN, or register a new account. */
+export const unknownCardPolicies = ["refuse", "bind", "register"] as const;
+
+/**
+ * How a tenant's readers report a card, step by step, before it is looked up (panel/card-numbers.ts):
+ * readers of different makes report the same card differently.
+ */
+export const cardRuleNames = ["trim", "uppercase", "hexToDecimal", "reverseBytes", "stripLeadingZeros"] as const;
+export type CardRule = (typeof cardRuleNames)[number] | { padStart: number };
+
+/** The tenant's policy for sign-in at its printers (issue 15; tenants/settings.ts validates it). */
+export interface PanelPolicy {
+  /** Whether its people have PINs at all, and how many digits a new PIN has at least (it grows with density). */
+  pin: { enabled: boolean; minLength: number };
+  /** Which methods its panels offer. */
+  methods: PanelMethod[];
+  /** A card opens a session only with its holder's PIN as a second step. */
+  cardNeedsPin: boolean;
+  unknownCard: (typeof unknownCardPolicies)[number];
+  cardRules: CardRule[];
+  /** How long a panel's session lasts: the access token's life, with no refresh token. */
+  sessionSeconds: number;
+}
+
+export const defaultPanelPolicy: PanelPolicy = {
+  pin: { enabled: true, minLength: 6 },
+  methods: ["pin", "card"],
+  cardNeedsPin: false,
+  unknownCard: "refuse",
+  cardRules: ["trim", "uppercase"],
+  sessionSeconds: 300,
+};
+
 const createdAt = () => integer("created_at", { mode: "timestamp_ms" }).notNull();
 
 export const tenants = sqliteTable("tenants", {
@@ -50,6 +87,8 @@ export const tenants = sqliteTable("tenants", {
   /** A session unused this long ends (rule P and refresh); 0 = no idle time-out. */
   sessionIdleSeconds: integer("session_idle_seconds").notNull().default(0),
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
+  /** Sign-in at the tenant's printers: PINs, cards, what its panels offer. */
+  panel: text("panel", { mode: "json" }).$type<PanelPolicy>().notNull().default(defaultPanelPolicy),
   /**
    * A move between shards of the region (tenants/move.ts), null otherwise: on the shard it leaves, the
    * tenant is read-only (`leaving`) and then gone (`left`); on the shard it goes to, its copy is not
@@ -293,13 +332,88 @@ export const deviceClients = sqliteTable(
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     kind: text("kind", { enum: deviceKinds }).notNull(),
-    /** SHA-256 (base64url) of the device's client secret. */
+    /**
+     * SHA-256 (base64url) of the device's client secret; empty for a device that authenticates with
+     * `private_key_jwt` instead (no SHA-256 is empty, so no secret matches it).
+     */
     secretHash: text("secret_hash").notNull(),
+    /** The public keys (a JWK Set) a `private_key_jwt` device signs its client assertions with; null for a secret's device. */
+    jwks: text("jwks", { mode: "json" }).$type<{ keys: JsonWebKey[] }>(),
+    /** Consecutive failed panel sign-ins at this device (unknown PIN or card, wrong PIN), reset by a success. */
+    failedSignIns: integer("failed_sign_ins").notNull().default(0),
+    lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
   },
   (t) => [index("device_clients_tenant").on(t.tenantId, t.createdAt)],
+);
+
+/**
+ * The `jti` of client assertions (RFC 7523) devices have used, until the assertion expires: an
+ * assertion authenticates once (RFC 7523 §3, OpenID Connect Core §9).
+ */
+export const usedClientAssertions = sqliteTable(
+  "used_client_assertions",
+  {
+    /** SHA-256 (base64url) of the device's id and the assertion's jti. */
+    jtiHash: text("jti_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("used_client_assertions_expires").on(t.expiresAt)],
+);
+
+/**
+ * A person's PIN for the tenant's panels (issue 15), never in clear: `lookupKey` finds it (a keyed hash
+ * of tenant and PIN, the key a Worker secret of the region), `pinHash` checks it (Argon2id). One per
+ * person, unique within the tenant.
+ */
+export const userPins = sqliteTable(
+  "user_pins",
+  {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    lookupKey: text("lookup_key").notNull(),
+    pinHash: text("pin_hash").notNull(),
+    /** Its number of digits: the tenant's PINs of a length are counted to know when new ones must be longer. */
+    length: integer("length").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("user_pins_tenant_lookup").on(t.tenantId, t.lookupKey), index("user_pins_tenant_length").on(t.tenantId, t.length)],
+);
+
+/**
+ * ID cards (issue 15): several per person, each unique within the tenant, stored as a keyed hash of its
+ * number as the tenant's rules normalise it; a temporary card has an expiry.
+ */
+export const idCards = sqliteTable(
+  "id_cards",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    lookupKey: text("lookup_key").notNull(),
+    /** The admin's or person's name for it ("badge", "visitor card 3"). */
+    label: text("label"),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }),
+    /** Consecutive wrong PINs typed after this card, reset by a success: the card locks like an account. */
+    failedSignIns: integer("failed_sign_ins").notNull().default(0),
+    lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("id_cards_tenant_lookup").on(t.tenantId, t.lookupKey), index("id_cards_user").on(t.userId, t.createdAt)],
 );
 
 /**

@@ -65,7 +65,6 @@ export async function createTenant(env: Bindings, config: Config, input: NewTena
     displayName: input.displayName,
     enabled: true,
     ...settingsColumns(input.settings),
-    deviceCodeSeconds: 120,
     moveState: null,
     movePeer: null,
     moveStartedAt: null,

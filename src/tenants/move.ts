@@ -26,6 +26,9 @@ import {
   accountTokens,
   deviceAuthorizations,
   deviceClients,
+  idCards,
+  usedClientAssertions,
+  userPins,
   authorizationCodes,
   externalIdentities,
   oauthFlows,
@@ -82,6 +85,9 @@ const ownedTables: OwnedTable[] = [
     tenantId: deviceAuthorizations.tenantId,
     order: [deviceAuthorizations.deviceCodeHash],
   },
+  { name: "used_client_assertions", table: usedClientAssertions, tenantId: usedClientAssertions.tenantId, order: [usedClientAssertions.jtiHash] },
+  { name: "user_pins", table: userPins, tenantId: userPins.tenantId, order: [userPins.length, userPins.userId] },
+  { name: "id_cards", table: idCards, tenantId: idCards.tenantId, order: [idCards.id] },
   { name: "unknown_login_failures", table: unknownLoginFailures, tenantId: unknownLoginFailures.tenantId, order: [unknownLoginFailures.bucket] },
   { name: "sign_in_attempts", table: signInAttempts, tenantId: signInAttempts.tenantId, order: [signInAttempts.id], renumbered: signInAttempts.id },
 ];
@@ -97,7 +103,10 @@ const purgedTables: SQLiteTable[] = [
   authorizationCodes,
   accountTokens,
   deviceAuthorizations,
+  usedClientAssertions,
   deviceClients,
+  idCards,
+  userPins,
   users,
 ];
 

@@ -1,7 +1,8 @@
 import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerHandle, type Database } from "../db/client";
 import { accountKinds, tenants, type Tenant } from "../db/schema";
-import type { SettingsPatch } from "./settings";
+import { AppError } from "../http/errors";
+import { panelPolicyProblem, patchedPanelPolicy, type SettingsPatch } from "./settings";
 
 /** The one read of every public `/t/{tenant}` route: prepared once per database handle, as rule P's is. */
 const bySlug = preparedPerHandle((db) => db.select().from(tenants).where(eq(tenants.slug, sql.placeholder("slug"))).prepare());
@@ -34,13 +35,20 @@ export async function listTenants(db: Database, page: { after?: string; limit: n
  * Changes the settings a patch names, and only those: two admins changing different settings at once
  * both keep their change (no read-modify-write). The next request anywhere in the region reads them.
  */
-export async function saveSettings(db: Database, tenantId: string, patch: SettingsPatch): Promise<Tenant> {
+/**
+ * Writes a settings patch over `tenant`'s. The panel policy is patched whole (what it becomes is checked
+ * as one: PINs as a method need PINs): `validation_failed` when it would not hold together.
+ */
+export async function saveSettings(db: Database, tenant: Tenant, patch: SettingsPatch): Promise<Tenant> {
+  const panel = patch.panel && patchedPanelPolicy(tenant.panel, patch.panel);
+  const problem = panel && panelPolicyProblem(panel);
+  if (problem) throw new AppError("validation_failed", { errors: [{ path: "panel", message: problem }] });
   let providers: SQL | undefined;
   for (const kind of accountKinds) {
     const list = patch.providers?.[kind];
     if (list) providers = sql`json_set(${providers ?? tenants.providers}, ${`$.${kind}`}, json(${JSON.stringify(list)}))`;
   }
-  const [tenant] = await db
+  const [saved] = await db
     .update(tenants)
     .set({
       allowRegistration: patch.allowRegistration,
@@ -53,11 +61,13 @@ export async function saveSettings(db: Database, tenantId: string, patch: Settin
       emailConfirmationRequired: patch.emailConfirmationRequired,
       sessionMaxSeconds: patch.sessionMaxSeconds,
       sessionIdleSeconds: patch.sessionIdleSeconds,
+      deviceCodeSeconds: patch.deviceCodeSeconds,
+      panel,
       providers,
       updatedAt: new Date(),
     })
-    .where(eq(tenants.id, tenantId))
+    .where(eq(tenants.id, tenant.id))
     .returning();
-  if (!tenant) throw new Error(`tenant ${tenantId} vanished while its settings were saved`);
-  return tenant;
+  if (!saved) throw new Error(`tenant ${tenant.id} vanished while its settings were saved`);
+  return saved;
 }

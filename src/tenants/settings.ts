@@ -1,5 +1,15 @@
 import * as v from "valibot";
-import { accountKinds, providerNames, type Tenant, type TenantProviders } from "../db/schema";
+import {
+  accountKinds,
+  cardRuleNames,
+  defaultPanelPolicy,
+  panelMethods,
+  providerNames,
+  unknownCardPolicies,
+  type PanelPolicy,
+  type Tenant,
+  type TenantProviders,
+} from "../db/schema";
 
 const ProviderList = v.pipe(v.array(v.picklist(providerNames)), v.transform((list) => [...new Set(list)]));
 
@@ -71,6 +81,76 @@ const EmailConfirmationRequired = v.pipe(
   v.description("A self-registered account gets no tokens until its e-mail address is confirmed"),
 );
 
+/** RFC 8628's `expires_in`: how long a device's user code may be typed or scanned. */
+const DeviceCodeSeconds = v.pipe(
+  v.number(),
+  v.integer(),
+  v.minValue(30),
+  v.maxValue(1800),
+  v.description("Seconds a device's user code (RFC 8628) may be approved, 30 to 1800"),
+);
+
+const PinPolicy = v.object({
+  enabled: v.pipe(v.boolean(), v.description("Whether the tenant's people have PINs (`POST /me/pin`)")),
+  minLength: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(4),
+    v.maxValue(16),
+    v.description("Digits of a new PIN at least; new PINs get longer as the tenant's PINs get dense"),
+  ),
+});
+
+const CardRule = v.union([v.picklist(cardRuleNames), v.strictObject({ padStart: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(64)) })]);
+
+const PanelPolicyFields = {
+  pin: PinPolicy,
+  methods: v.pipe(
+    v.array(v.picklist(panelMethods)),
+    v.transform((list) => [...new Set(list)]),
+    v.description("What the tenant's panels offer: a PIN alone, an ID card"),
+  ),
+  cardNeedsPin: v.pipe(v.boolean(), v.description("A card signs in only with its holder's PIN as a second step")),
+  unknownCard: v.pipe(
+    v.picklist(unknownCardPolicies),
+    v.description("A card nobody holds: refused, bound to the person who then types their PIN, or a new account (rule R)"),
+  ),
+  cardRules: v.pipe(
+    v.array(CardRule),
+    v.maxLength(10),
+    v.description("How a card number read at a panel is normalised, in order, before it is looked up or registered"),
+  ),
+  sessionSeconds: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(30),
+    v.maxValue(3600),
+    v.description("Seconds a panel's session lasts (its access token; no refresh token)"),
+  ),
+};
+
+/** A PIN as a method or as a card's second step needs PINs to exist. */
+export function panelPolicyProblem(policy: PanelPolicy): string | undefined {
+  if (policy.pin.enabled) return undefined;
+  if (policy.methods.includes("pin")) return "Panels cannot offer PIN sign-in while PINs are disabled";
+  if (policy.cardNeedsPin && policy.methods.includes("card")) return "A card cannot need a PIN while PINs are disabled";
+  return undefined;
+}
+
+const PanelPolicySchema = v.pipe(
+  v.object(PanelPolicyFields),
+  v.check((policy) => panelPolicyProblem(policy) === undefined, (issue) => panelPolicyProblem(issue.input as PanelPolicy) ?? "Inconsistent"),
+  v.metadata({ ref: "PanelPolicy" }),
+);
+
+const PanelPolicyPatch = v.partial(v.strictObject({ ...PanelPolicyFields, pin: v.partial(v.strictObject(PinPolicy.entries)) }));
+export type PanelPolicyPatch = v.InferOutput<typeof PanelPolicyPatch>;
+
+/** The tenant's panel policy with a patch applied: the whole of it is checked again by the caller. */
+export function patchedPanelPolicy(current: PanelPolicy, patch: PanelPolicyPatch): PanelPolicy {
+  return { ...current, ...patch, pin: { ...current.pin, ...patch.pin } };
+}
+
 const Settings = v.object({
   allowRegistration: v.boolean(),
   newUsersActiveByDefault: v.boolean(),
@@ -82,6 +162,8 @@ const Settings = v.object({
   emailConfirmationRequired: EmailConfirmationRequired,
   sessionMaxSeconds: SessionMaxSeconds,
   sessionIdleSeconds: SessionIdleSeconds,
+  deviceCodeSeconds: DeviceCodeSeconds,
+  panel: PanelPolicySchema,
 });
 
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
@@ -105,6 +187,8 @@ export const SettingsPatch = v.pipe(
       emailConfirmationRequired: EmailConfirmationRequired,
       sessionMaxSeconds: SessionMaxSeconds,
       sessionIdleSeconds: SessionIdleSeconds,
+      deviceCodeSeconds: DeviceCodeSeconds,
+      panel: PanelPolicyPatch,
     }),
   ),
   v.metadata({ ref: "TenantSettingsPatch" }),
@@ -128,6 +212,8 @@ export const defaultSettings: TenantSettings = {
   emailConfirmationRequired: false,
   sessionMaxSeconds: 30 * 86_400,
   sessionIdleSeconds: 0,
+  deviceCodeSeconds: 120,
+  panel: defaultPanelPolicy,
 };
 
 export function settingsOf(tenant: Tenant): TenantSettings {
@@ -142,6 +228,8 @@ export function settingsOf(tenant: Tenant): TenantSettings {
     emailConfirmationRequired: tenant.emailConfirmationRequired,
     sessionMaxSeconds: tenant.sessionMaxSeconds,
     sessionIdleSeconds: tenant.sessionIdleSeconds,
+    deviceCodeSeconds: tenant.deviceCodeSeconds,
+    panel: tenant.panel,
   };
 }
 
@@ -159,5 +247,7 @@ export function settingsColumns(settings: TenantSettings) {
     emailConfirmationRequired: settings.emailConfirmationRequired,
     sessionMaxSeconds: settings.sessionMaxSeconds,
     sessionIdleSeconds: settings.sessionIdleSeconds,
+    deviceCodeSeconds: settings.deviceCodeSeconds,
+    panel: settings.panel,
   };
 }

@@ -136,6 +136,7 @@ export async function startWorker({ region = "eu", vars = {}, secrets = {}, time
       ORIGIN: origin,
       OPERATOR_TOKEN: operatorToken,
       SIGNING_KEYS: JSON.stringify(newSigningKeys(`e2e-${randomBytes(4).toString("hex")}`)),
+      CREDENTIAL_LOOKUP_KEY: randomBytes(32).toString("base64url"),
       ...vars,
     };
     const args = [

@@ -13,6 +13,7 @@ export interface TestEnv extends Bindings {
   DB_US_2: D1Database;
   US_VARS: { REGION: string; ORIGIN: string; CLIENTS: string };
   SIGNING_KEYS_US: string;
+  CREDENTIAL_LOOKUP_KEY_US: string;
   /** The secret of the confidential test client `printid-web` (vitest.config.ts registers its hash). */
   TEST_WEB_CLIENT_SECRET: string;
   TEST_MIGRATIONS: D1Migration[];

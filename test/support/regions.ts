@@ -7,7 +7,7 @@ import { testEnv as env } from "./env";
 export type RegionName = "eu" | "us";
 
 /** The us Worker's bindings: its own vars and D1, and the eu-hosted directory it binds in production. */
-const usEnv: Bindings = { ...env, ...env.US_VARS, DB: env.DB_US, DB_2: env.DB_US_2, SIGNING_KEYS: env.SIGNING_KEYS_US };
+const usEnv: Bindings = { ...env, ...env.US_VARS, DB: env.DB_US, DB_2: env.DB_US_2, SIGNING_KEYS: env.SIGNING_KEYS_US, CREDENTIAL_LOOKUP_KEY: env.CREDENTIAL_LOOKUP_KEY_US };
 
 export interface Region {
   name: RegionName;

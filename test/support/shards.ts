@@ -73,6 +73,6 @@ export async function insertRows<T extends SQLiteTable>(d1: D1Database, table: T
 /** The bindings a region's Worker runs with (as support/regions.ts builds them), for its scheduled handler. */
 export function bindingsOf(region: Region): Bindings {
   if (region.name === "eu") return env;
-  return { ...env, ...env.US_VARS, DB: env.DB_US, DB_2: env.DB_US_2, SIGNING_KEYS: env.SIGNING_KEYS_US };
+  return { ...env, ...env.US_VARS, DB: env.DB_US, DB_2: env.DB_US_2, SIGNING_KEYS: env.SIGNING_KEYS_US, CREDENTIAL_LOOKUP_KEY: env.CREDENTIAL_LOOKUP_KEY_US };
 }
 

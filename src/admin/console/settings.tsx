@@ -214,6 +214,6 @@ export async function saveSettingsForm(c: ConsoleContext) {
     const errors = numberFields.filter((field) => refused.has(field.name)).map(numberMessage);
     return renderSettings(c, fields, { errors: errors.length ? errors : ["Some of the settings are not as this page sends them."], status: 400 });
   }
-  await saveSettings(db, tenant.id, parsed.output);
+  await saveSettings(db, tenant, parsed.output);
   return c.redirect(`${consolePath(tenant.slug)}/settings?done=saved`, 303);
 }
