@@ -339,8 +339,13 @@ export const deviceClients = sqliteTable(
     secretHash: text("secret_hash").notNull(),
     /** The public keys (a JWK Set) a `private_key_jwt` device signs its client assertions with; null for a secret's device. */
     jwks: text("jwks", { mode: "json" }).$type<{ keys: JsonWebKey[] }>(),
-    /** Consecutive failed panel sign-ins at this device (unknown PIN or card, wrong PIN), reset by a success. */
+    /**
+     * Failed panel sign-ins at this device (unknown PIN or card, wrong PIN) since `failuresSince`: a
+     * success does not reset them (one person's own PIN must not clear another's guesses), the window
+     * lapses after the tenant's lockout time.
+     */
     failedSignIns: integer("failed_sign_ins").notNull().default(0),
+    failuresSince: integer("failures_since", { mode: "timestamp_ms" }),
     lockedUntil: integer("locked_until", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),

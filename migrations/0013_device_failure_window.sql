@@ -1,0 +1,1 @@
+ALTER TABLE `device_clients` ADD `failures_since` integer;
