@@ -97,10 +97,11 @@ export function Document(props: { title: string; children: Child }) {
   );
 }
 
-export type Section = "users" | "settings" | "attempts";
+export type Section = "users" | "devices" | "settings" | "attempts";
 
 const sections: { id: Section; path: string; label: string }[] = [
   { id: "users", path: "/users", label: "Users" },
+  { id: "devices", path: "/devices", label: "Devices" },
   { id: "settings", path: "/settings", label: "Settings" },
   { id: "attempts", path: "/sign-in-attempts", label: "Sign-in attempts" },
 ];
