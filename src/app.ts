@@ -24,6 +24,9 @@ import { withinD1Budget } from "./db/guard";
 import { createDevice, listDevices, revokeDevice } from "./devices/admin-routes";
 import { approveDevice, denyDevice, pendingDeviceAuthorization } from "./devices/approval-routes";
 import { deviceAuthorization } from "./devices/authorize-route";
+import { addUserCard, listMyCards, listUserCards, removeMyCard, removeUserCard } from "./panel/card-routes";
+import { newMyPin, newUserPin } from "./panel/pin-routes";
+import { panelSignIn } from "./panel/sign-in-route";
 import { authorize, idToken, providerCallbacks } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
 import { accountApp, authorizeApp, continueHostedSignIn, deviceApp, logoutApp } from "./hosted";
@@ -108,6 +111,8 @@ export function buildApp() {
   app.get("/t/:tenant/device/pending", ...limits.credentials, ...signedIn, ...pendingDeviceAuthorization);
   app.post("/t/:tenant/device/approve", ...limits.credentials, ...signedIn, ...approveDevice);
   app.post("/t/:tenant/device/deny", ...limits.credentials, ...signedIn, ...denyDevice);
+  // A printer's panel signs the person at it in with their PIN, their ID card, or both (the device authenticated).
+  app.post("/t/:tenant/panel/sign-in", ...limits.credentials, ...publicTenant, ...panelSignIn);
 
   // The signed-in user
   app.get("/t/:tenant/me", ...signedIn, ...me);
@@ -117,6 +122,9 @@ export function buildApp() {
   app.get("/t/:tenant/me/sessions", ...signedIn, ...listMySessions);
   app.delete("/t/:tenant/me/sessions/:id", ...signedIn, ...endMySession);
   app.get("/t/:tenant/me/sign-in-attempts", ...signedIn, ...mySignInAttempts);
+  app.post("/t/:tenant/me/pin", ...limits.credentials, ...signedIn, ...newMyPin);
+  app.get("/t/:tenant/me/cards", ...signedIn, ...listMyCards);
+  app.delete("/t/:tenant/me/cards/:cardId", ...signedIn, ...removeMyCard);
 
   // Tenant administration
   app.get("/t/:tenant/admin/settings", ...tenantAdmin, ...getSettings);
@@ -129,6 +137,10 @@ export function buildApp() {
   app.delete("/t/:tenant/admin/users/:id/sessions/:sessionId", ...tenantAdmin, ...endUserSession);
   app.post("/t/:tenant/admin/users/:id/sign-out-everywhere", ...tenantAdmin, ...signOutEverywhere);
   app.post("/t/:tenant/admin/users/:id/invitation", ...tenantAdmin, ...sendInvitation);
+  app.post("/t/:tenant/admin/users/:id/pin", ...tenantAdmin, ...newUserPin);
+  app.get("/t/:tenant/admin/users/:id/cards", ...tenantAdmin, ...listUserCards);
+  app.post("/t/:tenant/admin/users/:id/cards", ...tenantAdmin, ...addUserCard);
+  app.delete("/t/:tenant/admin/users/:id/cards/:cardId", ...tenantAdmin, ...removeUserCard);
   app.get("/t/:tenant/admin/sign-in-attempts", ...tenantAdmin, ...listSignInAttempts);
   app.get("/t/:tenant/admin/sign-in-attempts/archives", ...tenantAdmin, ...listSignInAttemptArchives);
   app.get("/t/:tenant/admin/sign-in-attempts/archives/:day/:part", ...tenantAdmin, ...downloadSignInAttemptArchive);

@@ -15,7 +15,7 @@ export const roleNames = ["admin"] as const;
 export type Role = (typeof roleNames)[number];
 
 /** How a user came to exist. */
-export const userOrigins = ["operator", "admin", "registration", ...providerNames] as const;
+export const userOrigins = ["operator", "admin", "registration", "card", ...providerNames] as const;
 export type UserOrigin = (typeof userOrigins)[number];
 
 /** Which external providers a tenant offers for each kind of account (MyQ credentials are always offered). */

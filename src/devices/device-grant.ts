@@ -1,4 +1,6 @@
 import { findUserById } from "../accounts/queries";
+import { recordAttempt } from "../audit/attempts";
+import { commit } from "../db/batch";
 import type { Tenant } from "../db/schema";
 import type { Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
@@ -29,11 +31,17 @@ export async function deviceCodeGrant(scope: Scope, tenant: Tenant, device: Devi
   const { authorization } = poll;
   const user = await findUserById(scope.db, tenant.id, authorization.userId);
   if (!user) throw new OAuthError("invalid_grant", "The approving person no longer exists");
+  // Rule L: the device's sign-in as the person is an attempt like any other, with the device's name as its login.
+  const attempt = (code: string | null) =>
+    recordAttempt(scope.db, { tenantId: tenant.id, at: new Date(), login: device.name, userId: user.id, code, method: "device", clientId: device.id }, scope.meta);
   try {
-    return await startSession(scope, { tenant, user, clientId: device.id, method: "device", scope: authorization.scope });
+    return await startSession(scope, { tenant, user, clientId: device.id, method: "device", scope: authorization.scope }, [attempt(null)]);
   } catch (error) {
     // Rule P refused the person since they approved (deactivated meanwhile, the tenant disabled): no tokens.
-    if (error instanceof AppError) throw new OAuthError("invalid_grant", describe(error));
+    if (error instanceof AppError) {
+      await commit(scope.db, [attempt(error.code)]);
+      throw new OAuthError("invalid_grant", describe(error));
+    }
     throw error;
   }
 }

@@ -2,12 +2,15 @@
  * The contract's error codes (../shared/API.md, "Error codes") and the HTTP status each one answers with.
  * `unsupported_media_type` and `payload_too_large` are additions to the contract for bodies the service
  * refuses before reading them; `email_unverified` and `password_change_required` for accounts that must
- * prove their address or change an admin's temporary password first (issue 14).
+ * prove their address or change an admin's temporary password first (issue 14); `invalid_client`,
+ * `pin_required` and `card_taken` for the sign-in at a printer's panel (issue 15).
  */
 export const errorStatus = {
   validation_failed: 400,
   invalid_credentials: 401,
   unauthorized: 401,
+  invalid_client: 401,
+  pin_required: 401,
   forbidden: 403,
   account_inactive: 403,
   account_pending_activation: 403,
@@ -21,6 +24,7 @@ export const errorStatus = {
   account_exists: 409,
   username_taken: 409,
   tenant_exists: 409,
+  card_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   account_locked: 429,
@@ -37,6 +41,8 @@ export const errorTitle: Record<ErrorCode, string> = {
   validation_failed: "The request is not valid",
   invalid_credentials: "The login or password is not correct",
   unauthorized: "A valid access token is required",
+  invalid_client: "The device's client credentials are not valid",
+  pin_required: "The card's holder must type their PIN as well",
   forbidden: "You are not allowed to do this",
   account_inactive: "The account is not active",
   account_pending_activation: "The account awaits activation by an administrator",
@@ -51,6 +57,7 @@ export const errorTitle: Record<ErrorCode, string> = {
   account_exists: "An account with this e-mail or username already exists",
   username_taken: "The username is taken",
   tenant_exists: "A tenant with this name already exists",
+  card_taken: "This card is already registered in this tenant",
   payload_too_large: "The request body is too large",
   unsupported_media_type: "The request body has an unsupported content type",
   account_locked: "Too many failed attempts: the account is locked for a while",

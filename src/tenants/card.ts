@@ -1,7 +1,7 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import type { Config } from "../config";
-import { accountKinds, type AccountKind, type Tenant } from "../db/schema";
+import { accountKinds, panelMethods, type AccountKind, type Tenant } from "../db/schema";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 
@@ -14,6 +14,10 @@ export const TenantCard = v.pipe(
     region: v.string(),
     registrationAllowed: v.boolean(),
     signIn: v.object({ work: v.array(SignInMethod), personal: v.array(SignInMethod) }),
+    panel: v.pipe(
+      v.object({ methods: v.array(v.picklist(panelMethods)), cardNeedsPin: v.boolean() }),
+      v.description("How people sign in at the tenant's printers: what its panels offer, and whether a card needs its holder's PIN"),
+    ),
   }),
   v.metadata({ ref: "TenantCard" }),
 );
@@ -37,6 +41,7 @@ export function tenantCardOf(tenant: Tenant, config: Config): v.InferOutput<type
       AccountKind,
       v.InferOutput<typeof SignInMethod>[]
     >,
+    panel: { methods: tenant.panel.methods, cardNeedsPin: tenant.panel.methods.includes("card") && tenant.panel.cardNeedsPin },
   };
 }
 

@@ -129,11 +129,15 @@ const PanelPolicyFields = {
   ),
 };
 
-/** A PIN as a method or as a card's second step needs PINs to exist. */
+/**
+ * A PIN as a method or as a card's second step needs PINs to exist; an account a card registers has no
+ * PIN yet, so cards that need one cannot register accounts.
+ */
 export function panelPolicyProblem(policy: PanelPolicy): string | undefined {
-  if (policy.pin.enabled) return undefined;
-  if (policy.methods.includes("pin")) return "Panels cannot offer PIN sign-in while PINs are disabled";
-  if (policy.cardNeedsPin && policy.methods.includes("card")) return "A card cannot need a PIN while PINs are disabled";
+  if (!policy.pin.enabled && policy.methods.includes("pin")) return "Panels cannot offer PIN sign-in while PINs are disabled";
+  if (!policy.pin.enabled && policy.cardNeedsPin) return "A card cannot need a PIN while PINs are disabled";
+  if (policy.cardNeedsPin && policy.unknownCard === "register") return "A card that needs a PIN cannot register a new account, which has no PIN yet";
+  if (!policy.pin.enabled && policy.unknownCard === "bind") return "An unknown card is bound by its holder's PIN: PINs must be enabled";
   return undefined;
 }
 

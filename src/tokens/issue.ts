@@ -45,6 +45,25 @@ export interface SessionGrant {
  * rows that must land with the session or not at all (one D1 batch).
  */
 export async function startSession(scope: Scope, grant: SessionGrant, writes: Write[] = []): Promise<TokenResponse> {
+  const { granted, session } = await open(scope, grant, grant.tenant.sessionMaxSeconds, writes);
+  return sign(scope, granted, session.sessionId, session.refreshToken);
+}
+
+/** What a printer's panel gets (issue 15): an access token for the whole of its short session, and no refresh token. */
+export type PanelTokenResponse = Omit<TokenResponse, "refresh_token">;
+
+/**
+ * A panel's session: `startSession`, but it lasts `seconds` (the tenant's panel session time) and is
+ * never renewed: its access token lives as long as the session, its refresh token is never handed out,
+ * and the person signs in again at the panel after it.
+ */
+export async function startPanelSession(scope: Scope, grant: SessionGrant, seconds: number, writes: Write[]): Promise<PanelTokenResponse> {
+  const { granted, session } = await open(scope, grant, seconds, writes);
+  return sign(scope, granted, session.sessionId, undefined, Math.min(seconds, ACCESS_TOKEN_SECONDS));
+}
+
+/** Rule P admits the user, then the session and the caller's `writes` are committed as one batch. */
+async function open(scope: Scope, grant: SessionGrant, maxSeconds: number, writes: Write[]) {
   admit(grant.tenant, grant.user);
   const now = new Date();
   const granted = { ...grant, scope: allowedScope(scope.config, grant.clientId, grant.scope), authTime: grant.authTime ?? now };
@@ -56,12 +75,12 @@ export async function startSession(scope: Scope, grant: SessionGrant, writes: Wr
     method: grant.method,
     scope: granted.scope,
     authTime: granted.authTime,
-    maxSeconds: grant.tenant.sessionMaxSeconds,
+    maxSeconds,
     meta: scope.meta,
   }, now);
   const signedInNow = scope.db.update(users).set({ lastSignInAt: now }).where(eq(users.id, grant.user.id));
   await commit(scope.db, [...writes, ...session.writes, signedInNow]);
-  return sign(scope, granted, session.sessionId, session.refreshToken);
+  return { granted, session };
 }
 
 /**
@@ -127,7 +146,21 @@ async function sign(
   grant: Omit<SessionGrant, "method" | "authTime"> & { authTime: Date },
   sessionId: string,
   refreshToken: string,
-): Promise<TokenResponse> {
+): Promise<TokenResponse>;
+async function sign(
+  scope: Scope,
+  grant: Omit<SessionGrant, "method" | "authTime"> & { authTime: Date },
+  sessionId: string,
+  refreshToken: undefined,
+  accessSeconds: number,
+): Promise<PanelTokenResponse>;
+async function sign(
+  scope: Scope,
+  grant: Omit<SessionGrant, "method" | "authTime"> & { authTime: Date },
+  sessionId: string,
+  refreshToken: string | undefined,
+  accessSeconds = ACCESS_TOKEN_SECONDS,
+): Promise<TokenResponse | PanelTokenResponse> {
   const keys = await scope.config.signingKeys();
   const subject: TokenSubject = {
     issuer: issuerOf(scope.config, grant.tenant),
@@ -139,7 +172,7 @@ async function sign(
   };
   const wantsIdToken = grant.scope.split(" ").includes("openid");
   const [accessToken, idToken] = await Promise.all([
-    signAccessToken(keys, subject, grant.scope),
+    signAccessToken(keys, subject, grant.scope, accessSeconds),
     wantsIdToken
       ? signIdToken(keys, subject, { scope: grant.scope, nonce: grant.nonce, authTime: grant.authTime, alg: idTokenAlgOf(scope.config, grant.clientId) })
       : undefined,
@@ -147,8 +180,8 @@ async function sign(
   return {
     access_token: accessToken,
     token_type: "Bearer",
-    expires_in: ACCESS_TOKEN_SECONDS,
-    refresh_token: refreshToken,
+    expires_in: accessSeconds,
+    ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
     scope: grant.scope,
     ...(idToken ? { id_token: idToken } : {}),
   };

@@ -45,7 +45,7 @@ export interface TokenSubject {
 }
 
 /** An RFC 9068 JWT access token with the contract's claims. */
-export function signAccessToken(keys: SigningKeys, subject: TokenSubject, scope: string): Promise<string> {
+export function signAccessToken(keys: SigningKeys, subject: TokenSubject, scope: string, seconds = ACCESS_TOKEN_SECONDS): Promise<string> {
   const claims = {
     sid: subject.sessionId,
     tid: subject.tenant.id,
@@ -60,7 +60,7 @@ export function signAccessToken(keys: SigningKeys, subject: TokenSubject, scope:
     .setSubject(subject.user.id)
     .setAudience(subject.clientId)
     .setIssuedAt()
-    .setExpirationTime(`${ACCESS_TOKEN_SECONDS}s`)
+    .setExpirationTime(`${seconds}s`)
     .setJti(crypto.randomUUID())
     .sign(keys.current[ACCESS_TOKEN_ALG].key);
 }

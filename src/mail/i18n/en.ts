@@ -26,6 +26,12 @@ export const en = {
     expiry: "The link works once, within 7 days.",
     notAsked: "If you did not expect this, ignore this message.",
   },
+  /** Not a proof: the PIN an admin gave the person (issue 15), the one time it is shown. */
+  pin: {
+    subject: (tenantName: string) => `Your new PIN for the printers of ${tenantName}`,
+    lead: (tenantName: string) => `An administrator of ${tenantName} gave you a new PIN to sign in at its printers:`,
+    keep: "Keep it to yourself: it signs you in. Your previous PIN no longer works, and you can get a new one in the app at any time.",
+  },
   /** Beside the link, for a person who would rather type than follow it. */
   code: (code: string) => `Or enter this code: ${code}`,
   /** Under the button of the HTML message, for a mail reader that shows no button. */

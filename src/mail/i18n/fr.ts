@@ -24,6 +24,11 @@ export const fr: MailCatalogue = {
     expiry: "Le lien ne sert qu'une fois, dans les 7\u00a0jours.",
     notAsked: "Si vous ne vous y attendiez pas, ignorez ce message.",
   },
+  pin: {
+    subject: (tenantName) => `Votre nouveau code PIN pour les imprimantes de ${tenantName}`,
+    lead: (tenantName) => `Un administrateur de ${tenantName} vous a attribué un nouveau code PIN pour vous connecter à ses imprimantes\u00a0:`,
+    keep: "Gardez-le pour vous\u00a0: il vous connecte. Votre ancien code PIN ne fonctionne plus, et vous pouvez en obtenir un nouveau dans l'application à tout moment.",
+  },
   code: (code) => `Ou saisissez ce code\u00a0: ${code}`,
   linkFallback: "Si le bouton ne fonctionne pas, ouvrez cette adresse\u00a0:",
 };
