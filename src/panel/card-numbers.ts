@@ -1,14 +1,15 @@
 import type { CardRule } from "../db/schema";
 
 /**
- * A card number as the tenant's rules make it (rule D): readers of different makes report one card
- * differently (spaces, hex or decimal, bytes in either order, leading zeros), and the tenant's list of
- * rules, applied in order, brings them to one form before the number is looked up or registered. A leaf
- * room, like pin-numbers.ts.
+ * Card numbers (rule D). A card is registered by its number as printed on it, or as the tenant's other
+ * systems know it: letters and digits, in any case (`canonicalCardNumber`). Readers report the same card
+ * differently (spaces, hex or decimal, bytes in either order, leading zeros): the tenant's list of rules,
+ * applied in order to what its readers report, brings that to the registered form (`normaliseCardNumber`).
+ * A leaf room, like pin-numbers.ts.
  */
 
-/** What a number must look like once normalised: letters and digits, as every reader's output reduces to. */
-const NORMALISED = /^[0-9A-Za-z]{1,64}$/;
+/** The form a card is kept and looked up in: letters and digits, upper case. */
+const CANONICAL = /^[0-9A-Z]{1,64}$/;
 
 const HEX = /^[0-9A-Fa-f]+$/;
 
@@ -27,12 +28,21 @@ const steps: Record<Exclude<CardRule, { padStart: number }>, Step> = {
 const stepOf = (rule: CardRule): Step =>
   typeof rule === "string" ? steps[rule] : (number) => number.padStart(rule.padStart, "0");
 
-/** The number in the tenant's form, or undefined when the rules cannot apply to it (a hex rule on a non-hex number). */
+/** A number as an admin types it, in the form cards are kept in; undefined when it is no card number. */
+export function canonicalCardNumber(number: string): string | undefined {
+  const canonical = number.trim().toUpperCase();
+  return CANONICAL.test(canonical) ? canonical : undefined;
+}
+
+/**
+ * What a reader reported, through the tenant's rules, in the form cards are kept in; undefined when the
+ * rules cannot apply to it (a hex rule on a number that is not hex) or it is no card number.
+ */
 export function normaliseCardNumber(read: string, rules: readonly CardRule[]): string | undefined {
   let number: string | undefined = read;
   for (const rule of rules) {
     number = stepOf(rule)(number);
     if (number === undefined) return undefined;
   }
-  return NORMALISED.test(number) ? number : undefined;
+  return canonicalCardNumber(number);
 }

@@ -8,7 +8,7 @@ import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, pathParams, validationFailed } from "../http/validation";
-import { normaliseCardNumber } from "./card-numbers";
+import { canonicalCardNumber } from "./card-numbers";
 import { cardLookupKey, cardsOf, insertCard, isCardTaken, removeCard, type IdCard } from "./cards";
 
 // ID cards: an admin registers a person's cards (several, each with an optional expiry) and removes them;
@@ -41,7 +41,12 @@ const CardPath = v.object({ id: v.pipe(v.string(), v.uuid()), cardId: v.pipe(v.s
 
 const NewCardBody = v.pipe(
   v.object({
-    number: v.pipe(v.string(), v.minLength(1), v.maxLength(128), v.description("As a reader reports it: the tenant's card rules normalise it")),
+    number: v.pipe(
+      v.string(),
+      v.minLength(1),
+      v.maxLength(128),
+      v.description("As printed on the card (letters and digits, any case): the tenant's card rules bring what its readers report to this form"),
+    ),
     label: v.optional(v.nullable(v.pipe(v.string(), v.trim(), v.maxLength(100)))),
     expiresAt: v.optional(
       v.nullable(
@@ -94,10 +99,8 @@ export const addUserCard = defineRoute(
     const { db, config, tenant } = c.var;
     const user = await userOfPath(c, c.req.valid("param").id);
     const body = c.req.valid("json");
-    const number = normaliseCardNumber(body.number, tenant.panel.cardRules);
-    if (number === undefined) {
-      throw validationFailed([{ path: "number", message: "The tenant's card rules cannot read this number (letters and digits, at most 64 once normalised)" }]);
-    }
+    const number = canonicalCardNumber(body.number);
+    if (number === undefined) throw validationFailed([{ path: "number", message: "A card number is 1 to 64 letters and digits" }]);
     const { row, write } = insertCard(db, tenant, user.id, await cardLookupKey(await config.lookupKey(), tenant, number), body);
     try {
       await write;

@@ -71,7 +71,6 @@ export const panelSignIn = defineRoute(
         "pin_required",
         "forbidden",
         "account_inactive",
-        "account_pending_activation",
         "registration_disabled",
         "card_taken",
         "account_locked",

@@ -118,7 +118,7 @@ const PanelPolicyFields = {
   cardRules: v.pipe(
     v.array(CardRule),
     v.maxLength(10),
-    v.description("How a card number read at a panel is normalised, in order, before it is looked up or registered"),
+    v.description("How what the tenant's readers report becomes the number registered for the card, step by step (then trimmed, in upper case)"),
   ),
   sessionSeconds: v.pipe(
     v.number(),
