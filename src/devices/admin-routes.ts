@@ -4,8 +4,17 @@ import { deviceKinds } from "../db/schema";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { jsonBody, pathParams } from "../http/validation";
-import { listDevices as queryDevices, registerDevice, revokeDevice as revokeDeviceClient, type DeviceClient } from "./device-clients";
+import { jsonBody, pathParams, validationFailed } from "../http/validation";
+import {
+  authMethodOf,
+  deviceAuthMethods,
+  listDevices as queryDevices,
+  registerDevice,
+  registerDeviceWithKeys,
+  revokeDevice as revokeDeviceClient,
+  type DeviceClient,
+} from "./device-clients";
+import { DeviceJwks, unusableKeys } from "./device-keys";
 
 // The tenant's admins register its printers, panels and desktop clients, list them, and revoke them.
 
@@ -14,6 +23,7 @@ const DeviceView = v.pipe(
     id: v.string(),
     name: v.string(),
     kind: v.picklist(deviceKinds),
+    authMethod: v.picklist(deviceAuthMethods),
     createdAt: v.string(),
     lastSeenAt: v.nullable(v.string()),
     revokedAt: v.nullable(v.string()),
@@ -25,28 +35,59 @@ const deviceView = (device: DeviceClient) => ({
   id: device.id,
   name: device.name,
   kind: device.kind,
+  authMethod: authMethodOf(device),
   createdAt: device.createdAt.toISOString(),
   lastSeenAt: device.lastSeenAt?.toISOString() ?? null,
   revokedAt: device.revokedAt?.toISOString() ?? null,
 });
 
+/** A registration's answer: the device as the listing shows it, less `lastSeenAt` and `revokedAt` (a new device has neither). */
+const registeredView = (device: DeviceClient) => {
+  const { id, name, kind, authMethod, createdAt } = deviceView(device);
+  return { id, name, kind, authMethod, createdAt };
+};
+
+const RegisteredDevice = { id: v.string(), name: v.string(), kind: v.picklist(deviceKinds), createdAt: v.string() };
+
 export const createDevice = defineRoute(
   describeRoute({
     tags: ["Administration"],
-    summary: "Register a device client (printer, panel, desktop client); its secret is answered this once",
+    summary: "Register a device client (printer, panel, desktop client), with a secret answered this once or with its public keys",
+    description:
+      "Without `jwks`, the device gets a client secret, answered in `clientSecret` this once (only its hash is kept); it " +
+      "authenticates with client_secret_basic or client_secret_post. With `jwks`, the public keys it signs client assertions " +
+      "with, it gets no secret and the answer has no `clientSecret`; it authenticates with private_key_jwt (RFC 7523): " +
+      "`client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer` and `client_assertion`, a JWT with " +
+      "`iss` = `sub` = its id, `aud` the tenant's issuer or token endpoint, `exp` at most 5 minutes ahead and a single-use `jti`.",
     responses: {
       201: jsonResponse(
-        "Registered: `id` is its client_id, `clientSecret` its secret, never shown again",
-        v.object({ id: v.string(), name: v.string(), kind: v.picklist(deviceKinds), createdAt: v.string(), clientSecret: v.string() }),
+        "Registered: `id` is its client_id; `clientSecret` (a secret's device only) its secret, never shown again",
+        v.union([
+          v.object({ ...RegisteredDevice, authMethod: v.literal("client_secret"), clientSecret: v.string() }),
+          v.object({ ...RegisteredDevice, authMethod: v.literal("private_key_jwt") }),
+        ]),
       ),
       ...problems("validation_failed", "unauthorized", "forbidden"),
     },
   }),
-  jsonBody(v.object({ name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)), kind: v.picklist(deviceKinds) })),
+  jsonBody(
+    v.object({
+      name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+      kind: v.picklist(deviceKinds),
+      jwks: v.optional(DeviceJwks),
+    }),
+  ),
   async (c) => {
-    const { device, clientSecret } = await registerDevice(c.var.db, c.var.tenant.id, c.req.valid("json"));
-    const { id, name, kind, createdAt } = deviceView(device);
-    return c.json({ id, name, kind, createdAt, clientSecret }, 201);
+    const { db, tenant } = c.var;
+    const { jwks, ...device } = c.req.valid("json");
+    if (jwks === undefined) {
+      const { device: registered, clientSecret } = await registerDevice(db, tenant.id, device);
+      return c.json({ ...registeredView(registered), clientSecret }, 201);
+    }
+    const unusable = await unusableKeys(jwks, "jwks");
+    if (unusable.length > 0) throw validationFailed(unusable);
+    const { device: registered } = await registerDeviceWithKeys(db, tenant.id, { ...device, jwks });
+    return c.json(registeredView(registered), 201);
   },
 );
 

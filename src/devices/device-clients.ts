@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { deviceClients, sessions, type deviceKinds } from "../db/schema";
 import { randomSecret, sha256 } from "../crypto/secrets";
+import type { DeviceJwks } from "./device-keys";
 
 export type DeviceKind = (typeof deviceKinds)[number];
 export type DeviceClient = typeof deviceClients.$inferSelect;
@@ -9,14 +10,54 @@ export type DeviceClient = typeof deviceClients.$inferSelect;
 /** A device's `last_seen_at` is refreshed at most this often: a polling device would otherwise write on every poll. */
 const LAST_SEEN_GRANULARITY_MS = 60_000;
 
-/** Registers a device of the tenant; its secret is returned once and only its SHA-256 kept. */
-export async function registerDevice(db: Database, tenantId: string, device: { name: string; kind: DeviceKind }) {
-  const clientSecret = randomSecret();
+/** A device that authenticates with `private_key_jwt` (client-assertions.ts): it has public keys, and no secret. */
+export type KeyDevice = DeviceClient & { jwks: NonNullable<DeviceClient["jwks"]> };
+
+/** How a device proves itself at the token endpoint: its secret, or an assertion signed with its key. */
+export const deviceAuthMethods = ["client_secret", "private_key_jwt"] as const;
+export type DeviceAuthMethod = (typeof deviceAuthMethods)[number];
+
+/**
+ * The `secret_hash` of a device without a secret: no SHA-256 is empty, so no secret ever matches it
+ * (client-auth.ts does not even try one for such a device).
+ */
+const NO_SECRET = "";
+
+/** Whether the device was registered with public keys (then it has no secret). */
+export function hasKeys(device: DeviceClient): device is KeyDevice {
+  return device.jwks !== null;
+}
+
+/** What the admin listing says of how the device authenticates. */
+export function authMethodOf(device: DeviceClient): DeviceAuthMethod {
+  return hasKeys(device) ? "private_key_jwt" : "client_secret";
+}
+
+async function insertDevice(db: Database, tenantId: string, device: Pick<DeviceClient, "name" | "kind" | "secretHash" | "jwks">) {
   const [row] = await db
     .insert(deviceClients)
-    .values({ id: crypto.randomUUID(), tenantId, ...device, secretHash: await sha256(clientSecret), createdAt: new Date() })
+    .values({ id: crypto.randomUUID(), tenantId, ...device, createdAt: new Date() })
     .returning();
-  return { device: row!, clientSecret };
+  return row!;
+}
+
+/** Registers a device of the tenant; its secret is returned once and only its SHA-256 kept. */
+export async function registerDevice(db: Database, tenantId: string, { name, kind }: { name: string; kind: DeviceKind }) {
+  const clientSecret = randomSecret();
+  const device = await insertDevice(db, tenantId, { name, kind, secretHash: await sha256(clientSecret), jwks: null });
+  return { device, clientSecret };
+}
+
+/**
+ * Registers a device of the tenant that authenticates with `private_key_jwt`: printid keeps its public
+ * keys (checked by device-keys.ts) and it gets no secret at all.
+ */
+export async function registerDeviceWithKeys(
+  db: Database,
+  tenantId: string,
+  { name, kind, jwks }: { name: string; kind: DeviceKind; jwks: DeviceJwks },
+) {
+  return { device: await insertDevice(db, tenantId, { name, kind, secretHash: NO_SECRET, jwks }) };
 }
 
 /** The tenant's devices, newest first, revoked ones included (an admin sees what was cut off, and when). */
