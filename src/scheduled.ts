@@ -4,6 +4,7 @@ import { archiveExpiredAttempts } from "./audit/archive";
 import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import { pruneDeviceAuthorizations } from "./devices/authorizations";
+import { pruneUsedClientAssertions } from "./devices/client-assertions";
 import type { Database } from "./db/client";
 import type { PruneStep, PruneContext, Pruner } from "./db/prune";
 import { pruneFlows } from "./federation/flows";
@@ -37,6 +38,7 @@ function stepsOfARun(): PruneStep[] {
       pruneUnconfirmedRegistrations,
       pruneAccountTokens,
       pruneDeviceAuthorizations,
+      pruneUsedClientAssertions,
     ].map(deleting),
   ];
 }

@@ -2,13 +2,14 @@ import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { jsonResponse, problems } from "../http/openapi";
 import { DEVICE_CODE_GRANT } from "../devices/device-grant";
+import { assertionAlgs } from "../devices/device-keys";
 import { defineRoute } from "../http/route";
 import { grantTypes, supportedScopes } from "./clients";
 import { issuerOf } from "./jwt";
 import { idTokenAlgs } from "./keys";
 
-/** How a client may authenticate at /token and /revoke (client-auth.ts). */
-const clientAuthMethods = ["none", "client_secret_basic", "client_secret_post"];
+/** How a client may authenticate at /token and /revoke (client-auth.ts); private_key_jwt is a device's with keys. */
+const clientAuthMethods = ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"];
 
 /** OpenID Provider metadata (OpenID Connect Discovery §3), each member true of what the issuer serves. */
 function providerMetadata(issuer: string) {
@@ -28,7 +29,9 @@ function providerMetadata(issuer: string) {
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: [...idTokenAlgs],
     token_endpoint_auth_methods_supported: clientAuthMethods,
+    token_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
     revocation_endpoint_auth_methods_supported: clientAuthMethods,
+    revocation_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
     code_challenge_methods_supported: ["S256"],
     prompt_values_supported: ["none", "login", "consent", "select_account", "create"],
     ui_locales_supported: ["en", "fr"],

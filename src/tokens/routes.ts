@@ -86,10 +86,16 @@ export const speaksOAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-/** The client parameters of both endpoints: `none` names the client; client_secret_post adds its secret. */
+/**
+ * The client parameters of /token, /revoke and /device/authorize: `none` names the client;
+ * client_secret_post adds its secret; private_key_jwt sends a client assertion and its type instead
+ * (RFC 7521 §4.2, RFC 7523 §2.2).
+ */
 export const clientParameters = {
   client_id: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
   client_secret: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  client_assertion_type: v.optional(v.pipe(v.string(), v.maxLength(200))),
+  client_assertion: v.optional(v.pipe(v.string(), v.maxLength(4096))),
 };
 
 const TokenRequest = v.pipe(
