@@ -1,5 +1,6 @@
 // A tenant's device as the device tests need one: registered by the tenant's admin, its Basic header, and
 // the RFC 8628 requests it makes.
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { expect } from "vitest";
 import type { AdminFixture } from "../support/admin";
 import type { Region } from "../support/regions";
@@ -72,4 +73,60 @@ export async function expire(region: Region, deviceCode: string) {
     .prepare("UPDATE device_authorizations SET expires_at = ? WHERE device_code_hash = ?")
     .bind(Date.now() - 1, await sha256Base64url(deviceCode))
     .run();
+}
+
+// private_key_jwt (OpenID Connect Core §9, RFC 7523): a device registered with public keys, and the client
+// assertions it signs instead of sending a secret.
+
+export const JWT_BEARER_ASSERTION = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/** A key a device signs its client assertions with: the private half kept by the test, the public JWK registered. */
+export interface DeviceKey {
+  alg: "ES256" | "RS256";
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+/** A fresh key pair for `alg` (RSA: 2048 bits), its public JWK named by a random kid. */
+export async function deviceKey(alg: DeviceKey["alg"] = "ES256"): Promise<DeviceKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
+  const kid = crypto.randomUUID();
+  return { alg, kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: "sig" } };
+}
+
+/** POST /t/{tenant}/admin/devices with a JWK Set as the fixture's admin; the answer as it comes. */
+export function registerWithKeys(f: AdminFixture, jwks: unknown, device = { name: "Lobby panel", kind: "panel" }) {
+  return f.region.fetch(`/t/${f.tenant}/admin/devices`, json({ ...device, jwks }, f.auth));
+}
+
+/** A device registered with these public keys (must answer 201): its id. */
+export async function registerKeyDevice(f: AdminFixture, ...keys: DeviceKey[]): Promise<string> {
+  const response = await registerWithKeys(f, { keys: keys.map((key) => key.jwk) });
+  expect(response.status, await response.clone().text()).toBe(201);
+  return ((await response.json()) as { id: string }).id;
+}
+
+/**
+ * A client assertion (RFC 7523 §3) of `deviceId` for the tenant of `f`, signed with `key`: by default
+ * `iss` = `sub` = the device, `aud` the tenant's token endpoint, issued now, expiring in a minute, a fresh
+ * `jti`. `claims` replace those; a claim given as undefined is left out.
+ */
+export function clientAssertion(f: { region: Region; tenant: string }, deviceId: string, key: DeviceKey, claims: Record<string, unknown> = {}) {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    iss: deviceId,
+    sub: deviceId,
+    aud: `${f.region.origin}/t/${f.tenant}/token`,
+    iat: now,
+    exp: now + 60,
+    jti: crypto.randomUUID(),
+    ...claims,
+  };
+  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid }).sign(key.privateKey);
+}
+
+/** The form parameters of private_key_jwt for this assertion. */
+export function assertionParams(assertion: string): Record<string, string> {
+  return { client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion };
 }
