@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, or, sql, type SQL } from "drizzle-orm";
 import { preparedPerHandle, type Database } from "../db/client";
 import { accountKinds, tenants, type Tenant } from "../db/schema";
 import { AppError } from "../http/errors";
-import { panelPolicyProblem, patchedPanelPolicy, type SettingsPatch } from "./settings";
+import { panelPolicyProblem, patchedPanelPolicy, type PanelPolicyPatch, type SettingsPatch } from "./settings";
 
 /** The one read of every public `/t/{tenant}` route: prepared once per database handle, as rule P's is. */
 const bySlug = preparedPerHandle((db) => db.select().from(tenants).where(eq(tenants.slug, sql.placeholder("slug"))).prepare());
@@ -32,17 +32,28 @@ export async function listTenants(db: Database, page: { after?: string; limit: n
 }
 
 /**
+ * The panel policy's fields a patch names, each set in place (`pin` field by field), like the providers:
+ * two admins changing different fields at once both keep their change. What the policy becomes is
+ * checked as a whole first (PINs as a method need PINs): `validation_failed` when it would not hold together.
+ */
+function panelUpdate(tenant: Tenant, patch: PanelPolicyPatch | undefined): SQL | undefined {
+  if (!patch) return undefined;
+  const problem = panelPolicyProblem(patchedPanelPolicy(tenant.panel, patch));
+  if (problem) throw new AppError("validation_failed", { errors: [{ path: "panel", message: problem }] });
+  const { pin, ...fields } = patch;
+  const changes = [
+    ...Object.entries(pin ?? {}).map(([key, value]) => [`$.pin.${key}`, value] as const),
+    ...Object.entries(fields).map(([key, value]) => [`$.${key}`, value] as const),
+  ];
+  return changes.reduce<SQL>((json, [path, value]) => sql`json_set(${json}, ${path}, json(${JSON.stringify(value)}))`, sql`${tenants.panel}`);
+}
+
+/**
  * Changes the settings a patch names, and only those: two admins changing different settings at once
  * both keep their change (no read-modify-write). The next request anywhere in the region reads them.
  */
-/**
- * Writes a settings patch over `tenant`'s. The panel policy is patched whole (what it becomes is checked
- * as one: PINs as a method need PINs): `validation_failed` when it would not hold together.
- */
 export async function saveSettings(db: Database, tenant: Tenant, patch: SettingsPatch): Promise<Tenant> {
-  const panel = patch.panel && patchedPanelPolicy(tenant.panel, patch.panel);
-  const problem = panel && panelPolicyProblem(panel);
-  if (problem) throw new AppError("validation_failed", { errors: [{ path: "panel", message: problem }] });
+  const panel = panelUpdate(tenant, patch.panel);
   let providers: SQL | undefined;
   for (const kind of accountKinds) {
     const list = patch.providers?.[kind];

@@ -36,6 +36,12 @@ const operations: Record<string, { body?: unknown; status: number }> = {
   "POST /t/{tenant}/admin/devices": { body: { name: "Lobby printer", kind: "printer" }, status: 201 },
   // The user's id names no device: the admin's answer is 404 (a 204 is in devices/device-clients).
   "POST /t/{tenant}/admin/devices/{id}/revoke": { status: 404 },
+  // The member has no confirmed address: the PIN is answered to the admin (a mailed one is in panel/pins).
+  "POST /t/{tenant}/admin/users/{id}/pin": { status: 200 },
+  "GET /t/{tenant}/admin/users/{id}/cards": { status: 200 },
+  "POST /t/{tenant}/admin/users/{id}/cards": { body: { number: "NOSTORE1" }, status: 201 },
+  // The card id names no card: the admin's answer is 404 (a 204 is in panel/cards).
+  "DELETE /t/{tenant}/admin/users/{id}/cards/{cardId}": { status: 404 },
 };
 
 async function adminOperations(): Promise<string[]> {
@@ -59,7 +65,7 @@ async function fixture() {
 function call(operation: string, tenant: string, id: string, auth: Record<string, string>, fetch = eu.fetch) {
   const [method = "", path = ""] = operation.split(" ");
   const { body } = operations[operation] ?? {};
-  return fetch(path.replace("{tenant}", tenant).replace("{id}", id).replace("{sessionId}", crypto.randomUUID()).replace("{day}", "2020-01-01").replace("{part}", "1"), {
+  return fetch(path.replace("{tenant}", tenant).replace("{id}", id).replace("{sessionId}", crypto.randomUUID()).replace("{cardId}", crypto.randomUUID()).replace("{day}", "2020-01-01").replace("{part}", "1"), {
     method,
     headers: body === undefined ? auth : { ...auth, "Content-Type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -23,6 +23,15 @@ interface Settings {
   emailConfirmationRequired: boolean;
   sessionMaxSeconds: number;
   sessionIdleSeconds: number;
+  deviceCodeSeconds: number;
+  panel: {
+    pin: { enabled: boolean; minLength: number };
+    methods: string[];
+    cardNeedsPin: boolean;
+    unknownCard: string;
+    cardRules: unknown[];
+    sessionSeconds: number;
+  };
 }
 
 /** Not the defaults, so that a field reset to its default would show. */
@@ -37,7 +46,12 @@ const INITIAL: Settings = {
   emailConfirmationRequired: true,
   sessionMaxSeconds: 7 * 86_400,
   sessionIdleSeconds: 3600,
+  deviceCodeSeconds: 300,
+  panel: { pin: { enabled: true, minLength: 8 }, methods: ["card"], cardNeedsPin: true, unknownCard: "bind", cardRules: ["trim", { padStart: 10 }], sessionSeconds: 120 },
 };
+
+/** A whole panel policy unlike INITIAL's in every field. */
+const EVERY_PANEL_FIELD: Settings["panel"] = { pin: { enabled: true, minLength: 4 }, methods: ["pin"], cardNeedsPin: false, unknownCard: "register", cardRules: [], sessionSeconds: 3600 };
 
 type Fixture = AdminFixture;
 
@@ -78,6 +92,8 @@ describe("GET /t/{tenant}/admin/settings", () => {
       sessionMaxSeconds: 30 * 86_400,
       sessionIdleSeconds: 0,
       providers: { work: ["apple", "google", "microsoft"], personal: ["apple", "google", "microsoft"] },
+      deviceCodeSeconds: 120,
+      panel: { pin: { enabled: true, minLength: 6 }, methods: ["pin", "card"], cardNeedsPin: false, unknownCard: "refuse", cardRules: ["trim", "uppercase"], sessionSeconds: 300 },
     });
   });
 });
@@ -97,8 +113,12 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["emailConfirmationRequired alone", { emailConfirmationRequired: false }, { ...INITIAL, emailConfirmationRequired: false }],
     ["sessionMaxSeconds alone (a year at most)", { sessionMaxSeconds: 365 * 86_400 }, { ...INITIAL, sessionMaxSeconds: 365 * 86_400 }],
     ["sessionIdleSeconds alone (0 = none)", { sessionIdleSeconds: 0 }, { ...INITIAL, sessionIdleSeconds: 0 }],
-    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400 },
-      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400 }],
+    ["deviceCodeSeconds alone", { deviceCodeSeconds: 30 }, { ...INITIAL, deviceCodeSeconds: 30 }],
+    ["panel.pin.minLength alone (the rest of the panel policy kept)", { panel: { pin: { minLength: 16 } } }, { ...INITIAL, panel: { ...INITIAL.panel, pin: { enabled: true, minLength: 16 } } }],
+    ["panel methods and card rules", { panel: { methods: ["pin", "card", "pin"], cardRules: ["hexToDecimal", "reverseBytes", "stripLeadingZeros"] } },
+      { ...INITIAL, panel: { ...INITIAL.panel, methods: ["pin", "card"], cardRules: ["hexToDecimal", "reverseBytes", "stripLeadingZeros"] } }],
+    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400, deviceCodeSeconds: 1800, panel: EVERY_PANEL_FIELD },
+      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400, deviceCodeSeconds: 1800, panel: EVERY_PANEL_FIELD }],
   ])("R a PATCH of %s changes that and keeps the rest", async (_what, patch, expected) => {
     const f = await fixture();
     const response = await patchSettings(f, patch);
@@ -121,6 +141,13 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     expect(await settingsOf(f)).toEqual({ ...INITIAL, newUsersActiveByDefault: true, lockout: { maxAttempts: 9, lockoutSeconds: 120 } });
   });
 
+  it("R D two admins changing different fields of the panel policy at the same time both keep their change", async () => {
+    const f = await fixture();
+    const [a, b] = await Promise.all([patchSettings(f, { panel: { pin: { minLength: 12 } } }), patchSettings(f, { panel: { sessionSeconds: 60 } })]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect((await settingsOf(f)).panel).toEqual({ ...INITIAL.panel, pin: { enabled: true, minLength: 12 }, sessionSeconds: 60 });
+  });
+
   it.each<[string, unknown, string]>([
     ["maxAttempts 0", { lockout: { maxAttempts: 0 } }, "lockout.maxAttempts"],
     ["maxAttempts 101", { lockout: { maxAttempts: 101 } }, "lockout.maxAttempts"],
@@ -141,6 +168,15 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["providers that are not a list", { providers: { personal: "apple" } }, "providers.personal"],
     ["allowRegistration as a string", { allowRegistration: "yes" }, "allowRegistration"],
     ["newUsersActiveByDefault null", { newUsersActiveByDefault: null }, "newUsersActiveByDefault"],
+    ["a device code lifetime under 30 s", { deviceCodeSeconds: 29 }, "deviceCodeSeconds"],
+    ["a device code lifetime over 30 minutes", { deviceCodeSeconds: 1801 }, "deviceCodeSeconds"],
+    ["a PIN of 3 digits", { panel: { pin: { minLength: 3 } } }, "panel.pin.minLength"],
+    ["a PIN of 17 digits", { panel: { pin: { minLength: 17 } } }, "panel.pin.minLength"],
+    ["an unknown panel method", { panel: { methods: ["pin", "face"] } }, "panel.methods.1"],
+    ["an unknown card rule", { panel: { cardRules: ["trim", "rot13"] } }, "panel.cardRules.1"],
+    ["a padding of 0", { panel: { cardRules: [{ padStart: 0 }] } }, "panel.cardRules.0.padStart"],
+    ["an unknown unknown-card policy", { panel: { unknownCard: "adopt" } }, "panel.unknownCard"],
+    ["a panel session under 30 s", { panel: { sessionSeconds: 29 } }, "panel.sessionSeconds"],
   ])("R %s is 400 validation_failed naming the field, and changes nothing", async (_what, patch, path) => {
     const f = await fixture();
     const before = await tenantRow(f);
@@ -154,6 +190,7 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["an unknown field beside a good one", { allowRegistration: false, registrationOpen: true }, "registrationOpen"],
     ["an unknown lockout field", { lockout: { maxAttempts: 3, minutes: 5 } }, "minutes"],
     ["an unknown kind of account", { providers: { guest: ["apple"] } }, "guest"],
+    ["an unknown panel field", { panel: { faceId: true } }, "faceId"],
   ])("R %s is 400 validation_failed, never silently ignored, and changes nothing", async (_what, patch, field) => {
     const f = await fixture();
     const before = await tenantRow(f);

@@ -324,6 +324,38 @@ describe("the admin's lists", () => {
   });
 });
 
+describe("the panel (issue 15)", () => {
+  it("D a new PIN, and a panel's sign-in by PIN, by card and by an unknown PIN, use indexes only", async () => {
+    const auth = bearer((await signedIn("admin")).access_token);
+    const registered = await rec.fetch(`/t/${big.name}/admin/devices`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "Plans panel", kind: "panel" }),
+    });
+    const panel = (await registered.json()) as { id: string; clientSecret: string };
+    const panelAuth = { Authorization: `Basic ${btoa(`${panel.id}:${panel.clientSecret}`)}`, "Content-Type": "application/json" };
+    const person = bearer((await signedIn()).access_token);
+    const issuing = await recorder.during(async () => {
+      const response = await rec.fetch(`/t/${big.name}/me/pin`, { method: "POST", headers: person });
+      expect(response.status).toBe(201);
+    });
+    await expectIndexedOnly(issuing, ["user_pins"]);
+    const pin = ((await (await rec.fetch(`/t/${big.name}/me/pin`, { method: "POST", headers: person })).json()) as { pin: string }).pin;
+    const card = await rec.fetch(`/t/${big.name}/admin/users/${big.login.id}/cards`, {
+      method: "POST",
+      headers: { ...auth, "Content-Type": "application/json" },
+      body: JSON.stringify({ number: "PLANS001" }),
+    });
+    expect(card.status).toBe(201);
+    const statements = await recorder.during(async () => {
+      for (const body of [{ pin }, { card: "PLANS001" }, { pin: "5820394" }]) {
+        await rec.fetch(`/t/${big.name}/panel/sign-in`, { method: "POST", headers: panelAuth, body: JSON.stringify(body) });
+      }
+    });
+    await expectIndexedOnly(statements, ["tenants", "device_clients", "user_pins", "id_cards", "users", "sessions", "sign_in_attempts"]);
+  });
+});
+
 describe("the rule that decides a scan", () => {
   it("H a plan's table scans are told apart from seeks, subqueries and table-valued functions", async () => {
     const scanned = async (sql: string, ...params: unknown[]) => tableScans(await planOf({ sql, params })).map((row) => row.detail);

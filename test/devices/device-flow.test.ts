@@ -183,7 +183,7 @@ describe("device clients (admin API)", () => {
     const device = await registerDevice(f, { name: "Panel 3", kind: "panel" });
     const listed = await f.region.fetch(`/t/${f.tenant}/admin/devices`, { headers: f.auth });
     const { items } = (await listed.json()) as { items: Record<string, unknown>[] };
-    expect(items).toEqual([{ id: device.id, name: "Panel 3", kind: "panel", createdAt: expect.any(String), lastSeenAt: null, revokedAt: null }]);
+    expect(items).toEqual([{ id: device.id, name: "Panel 3", kind: "panel", authMethod: "client_secret", createdAt: expect.any(String), lastSeenAt: null, revokedAt: null }]);
     expect(JSON.stringify(items)).not.toContain(device.clientSecret);
     const member = await memberAuth(f);
     await problemOf(await f.region.fetch(`/t/${f.tenant}/admin/devices`, { headers: member }), 403, "forbidden");

@@ -19,6 +19,8 @@ describe("GET /t/{tenant}", () => {
       // The test Worker has credentials for all three providers (the stand-ins of test/support/stand-ins.setup.ts),
       // and a new tenant offers each for both kinds of account.
       signIn: { work: ["password", "apple", "google", "microsoft"], personal: ["password", "apple", "google", "microsoft"] },
+      // What the tenant's printer panels offer: by default a PIN or a card alone.
+      panel: { methods: ["pin", "card"], cardNeedsPin: false },
     });
   });
 
