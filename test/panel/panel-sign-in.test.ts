@@ -5,6 +5,8 @@
 // region. Holes closed: guesses at one device reset by a correct PIN between them, a burst of guesses
 // past the lockout, a revoked panel's session still answering, a PIN of one tenant opening another.
 import { decodeJwt } from "jose";
+import type { InferOutput } from "valibot";
+import type { AttemptView } from "../../src/audit/attempt-page";
 import { describe, expect, it } from "vitest";
 import { problemOf } from "../support/problems";
 import { eu, us } from "../support/regions";
@@ -12,15 +14,8 @@ import { json } from "../support/tenants";
 import { authorizeDevice, decide, lastPolledAgo, poll, registerDevice } from "../devices/support";
 import { cardOf, meWith, panelFixture, panelSignIn, person, personWithPin, type PanelFixture, type PanelTokens } from "./support";
 
-interface AttemptItem {
-  login: string;
-  userId: string | null;
-  success: boolean;
-  code: string | null;
-  method: string;
-  ip: string | null;
-  client: string | null;
-}
+/** An attempt as the admin's list answers it. */
+type AttemptItem = InferOutput<typeof AttemptView>;
 
 async function attempts(f: PanelFixture): Promise<AttemptItem[]> {
   const response = await f.region.fetch(`/t/${f.tenant}/admin/sign-in-attempts?limit=100`, { headers: f.auth });
