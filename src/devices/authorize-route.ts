@@ -36,7 +36,8 @@ export const deviceAuthorization = defineRoute(
     tags: ["Devices"],
     summary: "Device authorization (RFC 8628): a device client asks for a device code and a user code",
     description:
-      "The device authenticates as at the token endpoint (its id as client_id, its secret by HTTP Basic or client_secret). " +
+      "The device authenticates as at the token endpoint (its id as client_id, its secret by HTTP Basic or client_secret, " +
+      "or a client assertion it signs with a registered key: private_key_jwt). " +
       "`scope` defaults to openid. `expires_in` is the tenant's `deviceCodeSeconds`.",
     responses: {
       200: jsonResponse("The codes, and where the person approves", DeviceAuthorizationResponse),

@@ -125,7 +125,8 @@ export const token = defineRoute(
     description:
       "Clients authenticate as RFC 6749 §2.3 says: a confidential client with its secret, by HTTP Basic (client_secret_basic) " +
       "or client_secret in the body (client_secret_post); a public client names itself with client_id (none). A device client " +
-      "(registered by the tenant's admins) authenticates with its id and secret, and polls with " +
+      "(registered by the tenant's admins) authenticates with its id and secret, or with a client assertion it signs " +
+      "(private_key_jwt: client_assertion_type and client_assertion, RFC 7523), and polls with " +
       "`grant_type=urn:ietf:params:oauth:grant-type:device_code`: authorization_pending, slow_down, access_denied, expired_token " +
       "(RFC 8628 §3.5), then its tokens once.",
     responses: {
@@ -224,7 +225,7 @@ export const revoke = defineRoute(
     tags: ["Tokens"],
     summary: "Revoke a refresh or access token, ending its session (RFC 7009)",
     description:
-      "A confidential client authenticates as at the token endpoint (client_secret_basic or client_secret_post) and revokes its " +
+      "A confidential client authenticates as at the token endpoint (client_secret_basic, client_secret_post, or a device's private_key_jwt) and revokes its " +
       "own tokens; a request that names no client ends only a public client's session.",
     responses: {
       200: { description: "Revoked, or nothing to revoke: the answer does not tell which" },
