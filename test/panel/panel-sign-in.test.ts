@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { problemOf } from "../support/problems";
 import { eu, us } from "../support/regions";
 import { json } from "../support/tenants";
-import { authorizeDevice, decide, lastPolledAgo, poll, registerDevice } from "../devices/support";
+import { assertionParams, authorizeDevice, clientAssertion, decide, deviceKey, lastPolledAgo, poll, registerDevice, registerKeyDevice } from "../devices/support";
 import { cardOf, meWith, panelFixture, panelSignIn, person, personWithPin, type PanelFixture, type PanelTokens } from "./support";
 
 /** An attempt as the admin's list answers it. */
@@ -182,6 +182,19 @@ describe("rule P at the panel", () => {
     await problemOf(await f.region.fetch(`/t/${f.tenant}/panel/sign-in`, json({ pin })), 401, "invalid_client");
     await problemOf(await panelSignIn(f, { pin }, { ...f.panel, auth: { Authorization: `Basic ${btoa(`${f.panel.id}:wrong`)}` } }), 401, "invalid_client");
     await problemOf(await f.region.fetch(`/t/${f.tenant}/panel/sign-in`, json({ pin, client_id: "printid-mobile" })), 401, "invalid_client");
+  });
+
+  it("D RFC 7523 a panel registered with keys signs in with a client assertion, which works once", async () => {
+    const f = await panelFixture();
+    const { user, pin } = await personWithPin(f);
+    const key = await deviceKey("ES256");
+    const panelId = await registerKeyDevice(f, key);
+    const keyPanel = { id: panelId, clientSecret: "", auth: {} };
+    const body = { pin, ...assertionParams(await clientAssertion(f, panelId, key)) };
+    const response = await panelSignIn(f, body, keyPanel);
+    expect(response.status, await response.clone().text()).toBe(200);
+    expect(((await (await meWith(f, (await response.json()) as PanelTokens)).json()) as { username: string }).username).toBe(user.username);
+    await problemOf(await panelSignIn(f, body, keyPanel), 401, "invalid_client");
   });
 
   it("D a desktop client signs people in with a device code, not at a panel (403 forbidden)", async () => {
