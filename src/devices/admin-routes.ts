@@ -6,6 +6,7 @@ import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, pathParams, validationFailed } from "../http/validation";
 import {
+  MAX_DEVICE_NAME_LENGTH,
   authMethodOf,
   deviceAuthMethods,
   listDevices as queryDevices,
@@ -72,7 +73,7 @@ export const createDevice = defineRoute(
   }),
   jsonBody(
     v.object({
-      name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+      name: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(MAX_DEVICE_NAME_LENGTH)),
       kind: v.picklist(deviceKinds),
       jwks: v.optional(DeviceJwks),
     }),

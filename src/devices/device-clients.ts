@@ -5,6 +5,9 @@ import { randomSecret, sha256 } from "../crypto/secrets";
 import type { DeviceJwks } from "./device-keys";
 
 export type DeviceKind = (typeof deviceKinds)[number];
+
+/** The longest device name: what the person approving sees, and what the attempts record as its login. */
+export const MAX_DEVICE_NAME_LENGTH = 100;
 export type DeviceClient = typeof deviceClients.$inferSelect;
 
 /** A device's `last_seen_at` is refreshed at most this often: a polling device would otherwise write on every poll. */

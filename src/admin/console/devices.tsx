@@ -1,6 +1,6 @@
 import * as v from "valibot";
 import { deviceKinds } from "../../db/schema";
-import { listDevices, registerDevice, type DeviceClient, type DeviceKind } from "../../devices/device-clients";
+import { listDevices, MAX_DEVICE_NAME_LENGTH, registerDevice, type DeviceClient, type DeviceKind } from "../../devices/device-clients";
 import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";
 import { formFields, formOf, queryOf } from "./forms";
@@ -13,15 +13,14 @@ import { Time } from "./time";
  */
 const SHOWN = 200;
 
-/** The admin API's bound on a device's name (devices/admin-routes.ts), said in the form's words. */
-const MAX_NAME_LENGTH = 100;
-const nameRule = `Name: 1 to ${MAX_NAME_LENGTH} characters.`;
+/** The admin API's bound on a device's name, said in the form's words. */
+const nameRule = `Name: 1 to ${MAX_DEVICE_NAME_LENGTH} characters.`;
 
 export const kindLabels: Record<DeviceKind, string> = { printer: "Printer", panel: "Panel", desktop: "Desktop print client" };
 
 /** The registration form: the admin API's own rules (a name trimmed, 1–100 characters; a known kind). */
 const RegistrationForm = v.object({
-  name: v.pipe(v.string(), v.trim(), v.minLength(1, nameRule), v.maxLength(MAX_NAME_LENGTH, nameRule)),
+  name: v.pipe(v.string(), v.trim(), v.minLength(1, nameRule), v.maxLength(MAX_DEVICE_NAME_LENGTH, nameRule)),
   kind: v.picklist(deviceKinds),
 });
 
@@ -113,7 +112,7 @@ async function renderDevices(c: ConsoleContext, view: DevicesView) {
         <CsrfField token={csrfToken} />
         <div class="field">
           <label for="device-name">Name</label>
-          <input type="text" id="device-name" name="name" value={typed.name ?? ""} required maxlength={MAX_NAME_LENGTH} aria-describedby="device-name-hint" />
+          <input type="text" id="device-name" name="name" value={typed.name ?? ""} required maxlength={MAX_DEVICE_NAME_LENGTH} aria-describedby="device-name-hint" />
           <span class="hint" id="device-name-hint">How admins and people approving it will recognise it, e.g. “Printer 2F, reception”.</span>
         </div>
         <div class="field">
