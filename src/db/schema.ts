@@ -351,7 +351,8 @@ export const deviceClients = sqliteTable(
     lastSeenAt: integer("last_seen_at", { mode: "timestamp_ms" }),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
   },
-  (t) => [index("device_clients_tenant").on(t.tenantId, t.createdAt)],
+  // The admins' list, newest first, with a (created_at, id) cursor.
+  (t) => [index("device_clients_tenant").on(t.tenantId, t.createdAt, t.id)],
 );
 
 /**

@@ -4,7 +4,8 @@ import { deviceKinds } from "../db/schema";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { jsonBody, pathParams, validationFailed } from "../http/validation";
+import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
+import { jsonBody, pathParams, queryParams, validationFailed } from "../http/validation";
 import {
   MAX_DEVICE_NAME_LENGTH,
   authMethodOf,
@@ -95,13 +96,26 @@ export const createDevice = defineRoute(
 export const listDevices = defineRoute(
   describeRoute({
     tags: ["Administration"],
-    summary: "The tenant's device clients, newest first, revoked ones included",
+    summary: "The tenant's device clients, newest first, revoked ones included, a page at a time",
     responses: {
-      200: jsonResponse("The devices", v.object({ items: v.array(DeviceView) })),
-      ...problems("unauthorized", "forbidden"),
+      200: jsonResponse("A page of devices", v.object({ items: v.array(DeviceView), nextCursor: v.nullable(v.string()) })),
+      ...problems("validation_failed", "unauthorized", "forbidden"),
     },
   }),
-  async (c) => c.json({ items: (await queryDevices(c.var.db, c.var.tenant.id)).map(deviceView) }, 200),
+  queryParams(
+    v.object({
+      limit: PageLimit,
+      cursor: v.optional(cursorOf(v.strictTuple([v.pipe(v.number(), v.integer()), v.pipe(v.string(), v.uuid())]))),
+    }),
+  ),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await queryDevices(c.var.db, c.var.tenant.id, { limit: limit + 1, after: cursor && { createdAt: cursor[0], id: cursor[1] } });
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor([last.createdAt.getTime(), last.id]) : null;
+    return c.json({ items: items.map(deviceView), nextCursor }, 200);
+  },
 );
 
 export const revokeDevice = defineRoute(

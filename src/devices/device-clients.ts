@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { deviceClients, sessions, type deviceKinds } from "../db/schema";
 import { randomSecret, sha256 } from "../crypto/secrets";
@@ -63,9 +63,26 @@ export async function registerDeviceWithKeys(
   return { device: await insertDevice(db, tenantId, { name, kind, secretHash: NO_SECRET, jwks }) };
 }
 
-/** The tenant's devices, newest first, revoked ones included (an admin sees what was cut off, and when). */
-export function listDevices(db: Database, tenantId: string) {
-  return db.select().from(deviceClients).where(eq(deviceClients.tenantId, tenantId)).orderBy(desc(deviceClients.createdAt)).all();
+/** Where a page of devices resumes: after the last one of the previous page. */
+export interface DevicePosition {
+  createdAt: number;
+  id: string;
+}
+
+/**
+ * A page of the tenant's devices, newest first, revoked ones included (an admin sees what was cut off,
+ * and when): `limit` of them after `after`, read through `device_clients_tenant` without sorting (a row
+ * value, as the users' list does).
+ */
+export function listDevices(db: Database, tenantId: string, page: { limit: number; after?: DevicePosition }) {
+  const after = page.after && sql`(${deviceClients.createdAt}, ${deviceClients.id}) < (${page.after.createdAt}, ${page.after.id})`;
+  return db
+    .select()
+    .from(deviceClients)
+    .where(and(eq(deviceClients.tenantId, tenantId), after))
+    .orderBy(desc(deviceClients.createdAt), desc(deviceClients.id))
+    .limit(page.limit)
+    .all();
 }
 
 /**

@@ -178,6 +178,23 @@ describe("the person's side (RFC 8628 §3.3)", () => {
 });
 
 describe("device clients (admin API)", () => {
+  it("P the list is paged newest first with a cursor; a cursor it did not give out is 400", async () => {
+    const f = await adminFixture();
+    const names = [];
+    for (const n of [1, 2, 3]) {
+      const { id } = await registerDevice(f, { name: `Printer ${n}`, kind: "printer" });
+      // Registered a second apart: two in the same millisecond would be ordered by id instead.
+      await f.region.db.prepare("UPDATE device_clients SET created_at = ? WHERE id = ?").bind(Date.now() - (10 - n) * 1000, id).run();
+      names.push(id);
+    }
+    const page = async (query: string) => (await (await f.region.fetch(`/t/${f.tenant}/admin/devices${query}`, { headers: f.auth })).json()) as { items: { id: string }[]; nextCursor: string | null };
+    const first = await page("?limit=2");
+    expect(first.items.map((device) => device.id)).toEqual([names[2], names[1]]);
+    const second = await page(`?limit=2&cursor=${first.nextCursor}`);
+    expect(second).toEqual({ items: [expect.objectContaining({ id: names[0] })], nextCursor: null });
+    await problemOf(await f.region.fetch(`/t/${f.tenant}/admin/devices?cursor=nonsense`, { headers: f.auth }), 400, "validation_failed");
+  });
+
   it("P the admin registers, lists and revokes devices; a member may not", async () => {
     const f = await adminFixture();
     const device = await registerDevice(f, { name: "Panel 3", kind: "panel" });

@@ -1,16 +1,13 @@
 import * as v from "valibot";
 import { deviceKinds } from "../../db/schema";
-import { listDevices, MAX_DEVICE_NAME_LENGTH, registerDevice, type DeviceClient, type DeviceKind } from "../../devices/device-clients";
+import { findDevice, listDevices, MAX_DEVICE_NAME_LENGTH, registerDevice, type DeviceClient, type DeviceKind } from "../../devices/device-clients";
 import { sessionCsrfToken } from "./csrf";
 import { consolePath, type ConsoleContext } from "./env";
 import { formFields, formOf, queryOf } from "./forms";
 import { ConsolePage, CsrfField, Message } from "./layout";
 import { Time } from "./time";
 
-/**
- * How many devices the page lists, newest first. The devices module has no paged query (the admin API
- * lists them all), so the page reads them all and shows these, saying so when there are more.
- */
+/** How many devices the page lists, newest first; past them it says that the admin API pages through all. */
 const SHOWN = 200;
 
 /** The admin API's bound on a device's name, said in the form's words. */
@@ -96,9 +93,10 @@ async function renderDevices(c: ConsoleContext, view: DevicesView) {
   const { tenant, principal, db } = c.var;
   const csrfToken = await sessionCsrfToken(c);
   const base = consolePath(tenant.slug);
-  const devices = await listDevices(db, tenant.id);
+  const devices = await listDevices(db, tenant.id, { limit: SHOWN + 1 });
   const shown = devices.slice(0, SHOWN);
-  const revoked = view.revokedId ? devices.find((device) => device.id === view.revokedId && device.revokedAt) : undefined;
+  const named = view.revokedId ? await findDevice(db, tenant.id, view.revokedId) : undefined;
+  const revoked = named?.revokedAt ? named : undefined;
   const typed: { name?: string; kind?: string } = view.refused ?? {};
 
   return c.html(
@@ -129,7 +127,7 @@ async function renderDevices(c: ConsoleContext, view: DevicesView) {
         <table class="list">
           <caption>
             {devices.length > SHOWN
-              ? `The newest ${SHOWN} of ${devices.length} devices; the admin API (GET /t/${tenant.slug}/admin/devices) lists them all.`
+              ? `The newest ${SHOWN} devices; the admin API (GET /t/${tenant.slug}/admin/devices) pages through them all.`
               : "Devices, newest first. A revoked one stays listed."}
           </caption>
           <thead>
