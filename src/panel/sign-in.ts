@@ -6,6 +6,7 @@ import { recordAttempt } from "../audit/attempts";
 import { dummyHash, verifyPassword } from "../credentials/password";
 import { commit, type Write } from "../db/batch";
 import { uniqueViolation } from "../db/errors";
+import { isDatabaseUnavailable } from "../db/guard";
 import type { PanelMethod, Tenant, User } from "../db/schema";
 import type { DeviceClient } from "../devices/device-clients";
 import type { Scope } from "../http/context";
@@ -67,7 +68,25 @@ export async function signInAtPanel(scope: Scope, tenant: Tenant, device: Device
   }
   const [counted] = await takeDeviceTry(db, tenant, device.id, now);
   if (!counted) return refuse(locked("at this device", device.lockedUntil, now), null, []);
+  try {
+    return await checkAndOpen(scope, tenant, device, input, { method, now, refuse, attempt });
+  } catch (error) {
+    // Rule H: a database fault is not the person's failure: the device's try is given back, as far as the database lets us.
+    if (isDatabaseUnavailable(error)) await commit(db, [giveDeviceTryBack(db, device.id)]).catch(() => undefined);
+    throw error;
+  }
+}
 
+interface Outcomes {
+  method: PanelMethod;
+  now: Date;
+  refuse: (refusal: AppError, userId: string | null, writes: Write[]) => Promise<never>;
+  attempt: (userId: string | null, code: string | null) => Write;
+}
+
+/** With the device's try counted: the credentials checked, then the refusal said or the panel's session opened. */
+async function checkAndOpen(scope: Scope, tenant: Tenant, device: DeviceClient, input: PanelCredentials, { method, now, refuse, attempt }: Outcomes) {
+  const { db } = scope;
   const key = await scope.config.lookupKey();
   const verdict =
     input.card === undefined ? await byPin(scope, key, tenant, input.pin ?? "") : await byCard(scope, key, tenant, input.card, input.pin, now);
