@@ -49,6 +49,26 @@ export interface PanelPolicy {
   sessionSeconds: number;
 }
 
+/** The second factors a person may enrol (issue 16); recovery codes come with the first of them. */
+export const factorTypes = ["totp", "email", "passkey"] as const;
+export type FactorType = (typeof factorTypes)[number];
+
+/** Who owes a second factor: nobody, whoever enrolled one, the tenant's admins, everyone. */
+export const mfaModes = ["off", "optional", "admins", "all"] as const;
+
+/** The tenant's second-factor policy (issue 16, rule M; tenants/settings.ts validates it). */
+export interface MfaPolicy {
+  mode: (typeof mfaModes)[number];
+  /** The factors its people may enrol and use. */
+  factors: FactorType[];
+  /** Days a browser or app that passed the second step may skip it ("remember this device"); 0 = never. */
+  rememberDays: number;
+  /** Whether a provider's own multi-factor sign-in (its ID token's `amr` says `mfa`) counts as the second factor. */
+  trustProviderMfa: boolean;
+}
+
+export const defaultMfaPolicy: MfaPolicy = { mode: "optional", factors: ["totp", "email", "passkey"], rememberDays: 30, trustProviderMfa: false };
+
 export const defaultPanelPolicy: PanelPolicy = {
   pin: { enabled: true, minLength: 6 },
   methods: ["pin", "card"],
@@ -89,6 +109,8 @@ export const tenants = sqliteTable("tenants", {
   providers: text("providers", { mode: "json" }).$type<TenantProviders>().notNull(),
   /** Sign-in at the tenant's printers: PINs, cards, what its panels offer. */
   panel: text("panel", { mode: "json" }).$type<PanelPolicy>().notNull().default(defaultPanelPolicy),
+  /** Second factors: who owes one, which are allowed, how long a device is remembered. */
+  mfa: text("mfa", { mode: "json" }).$type<MfaPolicy>().notNull().default(defaultMfaPolicy),
   /**
    * A move between shards of the region (tenants/move.ts), null otherwise: on the shard it leaves, the
    * tenant is read-only (`leaving`) and then gone (`left`); on the shard it goes to, its copy is not
@@ -198,6 +220,8 @@ export const sessions = sqliteTable(
      * an earlier one its browser session carried. Null on sessions older than the column: `created_at`.
      */
     authTime: integer("auth_time", { mode: "timestamp_ms" }),
+    /** How the person authenticated (RFC 8176 `amr`: `pwd`, `otp`, `hwk`, `mfa`…), for its ID tokens and step-up checks. */
+    amr: text("amr", { mode: "json" }).$type<string[]>(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     /**
@@ -241,6 +265,8 @@ export const authorizationCodes = sqliteTable(
     createdAt: createdAt(),
     /** When the person authenticated, for the session the code opens; null on older codes: `created_at`. */
     authTime: integer("auth_time", { mode: "timestamp_ms" }),
+    /** How the person authenticated, carried to the session the code opens. */
+    amr: text("amr", { mode: "json" }).$type<string[]>(),
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     /** Set on redemption; a second redemption revokes the session the first one opened. */
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
@@ -266,6 +292,8 @@ export const signInAttempts = sqliteTable(
     code: text("code"),
     /** `password` or a provider name. */
     method: text("method").notNull(),
+    /** The second factor used (`totp`, `email`, `passkey`, `recovery`) or refused; null when none was asked. */
+    factor: text("factor"),
     ip: text("ip"),
     clientId: text("client_id"),
     userAgent: text("user_agent"),
@@ -442,6 +470,8 @@ export const deviceAuthorizations = sqliteTable(
     scope: text("scope").notNull(),
     status: text("status", { enum: ["pending", "approved", "denied", "used"] }).notNull(),
     userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    /** How the approving person had authenticated (their session's `amr`): the device's session carries it. */
+    amr: text("amr", { mode: "json" }).$type<string[]>(),
     /** Seconds the device must wait between polls; raised by 5 on each slow_down (RFC 8628 §3.5). */
     interval: integer("interval").notNull(),
     lastPolledAt: integer("last_polled_at", { mode: "timestamp_ms" }),
@@ -518,4 +548,144 @@ export const usedIdTokens = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
   },
   (t) => [index("used_id_tokens_expires").on(t.expiresAt)],
+);
+
+/**
+ * A person's TOTP and e-mail factors (issue 16): one of each at most. A TOTP secret is kept encrypted
+ * (AES-GCM, factors/secret-box.ts) and counts only once confirmed with a first code.
+ */
+export const secondFactors = sqliteTable(
+  "second_factors",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type", { enum: ["totp", "email"] }).notNull(),
+    /** TOTP: the secret, AES-GCM encrypted under a key derived from a Worker secret; null for e-mail. */
+    secret: text("secret"),
+    /** Null until the person proved it works (TOTP: a first code); an unconfirmed factor counts for nothing. */
+    confirmedAt: integer("confirmed_at", { mode: "timestamp_ms" }),
+    /** TOTP: the last time step whose code was accepted; a code of that step or an earlier one is refused (replay). */
+    lastUsedStep: integer("last_used_step"),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("second_factors_user_type").on(t.userId, t.type)],
+);
+
+/** Passkeys (WebAuthn credentials, issue 16): several per person, named, as a second factor or alone. */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** The authenticator's credential id, base64url. */
+    credentialId: text("credential_id").notNull(),
+    /** The credential's public key (COSE), base64url. */
+    publicKey: text("public_key").notNull(),
+    /** The authenticator's signature counter, as last seen (0 for authenticators that keep none). */
+    counter: integer("counter").notNull().default(0),
+    transports: text("transports", { mode: "json" }).$type<string[]>(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("passkeys_tenant_credential").on(t.tenantId, t.credentialId), index("passkeys_user").on(t.userId, t.createdAt)],
+);
+
+/** Recovery codes (issue 16): ten per person, shown once, kept as keyed hashes, each used once. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    /** HMAC-SHA-256 of the normalised code (crypto/lookup-key.ts), base64url. */
+    codeHash: text("code_hash").notNull(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
+
+/**
+ * A sign-in waiting for its second step (issue 16): the `mfaToken` (stored as its SHA-256) names it, and it
+ * holds what the first step would have opened, to open it once a factor is proven. Single use, minutes.
+ */
+export const mfaChallenges = sqliteTable(
+  "mfa_challenges",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** What to open once the factor is proven (factors/challenges.ts `PendingGrant`). */
+    grant: text("grant", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** An e-mail code sent for this challenge: its keyed hash and end; null until one is asked for. */
+    emailCodeHash: text("email_code_hash"),
+    emailCodeExpiresAt: integer("email_code_expires_at", { mode: "timestamp_ms" }),
+    /** The WebAuthn challenge a passkey answers for this step, base64url; null until asked for. */
+    webauthnChallenge: text("webauthn_challenge"),
+    /** Wrong answers so far: the tenant's lockout number of them ends the challenge (and count on the account). */
+    failures: integer("failures").notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("mfa_challenges_expires").on(t.expiresAt)],
+);
+
+/** WebAuthn challenges outside a sign-in's second step: a passkey's enrolment, a passkey sign-in. Single use, minutes. */
+export const webauthnChallenges = sqliteTable(
+  "webauthn_challenges",
+  {
+    /** SHA-256 of the challenge, base64url. */
+    challengeHash: text("challenge_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    /** The person enrolling; null for a sign-in, where the passkey says who. */
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["register", "authenticate"] }).notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("webauthn_challenges_expires").on(t.expiresAt)],
+);
+
+/**
+ * "Remember this device" (issue 16): a browser or app that passed the second step holds a token that lets
+ * it skip the step for the tenant's `rememberDays`; revoked with the person's factors or sessions.
+ */
+export const rememberedDevices = sqliteTable(
+  "remembered_devices",
+  {
+    /** SHA-256 of the token, base64url. */
+    tokenHash: text("token_hash").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("remembered_devices_user").on(t.userId), index("remembered_devices_expires").on(t.expiresAt)],
 );

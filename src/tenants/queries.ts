@@ -41,11 +41,13 @@ function panelUpdate(tenant: Tenant, patch: PanelPolicyPatch | undefined): SQL |
   const problem = panelPolicyProblem(patchedPanelPolicy(tenant.panel, patch));
   if (problem) throw new AppError("validation_failed", { errors: [{ path: "panel", message: problem }] });
   const { pin, ...fields } = patch;
-  const changes = [
-    ...Object.entries(pin ?? {}).map(([key, value]) => [`$.pin.${key}`, value] as const),
-    ...Object.entries(fields).map(([key, value]) => [`$.${key}`, value] as const),
-  ];
-  return changes.reduce<SQL>((json, [path, value]) => sql`json_set(${json}, ${path}, json(${JSON.stringify(value)}))`, sql`${tenants.panel}`);
+  return jsonFieldsSet(tenants.panel, [...Object.entries(pin ?? {}).map(([key, value]) => [`pin.${key}`, value] as const), ...Object.entries(fields)]);
+}
+
+/** A JSON column with these fields (`a` or `a.b`) set in place; undefined when there are none, so the column is left as it is. */
+function jsonFieldsSet(column: typeof tenants.panel | typeof tenants.mfa | typeof tenants.providers, changes: (readonly [string, unknown])[]): SQL | undefined {
+  if (changes.length === 0) return undefined;
+  return changes.reduce<SQL>((json, [path, value]) => sql`json_set(${json}, ${`$.${path}`}, json(${JSON.stringify(value)}))`, sql`${column}`);
 }
 
 /**
@@ -54,11 +56,10 @@ function panelUpdate(tenant: Tenant, patch: PanelPolicyPatch | undefined): SQL |
  */
 export async function saveSettings(db: Database, tenant: Tenant, patch: SettingsPatch): Promise<Tenant> {
   const panel = panelUpdate(tenant, patch.panel);
-  let providers: SQL | undefined;
-  for (const kind of accountKinds) {
-    const list = patch.providers?.[kind];
-    if (list) providers = sql`json_set(${providers ?? tenants.providers}, ${`$.${kind}`}, json(${JSON.stringify(list)}))`;
-  }
+  const providers = jsonFieldsSet(
+    tenants.providers,
+    accountKinds.flatMap((kind) => (patch.providers?.[kind] ? [[kind, patch.providers[kind]] as const] : [])),
+  );
   const [saved] = await db
     .update(tenants)
     .set({
@@ -74,6 +75,7 @@ export async function saveSettings(db: Database, tenant: Tenant, patch: Settings
       sessionIdleSeconds: patch.sessionIdleSeconds,
       deviceCodeSeconds: patch.deviceCodeSeconds,
       panel,
+      mfa: jsonFieldsSet(tenants.mfa, Object.entries(patch.mfa ?? {})),
       providers,
       updatedAt: new Date(),
     })

@@ -2,7 +2,10 @@ import * as v from "valibot";
 import {
   accountKinds,
   cardRuleNames,
+  defaultMfaPolicy,
   defaultPanelPolicy,
+  factorTypes,
+  mfaModes,
   panelMethods,
   providerNames,
   unknownCardPolicies,
@@ -155,6 +158,29 @@ export function patchedPanelPolicy(current: PanelPolicy, patch: PanelPolicyPatch
   return { ...current, ...patch, pin: { ...current.pin, ...patch.pin } };
 }
 
+const MfaPolicyFields = {
+  mode: v.pipe(
+    v.picklist(mfaModes),
+    v.description("Who owes a second factor: nobody (off), whoever enrolled one (optional), the tenant's admins, everyone (all)"),
+  ),
+  factors: v.pipe(
+    v.array(v.picklist(factorTypes)),
+    v.minLength(1),
+    v.transform((list) => [...new Set(list)]),
+    v.description("The factors people may enrol and use; recovery codes come with the first"),
+  ),
+  rememberDays: v.pipe(
+    v.number(),
+    v.integer(),
+    v.minValue(0),
+    v.maxValue(90),
+    v.description("Days a device that passed the second step may skip it (\"remember this device\"); 0 = never"),
+  ),
+  trustProviderMfa: v.pipe(v.boolean(), v.description("A provider's own multi-factor sign-in (its ID token's amr) counts as the second factor")),
+};
+
+const MfaPolicySchema = v.pipe(v.object(MfaPolicyFields), v.metadata({ ref: "MfaPolicy" }));
+
 const Settings = v.object({
   allowRegistration: v.boolean(),
   newUsersActiveByDefault: v.boolean(),
@@ -168,6 +194,7 @@ const Settings = v.object({
   sessionIdleSeconds: SessionIdleSeconds,
   deviceCodeSeconds: DeviceCodeSeconds,
   panel: PanelPolicySchema,
+  mfa: MfaPolicySchema,
 });
 
 /** A tenant's User management settings, as the admin API and the operator API read and write them. */
@@ -193,6 +220,7 @@ export const SettingsPatch = v.pipe(
       sessionIdleSeconds: SessionIdleSeconds,
       deviceCodeSeconds: DeviceCodeSeconds,
       panel: PanelPolicyPatch,
+      mfa: v.partial(v.strictObject(MfaPolicyFields)),
     }),
   ),
   v.metadata({ ref: "TenantSettingsPatch" }),
@@ -218,6 +246,7 @@ export const defaultSettings: TenantSettings = {
   sessionIdleSeconds: 0,
   deviceCodeSeconds: 120,
   panel: defaultPanelPolicy,
+  mfa: defaultMfaPolicy,
 };
 
 export function settingsOf(tenant: Tenant): TenantSettings {
@@ -234,6 +263,7 @@ export function settingsOf(tenant: Tenant): TenantSettings {
     sessionIdleSeconds: tenant.sessionIdleSeconds,
     deviceCodeSeconds: tenant.deviceCodeSeconds,
     panel: tenant.panel,
+    mfa: tenant.mfa,
   };
 }
 
@@ -253,5 +283,6 @@ export function settingsColumns(settings: TenantSettings) {
     sessionIdleSeconds: settings.sessionIdleSeconds,
     deviceCodeSeconds: settings.deviceCodeSeconds,
     panel: settings.panel,
+    mfa: settings.mfa,
   };
 }

@@ -32,6 +32,7 @@ interface Settings {
     cardRules: unknown[];
     sessionSeconds: number;
   };
+  mfa: { mode: string; factors: string[]; rememberDays: number; trustProviderMfa: boolean };
 }
 
 /** Not the defaults, so that a field reset to its default would show. */
@@ -48,10 +49,14 @@ const INITIAL: Settings = {
   sessionIdleSeconds: 3600,
   deviceCodeSeconds: 300,
   panel: { pin: { enabled: true, minLength: 8 }, methods: ["card"], cardNeedsPin: true, unknownCard: "bind", cardRules: ["trim", { padStart: 10 }], sessionSeconds: 120 },
+  mfa: { mode: "admins", factors: ["totp", "passkey"], rememberDays: 7, trustProviderMfa: true },
 };
 
 /** A whole panel policy unlike INITIAL's in every field. */
 const EVERY_PANEL_FIELD: Settings["panel"] = { pin: { enabled: true, minLength: 4 }, methods: ["pin"], cardNeedsPin: false, unknownCard: "register", cardRules: [], sessionSeconds: 3600 };
+
+/** A whole second-factor policy unlike INITIAL's in every field. */
+const EVERY_MFA_FIELD: Settings["mfa"] = { mode: "all", factors: ["email"], rememberDays: 0, trustProviderMfa: false };
 
 type Fixture = AdminFixture;
 
@@ -94,6 +99,7 @@ describe("GET /t/{tenant}/admin/settings", () => {
       providers: { work: ["apple", "google", "microsoft"], personal: ["apple", "google", "microsoft"] },
       deviceCodeSeconds: 120,
       panel: { pin: { enabled: true, minLength: 6 }, methods: ["pin", "card"], cardNeedsPin: false, unknownCard: "refuse", cardRules: ["trim", "uppercase"], sessionSeconds: 300 },
+      mfa: { mode: "optional", factors: ["totp", "email", "passkey"], rememberDays: 30, trustProviderMfa: false },
     });
   });
 });
@@ -114,11 +120,13 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["sessionMaxSeconds alone (a year at most)", { sessionMaxSeconds: 365 * 86_400 }, { ...INITIAL, sessionMaxSeconds: 365 * 86_400 }],
     ["sessionIdleSeconds alone (0 = none)", { sessionIdleSeconds: 0 }, { ...INITIAL, sessionIdleSeconds: 0 }],
     ["deviceCodeSeconds alone", { deviceCodeSeconds: 30 }, { ...INITIAL, deviceCodeSeconds: 30 }],
+    ["mfa.mode alone (M)", { mfa: { mode: "all" } }, { ...INITIAL, mfa: { ...INITIAL.mfa, mode: "all" } }],
+    ["mfa.factors and rememberDays (M)", { mfa: { factors: ["email", "totp", "email"], rememberDays: 90 } }, { ...INITIAL, mfa: { ...INITIAL.mfa, factors: ["email", "totp"], rememberDays: 90 } }],
     ["panel.pin.minLength alone (the rest of the panel policy kept)", { panel: { pin: { minLength: 16 } } }, { ...INITIAL, panel: { ...INITIAL.panel, pin: { enabled: true, minLength: 16 } } }],
     ["panel methods and card rules", { panel: { methods: ["pin", "card", "pin"], cardRules: ["hexToDecimal", "reverseBytes", "stripLeadingZeros"] } },
       { ...INITIAL, panel: { ...INITIAL.panel, methods: ["pin", "card"], cardRules: ["hexToDecimal", "reverseBytes", "stripLeadingZeros"] } }],
-    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400, deviceCodeSeconds: 1800, panel: EVERY_PANEL_FIELD },
-      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400, deviceCodeSeconds: 1800, panel: EVERY_PANEL_FIELD }],
+    ["everything", { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400, deviceCodeSeconds: 1800, panel: EVERY_PANEL_FIELD, mfa: EVERY_MFA_FIELD },
+      { allowRegistration: false, newUsersActiveByDefault: true, lockout: { maxAttempts: 2, lockoutSeconds: 30 }, providers: { work: ["apple"], personal: [] }, refreshTokenReuseSeconds: 300, signInAttemptRetentionDays: 1, signInAttemptCap: 1_000, emailConfirmationRequired: false, sessionMaxSeconds: 3600, sessionIdleSeconds: 90 * 86_400, deviceCodeSeconds: 1800, panel: EVERY_PANEL_FIELD, mfa: EVERY_MFA_FIELD }],
   ])("R a PATCH of %s changes that and keeps the rest", async (_what, patch, expected) => {
     const f = await fixture();
     const response = await patchSettings(f, patch);
@@ -177,6 +185,10 @@ describe("PATCH /t/{tenant}/admin/settings", () => {
     ["a padding of 0", { panel: { cardRules: [{ padStart: 0 }] } }, "panel.cardRules.0.padStart"],
     ["an unknown unknown-card policy", { panel: { unknownCard: "adopt" } }, "panel.unknownCard"],
     ["a panel session under 30 s", { panel: { sessionSeconds: 29 } }, "panel.sessionSeconds"],
+    ["an unknown mfa mode", { mfa: { mode: "sometimes" } }, "mfa.mode"],
+    ["no allowed factor", { mfa: { factors: [] } }, "mfa.factors"],
+    ["an unknown factor", { mfa: { factors: ["sms"] } }, "mfa.factors.0"],
+    ["a remembered device over 90 days", { mfa: { rememberDays: 91 } }, "mfa.rememberDays"],
   ])("R %s is 400 validation_failed naming the field, and changes nothing", async (_what, patch, path) => {
     const f = await fixture();
     const before = await tenantRow(f);
