@@ -27,6 +27,8 @@ import { deviceAuthorization } from "./devices/authorize-route";
 import { addUserCard, listMyCards, listUserCards, removeMyCard, removeUserCard } from "./panel/card-routes";
 import { newMyPin, newUserPin } from "./panel/pin-routes";
 import { panelSignIn } from "./panel/sign-in-route";
+import { addMyEmailFactor, confirmMyTotp, listMyFactors, newMyRecoveryCodes, removeMyFactor, startMyTotp } from "./factors/factor-routes";
+import { enrolInSecondStep, finishSecondStep, mailSecondStepCode } from "./factors/mfa-routes";
 import { authorize, idToken, providerCallbacks } from "./federation/routes";
 import { limits, operator, publicTenant, signedIn, tenantAdmin } from "./guards";
 import { accountApp, authorizeApp, continueHostedSignIn, deviceApp, logoutApp } from "./hosted";
@@ -79,6 +81,10 @@ export function buildApp() {
 
   // Sign-in with MyQ credentials, and registration of a personal MyQ account
   app.post("/t/:tenant/sign-in", ...limits.credentials, ...publicTenant, ...signIn);
+  // The second step a sign-in owes (rule M): its mfaToken and a code, a mailed code, or a first factor set up there
+  app.post("/t/:tenant/sign-in/mfa", ...limits.credentials, ...publicTenant, ...finishSecondStep);
+  app.post("/t/:tenant/sign-in/mfa/email", ...limits.mail, ...publicTenant, ...mailSecondStepCode);
+  app.post("/t/:tenant/sign-in/mfa/enrol", ...limits.credentials, ...publicTenant, ...enrolInSecondStep);
   app.post("/t/:tenant/register", ...limits.credentials, ...publicTenant, ...register);
 
   // Proofs mailed to a person (src/mail): e-mail confirmation…
@@ -122,6 +128,13 @@ export function buildApp() {
   app.get("/t/:tenant/me/sessions", ...signedIn, ...listMySessions);
   app.delete("/t/:tenant/me/sessions/:id", ...signedIn, ...endMySession);
   app.get("/t/:tenant/me/sign-in-attempts", ...signedIn, ...mySignInAttempts);
+  // My second factors (rule M): changes need a fresh second factor once I have one
+  app.get("/t/:tenant/me/factors", ...signedIn, ...listMyFactors);
+  app.post("/t/:tenant/me/factors/totp", ...limits.credentials, ...signedIn, ...startMyTotp);
+  app.post("/t/:tenant/me/factors/totp/confirm", ...limits.credentials, ...signedIn, ...confirmMyTotp);
+  app.post("/t/:tenant/me/factors/email", ...limits.credentials, ...signedIn, ...addMyEmailFactor);
+  app.post("/t/:tenant/me/factors/recovery-codes", ...limits.credentials, ...signedIn, ...newMyRecoveryCodes);
+  app.delete("/t/:tenant/me/factors/:type", ...limits.credentials, ...signedIn, ...removeMyFactor);
   app.post("/t/:tenant/me/pin", ...limits.credentials, ...signedIn, ...newMyPin);
   app.get("/t/:tenant/me/cards", ...signedIn, ...listMyCards);
   app.delete("/t/:tenant/me/cards/:cardId", ...signedIn, ...removeMyCard);

@@ -9,6 +9,7 @@ import type { TenantDirectory } from "./tenants/directory";
 import { ClientSchema, type Client } from "./tokens/clients";
 import { signingKeys, type SigningKeys } from "./tokens/keys";
 import { lookupKey } from "./crypto/lookup-key";
+import { secretBoxKey } from "./crypto/secret-box";
 
 export type { Client } from "./tokens/clients";
 
@@ -32,8 +33,10 @@ export interface Bindings extends ProviderBindings, MailBindings {
    */
   SIGNING_KEYS?: string;
   /**
-   * Secret: this region's key for the keyed hashes that find a PIN or an ID card (crypto/lookup-key.ts),
-   * 32 random bytes or more. Set once: changing it makes every PIN and card of the region unknown.
+   * Secret: this region's key for the credentials printid keeps, 32 random bytes or more: HKDF derives
+   * from it the keyed hashes that find a PIN, an ID card or a recovery code (crypto/lookup-key.ts) and the
+   * key that seals TOTP secrets (crypto/secret-box.ts). Set once: changing it makes every PIN, card,
+   * recovery code and authenticator app of the region unknown.
    */
   CREDENTIAL_LOOKUP_KEY?: string;
   /** Rate limits (src/http/rate-limit.ts). */
@@ -69,6 +72,8 @@ export interface Config {
   signingKeys(): Promise<SigningKeys>;
   /** This region's key for finding PINs and ID cards (`CREDENTIAL_LOOKUP_KEY`, crypto/lookup-key.ts). */
   lookupKey(): Promise<CryptoKey>;
+  /** This region's key that seals TOTP secrets (`CREDENTIAL_LOOKUP_KEY`, crypto/secret-box.ts). */
+  secretBoxKey(): Promise<CryptoKey>;
   /** How long one request may wait on D1 in all (rule H). */
   d1BudgetMs: number;
   /** The region's D1 databases, shard 1 (`DB`) first, then `DB_2`, `DB_3`, … while they are bound. */
@@ -105,6 +110,7 @@ export function configOf(env: Bindings): Config {
       providers,
       signingKeys: () => signingKeys(env.SIGNING_KEYS),
       lookupKey: () => lookupKey(env.CREDENTIAL_LOOKUP_KEY),
+      secretBoxKey: () => secretBoxKey(env.CREDENTIAL_LOOKUP_KEY),
       d1BudgetMs: vars.D1_BUDGET_MS,
       shards: shardsOf(env),
     };

@@ -4,6 +4,8 @@ import { archiveExpiredAttempts } from "./audit/archive";
 import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import { pruneDeviceAuthorizations } from "./devices/authorizations";
+import { pruneMfaChallenges } from "./factors/challenges";
+import { pruneRememberedDevices } from "./factors/remembered";
 import { pruneUsedClientAssertions } from "./devices/client-assertions";
 import type { Database } from "./db/client";
 import type { PruneStep, PruneContext, Pruner } from "./db/prune";
@@ -39,6 +41,8 @@ function stepsOfARun(): PruneStep[] {
       pruneAccountTokens,
       pruneDeviceAuthorizations,
       pruneUsedClientAssertions,
+      pruneMfaChallenges,
+      pruneRememberedDevices,
     ].map(deleting),
   ];
 }

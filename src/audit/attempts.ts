@@ -13,6 +13,8 @@ export interface Attempt {
   code: string | null;
   method: string;
   clientId: string | null;
+  /** The second factor used or refused (issue 16): `totp`, `email`, `passkey`, `recovery`; none when none was asked. */
+  factor?: string | null;
 }
 
 /** Rule L: every attempt, success or failure, is recorded (a write for the caller's batch). */

@@ -99,6 +99,22 @@ export function settleWrong(db: Database, tenant: Tenant, userId: string, now: D
     .returning({ lockedUntil: users.lockedUntil });
 }
 
+/**
+ * A wrong second factor (rule M): a failure of the account like a wrong password (it holds no slot), and
+ * the one that reaches the limit locks it. Returns the lock.
+ */
+export function countWrongSecondFactor(db: Database, tenant: Tenant, userId: string, now: Date) {
+  const failures = sql`${failuresNow(now)} + 1`;
+  return db
+    .update(users)
+    .set({
+      failedSignIns: failures,
+      lockedUntil: sql`(CASE WHEN ${failures} >= ${tenant.lockoutMaxAttempts} THEN ${nowMs(now) + tenant.lockoutSeconds * 1000} ELSE ${users.lockedUntil} END)`,
+    })
+    .where(eq(users.id, userId))
+    .returning({ lockedUntil: users.lockedUntil });
+}
+
 /** The check never finished (the database failed): its slot is given back and nothing is counted. */
 export function releaseSlot(db: Database, userId: string) {
   return db

@@ -20,7 +20,7 @@ import { signInWithPassword } from "./sign-in";
 import { replaceTemporaryPassword } from "./temporary-password";
 
 /** The app's own sign-in routes take public clients only: a confidential one signs people in through /authorize. */
-function requireAppClient(config: Config, clientId: string): void {
+export function requireAppClient(config: Config, clientId: string): void {
   if (!appClient(config, clientId)) {
     throw validationFailed([{ path: "clientId", message: "Not a registered app: a public client (a web application signs people in through /authorize)" }]);
   }
@@ -33,6 +33,9 @@ const SignInBody = v.pipe(
     clientId: ClientId,
     scope: v.optional(v.pipe(ScopeParam, v.description("`openid` (the default) adds an ID token")), "openid"),
     nonce: v.optional(v.pipe(v.string(), v.maxLength(200), v.description("Echoed in the ID token"))),
+    rememberToken: v.optional(
+      v.pipe(v.string(), v.maxLength(200), v.description("The `rememberToken` of an earlier second step on this device: skips it while it lasts")),
+    ),
   }),
   v.metadata({ ref: "SignIn" }),
 );
@@ -43,7 +46,7 @@ export const signIn = defineRoute(
     summary: "Sign in with MyQ credentials (username or e-mail, and password)",
     responses: {
       200: jsonResponse("Signed in", TokenResponseSchema),
-      ...problems("validation_failed", "invalid_credentials", "account_inactive", "account_locked", "tenant_not_found", "tenant_disabled"),
+      ...problems("validation_failed", "invalid_credentials", "mfa_required", "account_inactive", "account_locked", "tenant_not_found", "tenant_disabled"),
     },
   }),
   jsonBody(SignInBody),

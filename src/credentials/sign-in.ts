@@ -19,6 +19,8 @@ export interface PasswordSignIn {
   clientId: string;
   scope: string;
   nonce?: string;
+  /** A "remember this device" token from an earlier second step (factors/remembered.ts). */
+  rememberToken?: string;
   /**
    * A role the sign-in is only for (the console's `admin`): without it the right password opens no session
    * and the attempt is recorded as refused (`forbidden`), like an inactive account's.
@@ -76,8 +78,8 @@ export async function signInWithPassword(
       }
       return startSession(
         scope,
-        { tenant, user, clientId: input.clientId, method: "password", scope: input.scope, nonce: input.nonce },
-        [settle, ...rehash, attempt(user, null)],
+        { tenant, user, clientId: input.clientId, method: "password", scope: input.scope, nonce: input.nonce, rememberToken: input.rememberToken, attempt: (code) => attempt(user, code) },
+        [settle, ...rehash],
       );
     },
     [attempt(user, "unavailable")],

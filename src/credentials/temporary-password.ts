@@ -103,10 +103,7 @@ export async function replaceTemporaryPassword(scope: Scope, tenant: Tenant, inp
   if (changed.meta.changes !== 1) throw unusable();
 
   const signedIn = { ...user, passwordHash, mustChangePassword: false };
-  const attempt = recordAttempt(
-    db,
-    { tenantId: tenant.id, at: now, login: user.username, userId: user.id, code: null, method: "password", clientId: input.clientId },
-    scope.meta,
-  );
-  return startSession(scope, { tenant, user: signedIn, clientId: input.clientId, method: "password", scope: input.scope, nonce: input.nonce }, [attempt]);
+  const attempt = (code: string | null) =>
+    recordAttempt(db, { tenantId: tenant.id, at: now, login: user.username, userId: user.id, code, method: "password", clientId: input.clientId }, scope.meta);
+  return startSession(scope, { tenant, user: signedIn, clientId: input.clientId, method: "password", scope: input.scope, nonce: input.nonce, attempt });
 }

@@ -22,8 +22,8 @@ export function lookupKey(secret: string | undefined): Promise<CryptoKey> {
   return key;
 }
 
-/** The lookup key of `value` (`pin`, `card`: what it is, so a PIN never finds a card) in a tenant, base64url. */
-export async function lookupKeyOf(key: CryptoKey, tenantId: string, kind: "pin" | "card", value: string): Promise<string> {
+/** The keyed hash of `value` (`pin`, `card`, …: what it is, so a PIN never finds a card) in a tenant, base64url. */
+export async function lookupKeyOf(key: CryptoKey, tenantId: string, kind: "pin" | "card" | "recovery" | "email-code", value: string): Promise<string> {
   const message = new TextEncoder().encode(`${kind}\u0000${tenantId}\u0000${value}`);
   return base64url.encode(new Uint8Array(await crypto.subtle.sign("HMAC", key, message)));
 }

@@ -1,6 +1,7 @@
 import { findUserById } from "../accounts/queries";
 import { recordAttempt } from "../audit/attempts";
 import { commit } from "../db/batch";
+import { isSecondStep } from "../factors/challenges";
 import type { Tenant } from "../db/schema";
 import type { Scope } from "../http/context";
 import { AppError, describe } from "../http/errors";
@@ -35,8 +36,12 @@ export async function deviceCodeGrant(scope: Scope, tenant: Tenant, device: Devi
   const attempt = (code: string | null) =>
     recordAttempt(scope.db, { tenantId: tenant.id, at: new Date(), login: device.name, userId: user.id, code, method: "device", clientId: device.id }, scope.meta);
   try {
-    return await startSession(scope, { tenant, user, clientId: device.id, method: "device", scope: authorization.scope }, [attempt(null)]);
+    return await startSession(scope, { tenant, user, clientId: device.id, method: "device", scope: authorization.scope, amr: authorization.amr, attempt });
   } catch (error) {
+    // The person owes a second factor their approval did not carry (the policy changed since): they approve again.
+    if (isSecondStep(error)) {
+      throw new OAuthError("invalid_grant", "The approval carried no second factor, which the person now owes: approve again from a session that passed it");
+    }
     // Rule P refused the person since they approved (deactivated meanwhile, the tenant disabled): no tokens.
     if (error instanceof AppError) {
       await commit(scope.db, [attempt(error.code)]);

@@ -17,6 +17,8 @@ import { tenantNamed } from "../tenants/middleware";
 import { SLUG_PATTERN } from "../tenants/slug";
 import { appClient, ClientId } from "../tokens/clients";
 import { issueAuthorizationCode } from "../tokens/codes";
+import { amrOfProvider } from "../factors/amr";
+import { isSecondStep } from "../factors/challenges";
 import { startSession } from "../tokens/issue";
 import { sessionExists } from "../tokens/sessions";
 import { TokenResponseSchema } from "../tokens/token-response";
@@ -171,12 +173,15 @@ const callbackDoc = {
 
 /**
  * How a provider sign-in begun on the hosted page goes on (src/hosted, wired in app.ts): with the person
- * it signed in and the writes that must land with their session (the attempt record), or with the
- * refusal, which the hosted page then shows. `resume` is the authorization request the flow carried.
+ * it signed in, how (`amr`), and the attempt record to write with their session (or with the second step
+ * it owes), or with the refusal, which the hosted page then shows. `resume` is the authorization request the flow carried.
  */
 export type ContinueHostedSignIn = (
   c: Context<AppEnv>,
-  outcome: { tenant: Tenant; resume: string } & ({ user: User; method: ProviderName; writes: Write[] } | { error: AppError }),
+  outcome: { tenant: Tenant; resume: string } & (
+    | { user: User; method: ProviderName; amr: string[]; attempt: (code: string | null) => Write }
+    | { error: AppError }
+  ),
 ) => Promise<Response>;
 
 /** The region's callback routes: each flow goes back to the app that began it, or on to the hosted page. */
@@ -223,7 +228,8 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: Callba
       throw new AppError("provider_error", { detail });
     }
     const tokens = await exchangeCode(provider, flow.account, config.origin, params.code, flow.codeVerifier);
-    ({ profile } = await verifyIdToken(provider, tokens.idToken(), {
+    let claims: Record<string, unknown>;
+    ({ profile, claims } = await verifyIdToken(provider, tokens.idToken(), {
       account: flow.account,
       audiences: [provider.clientId],
       nonce: flow.nonce,
@@ -231,8 +237,10 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: Callba
       given: name === "apple" ? appleNames(params.user) : {},
     }));
     const user = await userForIdentity(db, tenant, name, profile, flow.account);
-    const signedIn = attempt(c, tenant, name, flow.clientId, { profile, user, code: null });
-    if (flow.resume !== null) return await continueHosted(c, { tenant, resume: flow.resume, user, method: name, writes: [signedIn] });
+    const amr = amrOfProvider(tenant.mfa.trustProviderMfa, claims.amr);
+    const signedIn = (code: string | null) => attempt(c, tenant, name, flow.clientId, { profile, user, code });
+    if (flow.resume !== null) return await continueHosted(c, { tenant, resume: flow.resume, user, method: name, amr, attempt: signedIn });
+    // The app's code: rule M's gate applies when the app redeems it (POST /token answers `mfa_required`).
     const code = await issueAuthorizationCode(db, {
       tenantId: tenant.id,
       clientId: flow.clientId,
@@ -241,8 +249,9 @@ async function finishFlow(c: Context<AppEnv>, name: ProviderName, params: Callba
       method: name,
       codeChallenge: flow.appCodeChallenge,
       scope: FEDERATED_SCOPE,
+      amr,
     });
-    await commit(db, [signedIn]);
+    await commit(db, [signedIn(null)]);
     return backToApp(flow, { code });
   } catch (thrown) {
     // The flow is spent: whatever went wrong (the database included) goes back to the app, which can
@@ -318,15 +327,25 @@ export const idToken = defineRoute(
       profile = verified.profile;
       user = await userForIdentity(db, tenant, name, profile, body.account);
       const sessionId = crypto.randomUUID();
-      const grant = { tenant, user, clientId: body.clientId, method: name, scope: FEDERATED_SCOPE, nonce: body.nonce, sessionId };
-      // The token is used only if the session opens: spent in the session's own batch, or given back once
-      // the session is certainly not written (a write whose answer was lost may have committed).
+      // `user` is reassigned above: the attempt's closure keeps this sign-in's person.
+      const person = user;
+      const grant = {
+        tenant,
+        user,
+        clientId: body.clientId,
+        method: name,
+        scope: FEDERATED_SCOPE,
+        nonce: body.nonce,
+        sessionId,
+        amr: amrOfProvider(tenant.mfa.trustProviderMfa, verified.claims.amr),
+        attempt: (code: string | null) => attempt(c, tenant, name, body.clientId, { profile, user: person, code }),
+      };
+      // The token is used only if the session opens (or its second step waits): spent in the same batch, or
+      // given back once the session is certainly not written (a write whose answer was lost may have committed).
       const tokens = await spendIdToken(c.var.config, db, body.idToken, verified.claims)
         .then((spent) =>
-          startSession(scopeOf(c), grant, [
-            ...spent.writes,
-            attempt(c, tenant, name, body.clientId, { profile, user: grant.user, code: null }),
-          ]).catch(async (error: unknown) => {
+          startSession(scopeOf(c), grant, spent.writes).catch(async (error: unknown) => {
+            if (isSecondStep(error)) throw error;
             if (!(await sessionExists(db, sessionId).catch(() => true))) await spent.giveBack().catch(() => undefined);
             throw error;
           }),
@@ -341,7 +360,8 @@ export const idToken = defineRoute(
       c.header("Cache-Control", "no-store");
       return c.json(tokens, 200);
     } catch (error) {
-      if (error instanceof AppError) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, user, code: error.code })]);
+      // The second step's wait is already recorded, with the session's writes.
+      if (error instanceof AppError && !isSecondStep(error)) await commit(db, [attempt(c, tenant, name, body.clientId, { profile, user, code: error.code })]);
       throw error;
     }
   },

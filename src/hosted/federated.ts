@@ -27,8 +27,8 @@ const answer: ContinueHostedSignIn = async (c, outcome) => {
   if ("error" in outcome) {
     return signInPage(c, request, { account, status: outcome.error.status, error: pageErrorOf(outcome.error) });
   }
-  const { tenant, user, method, writes } = outcome;
-  const tokens = await startSession(scopeOf(c), { tenant, user, clientId: HOSTED_CLIENT_ID, method, scope: "openid" }, writes);
+  const { tenant, user, method, amr, attempt } = outcome;
+  const tokens = await startSession(scopeOf(c), { tenant, user, clientId: HOSTED_CLIENT_ID, method, scope: "openid", amr, attempt });
   keepBrowserSession(c, tenant, tokens.refresh_token);
   return issueCode(c, request, { userId: user.id, method, authTime: new Date() }, 303);
 };

@@ -3,7 +3,8 @@
  * `unsupported_media_type` and `payload_too_large` are additions to the contract for bodies the service
  * refuses before reading them; `email_unverified` and `password_change_required` for accounts that must
  * prove their address or change an admin's temporary password first (issue 14); `invalid_client`,
- * `pin_required` and `card_taken` for the sign-in at a printer's panel (issue 15).
+ * `pin_required` and `card_taken` for the sign-in at a printer's panel (issue 15); `mfa_required` for a
+ * sign-in or change that waits for a second factor (issue 16; the problem carries `mfaToken` and `factors`).
  */
 export const errorStatus = {
   validation_failed: 400,
@@ -11,6 +12,7 @@ export const errorStatus = {
   unauthorized: 401,
   invalid_client: 401,
   pin_required: 401,
+  mfa_required: 401,
   forbidden: 403,
   account_inactive: 403,
   account_pending_activation: 403,
@@ -43,6 +45,7 @@ export const errorTitle: Record<ErrorCode, string> = {
   unauthorized: "A valid access token is required",
   invalid_client: "The device's client credentials are not valid",
   pin_required: "The card's holder must type their PIN as well",
+  mfa_required: "A second factor is required",
   forbidden: "You are not allowed to do this",
   account_inactive: "The account is not active",
   account_pending_activation: "The account awaits activation by an administrator",

@@ -20,8 +20,8 @@ export const oauthErrorStatus = {
 
 export type OAuthErrorCode = keyof typeof oauthErrorStatus;
 
-function oauthJson(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ error, error_description: asSentence(description) }), {
+function oauthJson(status: number, error: string, description: string, headers: Record<string, string> = {}, more: Record<string, unknown> = {}): Response {
+  return new Response(JSON.stringify({ error, error_description: asSentence(description), ...more }), {
     status,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
   });
@@ -57,6 +57,12 @@ export function oauthResponse(error: AppError): Response {
   if (error.code === "unavailable") return oauthJson(503, "temporarily_unavailable", describe(error), headers);
   if (error.code === "internal_error") return oauthJson(500, "server_error", describe(error), headers);
   if (error.code === "rate_limited") return oauthJson(429, "rate_limited", describe(error), headers);
+  // Issue 16: a code or device grant whose person owes a second factor, as Auth0's token endpoint says it:
+  // 403 `mfa_required` with `mfa_token` (and the person's `factors`), finished at POST /sign-in/mfa.
+  if (error.code === "mfa_required") {
+    const { mfaToken, factors, enrol } = error.options.extensions ?? {};
+    return oauthJson(403, "mfa_required", describe(error), headers, { mfa_token: mfaToken, factors, enrol });
+  }
   const status = error.status === 413 || error.status === 415 ? error.status : 400;
   return oauthJson(status, "invalid_request", describe(error), headers);
 }

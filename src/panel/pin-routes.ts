@@ -7,7 +7,7 @@ import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { pathParams } from "../http/validation";
-import { mailPin } from "../mail/pin-mail";
+import { mailCode } from "../mail/code-mail";
 import { requestLocale } from "../mail/proof";
 import { issuePin } from "./pins";
 
@@ -65,7 +65,7 @@ export const newUserPin = defineRoute(
     const pin = await issuePin(db, await config.lookupKey(), tenant, user.id);
     c.header("Cache-Control", "no-store");
     if (!user.email || !user.emailVerified) return c.json({ mailed: false, pin }, 200);
-    await mailPin(scopeOf(c).env, tenant, { locale: requestLocale(c), to: user.email, pin });
+    await mailCode(scopeOf(c).env, tenant, { kind: "pin", locale: requestLocale(c), to: user.email, code: pin });
     return c.json({ mailed: true }, 200);
   },
 );

@@ -11,6 +11,8 @@ import type { PanelMethod, Tenant, User } from "../db/schema";
 import type { DeviceClient } from "../devices/device-clients";
 import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
+import { amrOfMethod } from "../factors/amr";
+import { isSecondStep } from "../factors/challenges";
 import { startPanelSession, type PanelTokenResponse } from "../tokens/issue";
 import { normaliseCardNumber } from "./card-numbers";
 import { cardLookupKey, cardValid, findCard, insertCard, isCardTaken, type IdCard } from "./cards";
@@ -26,12 +28,16 @@ export interface PanelCredentials {
 
 /** How the credentials came out: a person, or a refusal that counts against the device (`failure`) or not. */
 type Verdict =
-  | { user: User; writes: Write[] }
+  /** `amr` when more than the method says: a card and its holder's PIN are two factors (rule M). */
+  | { user: User; writes: Write[]; amr?: string[] }
   | { refusal: AppError; failure: boolean; userId?: string; writes?: Write[] };
 
 const refused = (refusal: AppError, failure = true, more: { userId?: string; writes?: Write[] } = {}): Verdict => ({ refusal, failure, ...more });
 const wrong = (more: { userId?: string; writes?: Write[] } = {}) =>
   refused(new AppError("invalid_credentials", { detail: "The PIN or card is not valid" }), true, more);
+
+/** A card (something held) and its holder's PIN (something known): two factors. */
+const CARD_AND_PIN = [...amrOfMethod("card"), ...amrOfMethod("pin"), "mfa"];
 
 const locked = (what: string, until: Date | null, now: Date) => {
   const seconds = Math.max(1, Math.ceil(((until?.getTime() ?? now.getTime()) - now.getTime()) / 1000));
@@ -98,11 +104,13 @@ async function checkAndOpen(scope: Scope, tenant: Tenant, device: DeviceClient, 
   try {
     return await startPanelSession(
       scope,
-      { tenant, user: verdict.user, clientId: device.id, method, scope: input.scope ?? "openid profile" },
+      { tenant, user: verdict.user, clientId: device.id, method, scope: input.scope ?? "openid profile", amr: verdict.amr, attempt: (code) => attempt(verdict.user.id, code) },
       tenant.panel.sessionSeconds,
-      [...settled, attempt(verdict.user.id, null)],
+      settled,
     );
   } catch (error) {
+    // Rule M: the second step is owed (already recorded, with the device's try given back): the panel asks for it.
+    if (isSecondStep(error)) throw error;
     // Rule P (a deactivated person, one awaiting activation): the credential was right, the refusal is said.
     if (error instanceof AppError) return refuse(error, verdict.user.id, settled);
     // The card was bound to somebody else between our look and our write.
@@ -147,7 +155,7 @@ async function byCard(scope: Scope, key: CryptoKey, tenant: Tenant, read: string
   if (lookup !== undefined && !found && policy.unknownCard === "bind") {
     // The PIN says who is binding the card; it then opens the session like any card.
     const bound = await byPin(scope, key, tenant, pin);
-    return "user" in bound ? { user: bound.user, writes: [insertCard(db, tenant, bound.user.id, lookup).write] } : bound;
+    return "user" in bound ? { user: bound.user, writes: [insertCard(db, tenant, bound.user.id, lookup).write], amr: CARD_AND_PIN } : bound;
   }
   await verifyPassword(pin, await dummyHash());
   return wrong();
@@ -162,7 +170,7 @@ async function cardAndPin(scope: Scope, tenant: Tenant, card: IdCard, pin: strin
   const right = (await verifyPassword(pin, pinHash ?? (await dummyHash()))) && pinHash !== undefined;
   if (!right) return wrong({ userId: card.userId, writes: [settleCardWrong(db, tenant, card.id, now)] });
   const user = await findUserById(db, tenant.id, card.userId);
-  return user ? { user, writes: [settleCardRight(db, card.id, now)] } : wrong();
+  return user ? { user, writes: [settleCardRight(db, card.id, now)], amr: CARD_AND_PIN } : wrong();
 }
 
 /**

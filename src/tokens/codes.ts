@@ -28,6 +28,8 @@ export interface CodeGrant {
   nonce?: string | null;
   /** When the person authenticated (the ID token's `auth_time`); now unless a browser session says earlier. */
   authTime?: Date;
+  /** How the person authenticated (factors/amr.ts), carried into the session the code opens. */
+  amr?: string[] | null;
 }
 
 /** A single-use authorization code bound to the client's PKCE challenge; only its hash is stored. */

@@ -10,6 +10,8 @@ import { OAuthError } from "../http/oauth-error";
 import { allowedScope, idTokenAlgOf } from "./clients";
 import type { SigningKeys } from "./keys";
 import { openSession, rotateRefreshToken, scopeOfRefreshToken } from "./sessions";
+import { isSecondStep } from "../factors/challenges";
+import { secondFactorGate } from "../factors/gate";
 
 /** RFC 6749 §5.1, plus `id_token` when the client asked for `openid`. */
 export interface TokenResponse {
@@ -36,16 +38,30 @@ export interface SessionGrant {
   authTime?: Date;
   /** The session's id when it was fixed in advance (by the authorization code it redeems). */
   sessionId?: string;
+  /**
+   * How the person authenticated (factors/amr.ts), when more is known than the method says: a second
+   * factor passed, or what a code or a device's approval carries. Otherwise the method's own.
+   */
+  amr?: string[] | null;
+  /** A "remember this device" token the client sent: it may skip the second step (factors/remembered.ts). */
+  rememberToken?: string;
+  /**
+   * The sign-in's record (rule L), given the outcome's code: written with the session (null), or, when
+   * the second step is owed, with `writes` and the code `mfa_required`.
+   */
+  attempt?: (code: string | null) => Write;
 }
 
 /**
- * Every sign-in ends here (MyQ credentials, registration, providers, authorization codes): the user is
- * admitted by rule P, a session is opened (with the tenant's lifetime, and the request's IP and user
- * agent), the user's `last_sign_in_at` is set, and the first tokens are signed. `writes` are the caller's
- * rows that must land with the session or not at all (one D1 batch).
+ * Every sign-in ends here (MyQ credentials, registration, providers, authorization codes, devices, panels):
+ * the user is admitted by rule P, rule M's gate asks for the second factor the person owes (factors/gate.ts:
+ * then `401 mfa_required`, with the caller's `writes` and the attempt still written), a session is opened
+ * (with the tenant's lifetime, and the request's IP and user agent), the user's `last_sign_in_at` is set,
+ * and the first tokens are signed. `writes` are the caller's rows that must land with the session or not at
+ * all (one D1 batch).
  */
 export async function startSession(scope: Scope, grant: SessionGrant, writes: Write[] = []): Promise<TokenResponse> {
-  const { granted, session } = await open(scope, grant, grant.tenant.sessionMaxSeconds, writes);
+  const { granted, session } = await open(scope, grant, { kind: "session", seconds: null }, grant.tenant.sessionMaxSeconds, writes);
   return sign(scope, granted, session.sessionId, session.refreshToken);
 }
 
@@ -58,15 +74,28 @@ export type PanelTokenResponse = Omit<TokenResponse, "refresh_token">;
  * and the person signs in again at the panel after it.
  */
 export async function startPanelSession(scope: Scope, grant: SessionGrant, seconds: number, writes: Write[]): Promise<PanelTokenResponse> {
-  const { granted, session } = await open(scope, grant, seconds, writes);
+  const { granted, session } = await open(scope, grant, { kind: "panel", seconds }, seconds, writes);
   return sign(scope, granted, session.sessionId, undefined, Math.min(seconds, ACCESS_TOKEN_SECONDS));
 }
 
-/** Rule P admits the user, then the session and the caller's `writes` are committed as one batch. */
-async function open(scope: Scope, grant: SessionGrant, maxSeconds: number, writes: Write[]) {
+/** Rule P admits the user, rule M's gate passes them, then the session and the caller's `writes` are committed as one batch. */
+async function open(scope: Scope, grant: SessionGrant, opening: Parameters<typeof secondFactorGate>[2], maxSeconds: number, writes: Write[]) {
   admit(grant.tenant, grant.user);
   const now = new Date();
-  const granted = { ...grant, scope: allowedScope(scope.config, grant.clientId, grant.scope), authTime: grant.authTime ?? now };
+  const recorded = (code: string | null) => (grant.attempt ? [grant.attempt(code)] : []);
+  let amr: string[];
+  try {
+    amr = await secondFactorGate(scope, { ...grant, authTime: grant.authTime ?? now }, opening);
+  } catch (error) {
+    if (isSecondStep(error)) await commit(scope.db, [...writes, ...recorded("mfa_required")]);
+    throw error;
+  }
+  const granted = {
+    ...grant,
+    scope: allowedScope(scope.config, grant.clientId, grant.scope),
+    authTime: grant.authTime ?? now,
+    amr,
+  };
   const session = await openSession(scope.db, await scope.config.signingKeys(), {
     id: grant.sessionId,
     tenantId: grant.tenant.id,
@@ -75,11 +104,12 @@ async function open(scope: Scope, grant: SessionGrant, maxSeconds: number, write
     method: grant.method,
     scope: granted.scope,
     authTime: granted.authTime,
+    amr: granted.amr,
     maxSeconds,
     meta: scope.meta,
   }, now);
   const signedInNow = scope.db.update(users).set({ lastSignInAt: now }).where(eq(users.id, grant.user.id));
-  await commit(scope.db, [...writes, ...session.writes, signedInNow]);
+  await commit(scope.db, [...writes, ...recorded(null), ...session.writes, signedInNow]);
   return { granted, session };
 }
 
@@ -137,6 +167,7 @@ export async function renewSession(
     // The narrower scope asked for, if any, for these tokens only: the session keeps its own for the next refresh.
     scope: allowedScope(scope.config, refresh.clientId, refresh.scope ?? rotation.scope),
     authTime: rotation.authTime,
+    amr: rotation.amr,
   };
   return sign(scope, grant, rotation.sessionId, rotation.refreshToken);
 }
@@ -174,7 +205,7 @@ async function sign(
   const [accessToken, idToken] = await Promise.all([
     signAccessToken(keys, subject, grant.scope, accessSeconds),
     wantsIdToken
-      ? signIdToken(keys, subject, { scope: grant.scope, nonce: grant.nonce, authTime: grant.authTime, alg: idTokenAlgOf(scope.config, grant.clientId) })
+      ? signIdToken(keys, subject, { scope: grant.scope, nonce: grant.nonce, authTime: grant.authTime, amr: grant.amr, alg: idTokenAlgOf(scope.config, grant.clientId) })
       : undefined,
   ]);
   return {

@@ -72,6 +72,8 @@ export interface IdTokenContent {
   alg: SigningAlg;
   /** When the person authenticated (OpenID Connect Core §2 `auth_time`), kept through refreshes. */
   authTime: Date;
+  /** How the person authenticated (RFC 8176, factors/amr.ts); left out when not known (sessions older than it). */
+  amr?: string[] | null;
   nonce?: string | null;
 }
 
@@ -85,6 +87,7 @@ export function signIdToken(keys: SigningKeys, subject: TokenSubject, content: I
   return new SignJWT({
     sid: subject.sessionId,
     auth_time: Math.floor(content.authTime.getTime() / 1000),
+    ...(content.amr?.length ? { amr: content.amr } : {}),
     ...(content.nonce ? { nonce: content.nonce } : {}),
     ...scopedClaims(user, content.scope),
   })

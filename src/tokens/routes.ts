@@ -13,6 +13,7 @@ import { documentedAs, fieldErrors, FORM_TYPES, isJson, mediaTypeOf } from "../h
 import { callingClient, type CallingClient } from "./client-auth";
 import { grantTypes, type GrantType } from "./clients";
 import { redeemAuthorizationCode } from "./codes";
+import { isSecondStep } from "../factors/challenges";
 import { renewSession, startSession, type TokenResponse } from "./issue";
 import { issuerOf, verifyAccessToken } from "./jwt";
 import { revocableBy, revokeSession, sessionOfRefreshToken } from "./sessions";
@@ -200,6 +201,9 @@ async function authorizationCodeGrant(scope: Scope, tenant: Tenant, calling: Cal
   try {
     return await startSession(scope, { ...grant, tenant, user, sessionId: redemption.sessionId });
   } catch (error) {
+    // Rule M: the code's person owes a second factor it did not carry (a provider's sign-in for the app):
+    // `mfa_required` with its token, as Auth0's token endpoint answers it (http/oauth-error.ts).
+    if (isSecondStep(error)) throw error;
     // Rule P refused the user since the code was issued (deactivated meanwhile): no tokens.
     if (error instanceof AppError) throw new OAuthError("invalid_grant", describe(error));
     throw error;

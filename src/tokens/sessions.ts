@@ -21,6 +21,8 @@ export interface NewSession {
   scope: string;
   /** When the person authenticated (the ID token's `auth_time`). */
   authTime: Date;
+  /** How the person authenticated (factors/amr.ts): the ID token's `amr`, kept through refreshes. */
+  amr: string[];
   /** The tenant's `sessionMaxSeconds` now: the session's `expires_at`, however often it rotates. */
   maxSeconds: number;
   /** Where the sign-in came from, for the person's and the admin's session lists. */
@@ -66,7 +68,7 @@ export interface PresentedRefreshToken {
 }
 
 export type Rotation =
-  | { rotated: true; sessionId: string; userId: string; scope: string; authTime: Date; refreshToken: string }
+  | { rotated: true; sessionId: string; userId: string; scope: string; authTime: Date; amr: string[] | null; refreshToken: string }
   | { rotated: false; reused: boolean };
 
 /**
@@ -115,6 +117,7 @@ export async function rotateRefreshToken(
       userId: sessions.userId,
       scope: sessions.scope,
       authTime: sessions.authTime,
+      amr: sessions.amr,
       createdAt: sessions.createdAt,
       retry: sql<number>`${retry}`,
     })
@@ -127,7 +130,7 @@ export async function rotateRefreshToken(
   const refreshToken = await mintRefreshToken(keys, token.tenantId, { sessionId, generation: generation + 1 });
   // A session older than its auth_time column was opened by the sign-in itself.
   const authTime = session.authTime ?? session.createdAt;
-  return { rotated: true, sessionId, userId: session.userId, scope: session.scope, authTime, refreshToken };
+  return { rotated: true, sessionId, userId: session.userId, scope: session.scope, authTime, amr: session.amr, refreshToken };
 }
 
 /** Ends a session, if it is live (and `onlyIf` holds of it). */

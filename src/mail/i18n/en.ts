@@ -32,6 +32,12 @@ export const en = {
     lead: (tenantName: string) => `An administrator of ${tenantName} gave you a new PIN to sign in at its printers:`,
     keep: "Keep it to yourself: it signs you in. Your previous PIN no longer works, and you can get a new one in the app at any time.",
   },
+  /** Not a proof: the code of a sign-in's second step (issue 16), to type where the sign-in waits. */
+  signInCode: {
+    subject: (tenantName: string) => `Your ${tenantName} sign-in code`,
+    lead: (tenantName: string) => `Someone signing in to your ${tenantName} account asked for this code. Type it where the sign-in waits:`,
+    keep: "It works once, within 10 minutes. If you are not signing in, someone else knows your password: change it.",
+  },
   /** Beside the link, for a person who would rather type than follow it. */
   code: (code: string) => `Or enter this code: ${code}`,
   /** Under the button of the HTML message, for a mail reader that shows no button. */

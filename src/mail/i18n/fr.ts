@@ -29,6 +29,11 @@ export const fr: MailCatalogue = {
     lead: (tenantName) => `Un administrateur de ${tenantName} vous a attribué un nouveau code PIN pour vous connecter à ses imprimantes\u00a0:`,
     keep: "Gardez-le pour vous\u00a0: il vous connecte. Votre ancien code PIN ne fonctionne plus, et vous pouvez en obtenir un nouveau dans l'application à tout moment.",
   },
+  signInCode: {
+    subject: (tenantName) => `Votre code de connexion ${tenantName}`,
+    lead: (tenantName) => `Une connexion à votre compte ${tenantName} demande ce code. Saisissez-le là où la connexion l'attend\u00a0:`,
+    keep: "Il ne sert qu'une fois, dans les 10\u00a0minutes. Si vous n'êtes pas en train de vous connecter, quelqu'un connaît votre mot de passe\u00a0: changez-le.",
+  },
   code: (code) => `Ou saisissez ce code\u00a0: ${code}`,
   linkFallback: "Si le bouton ne fonctionne pas, ouvrez cette adresse\u00a0:",
 };

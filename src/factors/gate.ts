@@ -1,0 +1,52 @@
+import type { Tenant, User } from "../db/schema";
+import type { Scope } from "../http/context";
+import { amrOfMethod, isMultiFactor } from "./amr";
+import { mfaRequired, openChallenge } from "./challenges";
+import { enrolledFactors } from "./enrolled";
+import { secondFactorOwed } from "./policy";
+import { isRemembered } from "./remembered";
+
+/** What a sign-in would open, as the gate needs it. */
+export interface GatedSignIn {
+  tenant: Tenant;
+  user: User;
+  clientId: string;
+  method: string;
+  scope: string;
+  nonce?: string | null;
+  authTime: Date;
+  sessionId?: string;
+  amr?: string[] | null;
+  /** A "remember this device" token the client sent (factors/remembered.ts). */
+  rememberToken?: string;
+}
+
+/**
+ * Rule M, the one gate every token passes (tokens/issue.ts calls it before any session opens, whichever
+ * route asked): a sign-in that already holds two factors (a passkey, card and PIN, a second step passed,
+ * a code or approval that carried them) goes on; otherwise, when the tenant's policy says the person owes
+ * a second factor and the device is not remembered, what would have opened waits in a challenge and the
+ * answer is `401 mfa_required` with its token. Returns the session's `amr`.
+ */
+export async function secondFactorGate(scope: Scope, sign: GatedSignIn, opening: { kind: "session" | "panel"; seconds: number | null }): Promise<string[]> {
+  const { db } = scope;
+  const { tenant, user } = sign;
+  const amr = sign.amr ?? amrOfMethod(sign.method);
+  if (isMultiFactor(amr) || tenant.mfa.mode === "off") return amr;
+  const enrolled = await enrolledFactors(db, tenant, user.id);
+  if (!secondFactorOwed(tenant, user, enrolled)) return amr;
+  if (sign.rememberToken && enrolled.length > 0 && (await isRemembered(db, tenant, user.id, sign.rememberToken))) return amr;
+  const token = await openChallenge(db, tenant, user.id, {
+    purpose: "sign-in",
+    kind: opening.kind,
+    clientId: sign.clientId,
+    method: sign.method,
+    scope: sign.scope,
+    nonce: sign.nonce ?? null,
+    authTime: sign.authTime.getTime(),
+    sessionId: sign.sessionId ?? null,
+    amr,
+    seconds: opening.seconds,
+  });
+  throw mfaRequired(token, enrolled);
+}

@@ -1,0 +1,184 @@
+import { and, eq } from "drizzle-orm";
+import { describeRoute } from "hono-openapi";
+import * as v from "valibot";
+import { findUserById } from "../accounts/queries";
+import { secondFactors, type Tenant } from "../db/schema";
+import type { Locale } from "../hosted/i18n";
+import { scopeOf, type Scope } from "../http/context";
+import { AppError } from "../http/errors";
+import { jsonResponse, problems } from "../http/openapi";
+import { defineRoute } from "../http/route";
+import { jsonBody } from "../http/validation";
+import { mailCode } from "../mail/code-mail";
+import { requestLocale } from "../mail/proof";
+import { TokenResponseSchema } from "../tokens/token-response";
+import { startPanelSession, startSession, type SessionGrant } from "../tokens/issue";
+import { withSecondFactor } from "./amr";
+import { keepEmailCode, readChallenge, type Challenge, type PendingStep } from "./challenges";
+import { enrolledFactors } from "./enrolled";
+import { replaceRecoveryCodes } from "./recovery-codes";
+import { rememberDevice } from "./remembered";
+import { emailCodeHash, passSecondStep, secondStepAttempt, SecondFactorAnswer } from "./second-step";
+import { startTotpEnrolment } from "./totp";
+
+// The second step of a sign-in (rule M): what `401 mfa_required` asks for, finished with its mfaToken.
+
+const EMAIL_CODE_MS = 10 * 60_000;
+
+/** Six uniform random digits: 32-bit draws at or above the last whole million are drawn again. */
+function sixDigits(): string {
+  for (;;) {
+    const [draw] = crypto.getRandomValues(new Uint32Array(1));
+    if (draw! < 4_294_000_000) return String(draw! % 1_000_000).padStart(6, "0");
+  }
+}
+
+/** Mails a fresh code for the challenge (replacing the last), kept as its keyed hash for 10 minutes. */
+async function mailChallengeCode(scope: Scope, tenant: Tenant, challenge: Challenge, to: string, locale: Locale) {
+  const code = sixDigits();
+  await keepEmailCode(scope.db, challenge, await emailCodeHash(await scope.config.lookupKey(), challenge, code), new Date(Date.now() + EMAIL_CODE_MS));
+  await mailCode(scope.env, tenant, { kind: "signInCode", locale, to, code });
+}
+
+const MfaToken = v.object({ mfaToken: SecondFactorAnswer.mfaToken });
+
+const invalidStep = () => new AppError("invalid_credentials", { detail: "This second step is not valid, has expired or was already used: sign in again" });
+
+const FinishBody = v.pipe(
+  v.object({
+    ...SecondFactorAnswer,
+    rememberDevice: v.optional(v.pipe(v.boolean(), v.description("Skip the second step on this device for the tenant's rememberDays: the answer's `rememberToken`")), false),
+  }),
+  v.check((body) => (body.code === undefined) !== (body.recoveryCode === undefined), "Give one answer: code or recoveryCode"),
+  v.metadata({ ref: "SecondStep" }),
+);
+
+const FinishedSignIn = v.object({
+  ...TokenResponseSchema.entries,
+  refresh_token: v.optional(v.pipe(v.string(), v.description("None for a panel's session"))),
+  rememberToken: v.optional(v.pipe(v.string(), v.description("Send as `rememberToken` at the next sign-in on this device"))),
+  recoveryCodes: v.optional(v.pipe(v.array(v.string()), v.description("The person's first factor was set up just now: their recovery codes, shown this once"))),
+});
+
+export const finishSecondStep = defineRoute(
+  describeRoute({
+    tags: ["Sign-in"],
+    summary: "The second step of a sign-in: the mfaToken of `401 mfa_required` and a code, or a recovery code",
+    description:
+      "Opens what the first step would have opened (the app's tokens, or a panel's short session). A wrong answer counts toward " +
+      "the account's lockout and the challenge's end (the tenant's lockout number of them).",
+    responses: {
+      200: jsonResponse("Signed in", FinishedSignIn),
+      ...problems("validation_failed", "invalid_credentials", "account_inactive", "account_locked", "rate_limited"),
+    },
+  }),
+  jsonBody(FinishBody),
+  async (c) => {
+    const scope = scopeOf(c);
+    const { tenant } = c.var;
+    const body = c.req.valid("json");
+    const attemptOf = secondStepAttempt.bind(null, scope);
+    const passed = await passSecondStep(scope, tenant, body, (step) => step.purpose === "sign-in", attemptOf);
+    const step = passed.challenge.step as Extract<PendingStep, { purpose: "sign-in" }>;
+    const grant: SessionGrant = {
+      tenant,
+      user: passed.user,
+      clientId: step.clientId,
+      method: step.method,
+      scope: step.scope,
+      nonce: step.nonce,
+      authTime: new Date(step.authTime),
+      sessionId: step.sessionId ?? undefined,
+      amr: withSecondFactor(step.amr, passed.factor),
+      attempt: (code) => attemptOf(passed.challenge, passed.user, code, passed.factor),
+    };
+    const tokens = step.kind === "panel" ? await startPanelSession(scope, grant, step.seconds ?? 60, []) : await startSession(scope, grant);
+    const [rememberToken, recoveryCodes] = await Promise.all([
+      body.rememberDevice ? rememberDevice(scope.db, tenant, passed.user.id) : undefined,
+      passed.firstFactor ? replaceRecoveryCodes(scope.db, await scope.config.lookupKey(), tenant.id, passed.user.id) : undefined,
+    ]);
+    c.header("Cache-Control", "no-store");
+    return c.json({ ...tokens, ...(rememberToken && { rememberToken }), ...(recoveryCodes && { recoveryCodes }) }, 200);
+  },
+);
+
+export const mailSecondStepCode = defineRoute(
+  describeRoute({
+    tags: ["Sign-in"],
+    summary: "Mail a code for the second step to the person's confirmed address (an e-mail factor)",
+    description: "Six digits, for 10 minutes, once; a new one replaces the last. Then POST /sign-in/mfa with the mfaToken and the code.",
+    responses: {
+      202: { description: "Sent" },
+      ...problems("validation_failed", "invalid_credentials", "forbidden", "rate_limited", "unavailable"),
+    },
+  }),
+  jsonBody(MfaToken),
+  async (c) => {
+    const scope = scopeOf(c);
+    const { tenant } = c.var;
+    const challenge = await readChallenge(scope.db, tenant, c.req.valid("json").mfaToken);
+    const user = challenge && (await findUserById(scope.db, tenant.id, challenge.userId));
+    if (!challenge || !user) throw invalidStep();
+    const emailFactor = await scope.db
+      .select({ id: secondFactors.id })
+      .from(secondFactors)
+      .where(and(eq(secondFactors.userId, user.id), eq(secondFactors.type, "email")))
+      .get();
+    if (!tenant.mfa.factors.includes("email") || !emailFactor || !user.email || !user.emailVerified) {
+      throw new AppError("forbidden", { detail: "This person has no e-mail factor to send a code to" });
+    }
+    await mailChallengeCode(scope, tenant, challenge, user.email, requestLocale(c));
+    return c.body(null, 202);
+  },
+);
+
+const EnrolBody = v.object({
+  ...MfaToken.entries,
+  type: v.pipe(v.picklist(["totp", "email"]), v.description("An authenticator app (answered: its key and QR code), or e-mail codes to the confirmed address")),
+});
+
+/**
+ * A person who owes a second factor and has none sets one up within the sign-in that asked (rule M: no
+ * token before): an authenticator app (its key and QR code; its first code then finishes the sign-in at
+ * POST /sign-in/mfa) or e-mail codes (a code is mailed at once, then the same).
+ */
+export const enrolInSecondStep = defineRoute(
+  describeRoute({
+    tags: ["Sign-in"],
+    summary: "Set up a first second factor within the sign-in that asks for one (`mfa_required` with `enrol: true`)",
+    responses: {
+      200: jsonResponse(
+        "An authenticator app: type its first code at POST /sign-in/mfa",
+        v.object({ secret: v.string(), uri: v.string(), qrSvg: v.string() }),
+      ),
+      202: { description: "E-mail: a code was mailed; type it at POST /sign-in/mfa" },
+      ...problems("validation_failed", "invalid_credentials", "forbidden", "rate_limited", "unavailable"),
+    },
+  }),
+  jsonBody(EnrolBody),
+  async (c) => {
+    const scope = scopeOf(c);
+    const { tenant } = c.var;
+    const body = c.req.valid("json");
+    const challenge = await readChallenge(scope.db, tenant, body.mfaToken);
+    const user = challenge && (await findUserById(scope.db, tenant.id, challenge.userId));
+    if (!challenge || !user) throw invalidStep();
+    if ((await enrolledFactors(scope.db, tenant, user.id)).length > 0) {
+      throw new AppError("forbidden", { detail: "A second factor is already set up: answer with it; others are added once signed in" });
+    }
+    if (!tenant.mfa.factors.includes(body.type)) throw new AppError("forbidden", { detail: `This tenant does not allow ${body.type} as a second factor` });
+    if (body.type === "totp") {
+      const enrolment = await startTotpEnrolment(scope.db, await scope.config.secretBoxKey(), tenant, user);
+      if (!enrolment) throw new AppError("forbidden", { detail: "An authenticator app is already set up" });
+      c.header("Cache-Control", "no-store");
+      return c.json(enrolment, 200);
+    }
+    if (!user.email || !user.emailVerified) throw new AppError("forbidden", { detail: "E-mail codes need a confirmed address: confirm it first" });
+    await scope.db
+      .insert(secondFactors)
+      .values({ id: crypto.randomUUID(), tenantId: tenant.id, userId: user.id, type: "email", createdAt: new Date() })
+      .onConflictDoNothing();
+    await mailChallengeCode(scope, tenant, challenge, user.email, requestLocale(c));
+    return c.body(null, 202);
+  },
+);
