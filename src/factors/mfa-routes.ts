@@ -12,13 +12,10 @@ import { jsonBody } from "../http/validation";
 import { mailCode } from "../mail/code-mail";
 import { requestLocale } from "../mail/proof";
 import { TokenResponseSchema } from "../tokens/token-response";
-import { startPanelSession, startSession, type SessionGrant } from "../tokens/issue";
-import { withSecondFactor } from "./amr";
-import { keepEmailCode, readChallenge, type Challenge, type PendingStep } from "./challenges";
+import { keepEmailCode, readChallenge, type Challenge } from "./challenges";
+import { finishSignIn } from "./finish-sign-in";
 import { enrolledFactors } from "./enrolled";
-import { replaceRecoveryCodes } from "./recovery-codes";
-import { rememberDevice } from "./remembered";
-import { emailCodeHash, passSecondStep, secondStepAttempt, SecondFactorAnswer } from "./second-step";
+import { emailCodeHash, SecondFactorAnswer } from "./second-step";
 import { startTotpEnrolment } from "./totp";
 
 // The second step of a sign-in (rule M): what `401 mfa_required` asks for, finished with its mfaToken.
@@ -74,29 +71,7 @@ export const finishSecondStep = defineRoute(
   }),
   jsonBody(FinishBody),
   async (c) => {
-    const scope = scopeOf(c);
-    const { tenant } = c.var;
-    const body = c.req.valid("json");
-    const attemptOf = secondStepAttempt.bind(null, scope);
-    const passed = await passSecondStep(scope, tenant, body, (step) => step.purpose === "sign-in", attemptOf);
-    const step = passed.challenge.step as Extract<PendingStep, { purpose: "sign-in" }>;
-    const grant: SessionGrant = {
-      tenant,
-      user: passed.user,
-      clientId: step.clientId,
-      method: step.method,
-      scope: step.scope,
-      nonce: step.nonce,
-      authTime: new Date(step.authTime),
-      sessionId: step.sessionId ?? undefined,
-      amr: withSecondFactor(step.amr, passed.factor),
-      attempt: (code) => attemptOf(passed.challenge, passed.user, code, passed.factor),
-    };
-    const tokens = step.kind === "panel" ? await startPanelSession(scope, grant, step.seconds ?? 60, []) : await startSession(scope, grant);
-    const [rememberToken, recoveryCodes] = await Promise.all([
-      body.rememberDevice ? rememberDevice(scope.db, tenant, passed.user.id) : undefined,
-      passed.firstFactor ? replaceRecoveryCodes(scope.db, await scope.config.lookupKey(), tenant.id, passed.user.id) : undefined,
-    ]);
+    const { tokens, rememberToken, recoveryCodes } = await finishSignIn(scopeOf(c), c.var.tenant, c.req.valid("json"));
     c.header("Cache-Control", "no-store");
     return c.json({ ...tokens, ...(rememberToken && { rememberToken }), ...(recoveryCodes && { recoveryCodes }) }, 200);
   },
