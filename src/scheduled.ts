@@ -4,8 +4,7 @@ import { archiveExpiredAttempts } from "./audit/archive";
 import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import { pruneDeviceAuthorizations } from "./devices/authorizations";
-import { pruneMfaChallenges } from "./factors/challenges";
-import { pruneRememberedDevices } from "./factors/remembered";
+import { pruneWebauthnChallenges } from "./factors/passkeys";
 import { pruneUsedClientAssertions } from "./devices/client-assertions";
 import type { Database } from "./db/client";
 import type { PruneStep, PruneContext, Pruner } from "./db/prune";
@@ -41,8 +40,7 @@ function stepsOfARun(): PruneStep[] {
       pruneAccountTokens,
       pruneDeviceAuthorizations,
       pruneUsedClientAssertions,
-      pruneMfaChallenges,
-      pruneRememberedDevices,
+      pruneWebauthnChallenges,
     ].map(deleting),
   ];
 }
