@@ -12,6 +12,7 @@ import { me, mySignInAttempts, updateMe } from "./accounts/me";
 import { register } from "./accounts/routes";
 import { endMySession, listMySessions } from "./accounts/sessions";
 import { consoleApp } from "./admin/console";
+import { getUserFactors, resetUserFactors } from "./admin/factors";
 import { downloadSignInAttemptArchive, listSignInAttemptArchives } from "./admin/attempt-archives";
 import { endUserSession, listUserSessions, signOutEverywhere } from "./admin/sessions";
 import { getSettings, patchSettings } from "./admin/settings";
@@ -151,6 +152,8 @@ export function buildApp() {
   app.post("/t/:tenant/admin/users/:id/sign-out-everywhere", ...tenantAdmin, ...signOutEverywhere);
   app.post("/t/:tenant/admin/users/:id/invitation", ...tenantAdmin, ...sendInvitation);
   app.post("/t/:tenant/admin/users/:id/pin", ...tenantAdmin, ...newUserPin);
+  app.get("/t/:tenant/admin/users/:id/factors", ...tenantAdmin, ...getUserFactors);
+  app.delete("/t/:tenant/admin/users/:id/factors", ...tenantAdmin, ...resetUserFactors);
   app.get("/t/:tenant/admin/users/:id/cards", ...tenantAdmin, ...listUserCards);
   app.post("/t/:tenant/admin/users/:id/cards", ...tenantAdmin, ...addUserCard);
   app.delete("/t/:tenant/admin/users/:id/cards/:cardId", ...tenantAdmin, ...removeUserCard);

@@ -38,6 +38,8 @@ const operations: Record<string, { body?: unknown; status: number }> = {
   "POST /t/{tenant}/admin/devices/{id}/revoke": { status: 404 },
   // The member has no confirmed address: the PIN is answered to the admin (a mailed one is in panel/pins).
   "POST /t/{tenant}/admin/users/{id}/pin": { status: 200 },
+  "GET /t/{tenant}/admin/users/{id}/factors": { status: 200 },
+  "DELETE /t/{tenant}/admin/users/{id}/factors": { status: 204 },
   "GET /t/{tenant}/admin/users/{id}/cards": { status: 200 },
   "POST /t/{tenant}/admin/users/{id}/cards": { body: { number: "NOSTORE1" }, status: 201 },
   // The card id names no card: the admin's answer is 404 (a 204 is in panel/cards).
