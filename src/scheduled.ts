@@ -4,7 +4,9 @@ import { archiveExpiredAttempts } from "./audit/archive";
 import { archiveAttemptsOverCap } from "./audit/attempt-cap";
 import { pruneUnknownLoginFailures } from "./credentials/lockout";
 import { pruneDeviceAuthorizations } from "./devices/authorizations";
+import { pruneMfaChallenges } from "./factors/challenges";
 import { pruneWebauthnChallenges } from "./factors/passkeys";
+import { pruneRememberedDevices } from "./factors/remembered";
 import { pruneUsedClientAssertions } from "./devices/client-assertions";
 import type { Database } from "./db/client";
 import type { PruneStep, PruneContext, Pruner } from "./db/prune";
@@ -41,6 +43,8 @@ function stepsOfARun(): PruneStep[] {
       pruneDeviceAuthorizations,
       pruneUsedClientAssertions,
       pruneWebauthnChallenges,
+      pruneMfaChallenges,
+      pruneRememberedDevices,
     ].map(deleting),
   ];
 }
