@@ -25,6 +25,15 @@ import { withinD1Budget } from "./db/guard";
 import { createDevice, listDevices, revokeDevice } from "./devices/admin-routes";
 import { approveDevice, denyDevice, pendingDeviceAuthorization } from "./devices/approval-routes";
 import { deviceAuthorization } from "./devices/authorize-route";
+import {
+  addMyPasskey,
+  listMyPasskeys,
+  myPasskeyOptions,
+  passkeySignIn,
+  passkeySignInOptions,
+  removeMyPasskey,
+  renameMyPasskey,
+} from "./factors/passkey-routes";
 import { addUserCard, listMyCards, listUserCards, removeMyCard, removeUserCard } from "./panel/card-routes";
 import { newMyPin, newUserPin } from "./panel/pin-routes";
 import { panelSignIn } from "./panel/sign-in-route";
@@ -87,6 +96,9 @@ export function buildApp() {
   app.post("/t/:tenant/sign-in/mfa/email", ...limits.mail, ...publicTenant, ...mailSecondStepCode);
   app.post("/t/:tenant/sign-in/mfa/enrol", ...limits.credentials, ...publicTenant, ...enrolInSecondStep);
   app.post("/t/:tenant/register", ...limits.credentials, ...publicTenant, ...register);
+  // Sign-in with a passkey alone (WebAuthn): the options, then the browser's assertion
+  app.post("/t/:tenant/sign-in/passkey/options", ...limits.credentials, ...publicTenant, ...passkeySignInOptions);
+  app.post("/t/:tenant/sign-in/passkey", ...limits.credentials, ...publicTenant, ...passkeySignIn);
 
   // Proofs mailed to a person (src/mail): e-mail confirmation…
   app.post("/t/:tenant/email/verify", ...limits.credentials, ...publicTenant, ...verifyEmail);
@@ -139,6 +151,12 @@ export function buildApp() {
   app.post("/t/:tenant/me/pin", ...limits.credentials, ...signedIn, ...newMyPin);
   app.get("/t/:tenant/me/cards", ...signedIn, ...listMyCards);
   app.delete("/t/:tenant/me/cards/:cardId", ...signedIn, ...removeMyCard);
+  // My passkeys: enrolment is the options, then the browser's new credential
+  app.post("/t/:tenant/me/factors/passkeys/options", ...limits.credentials, ...signedIn, ...myPasskeyOptions);
+  app.post("/t/:tenant/me/factors/passkeys", ...limits.credentials, ...signedIn, ...addMyPasskey);
+  app.get("/t/:tenant/me/factors/passkeys", ...signedIn, ...listMyPasskeys);
+  app.patch("/t/:tenant/me/factors/passkeys/:id", ...signedIn, ...renameMyPasskey);
+  app.delete("/t/:tenant/me/factors/passkeys/:id", ...signedIn, ...removeMyPasskey);
 
   // Tenant administration
   app.get("/t/:tenant/admin/settings", ...tenantAdmin, ...getSettings);
