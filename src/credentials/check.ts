@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { commit, type Write } from "../db/batch";
+import { commitGivingBack, type Write } from "../db/batch";
 import { isDatabaseUnavailable } from "../db/guard";
 import type { Database } from "../db/client";
 import { users, type Tenant, type User } from "../db/schema";
@@ -122,7 +122,7 @@ export async function spendCorrectCheck<T>(
   try {
     return await write(check.settle);
   } catch (error) {
-    if (isDatabaseUnavailable(error)) await commit(scope.db, [check.release, ...onFault]).catch(() => undefined);
+    if (isDatabaseUnavailable(error)) await commitGivingBack(scope.db, [check.release, ...onFault]);
     throw error;
   }
 }

@@ -8,6 +8,7 @@ import { jsonBody } from "../http/validation";
 import { mailAfterAnswer, requestLocale } from "../mail/proof";
 import { mailPasswordReset, resetPassword } from "./password-reset";
 import { NewPassword } from "./password-policy";
+import { StepUpFields } from "../factors/step-up";
 
 const ForgotBody = v.pipe(
   v.object({ login: v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(320), v.description("Username or e-mail address, any case")) }),
@@ -32,7 +33,15 @@ export const forgotPassword = defineRoute(
   },
 );
 
-const ResetBody = v.pipe(v.object({ token: ProofToken, newPassword: NewPassword }), v.metadata({ ref: "ResetPassword" }));
+const ResetBody = v.pipe(
+  v.object({
+    token: ProofToken,
+    newPassword: NewPassword,
+    // Rule M: a person with a second factor proves it too (the first call answers mfa_required with the token).
+    ...StepUpFields,
+  }),
+  v.metadata({ ref: "ResetPassword" }),
+);
 
 export const resetForgottenPassword = defineRoute(
   describeRoute({
@@ -40,13 +49,13 @@ export const resetForgottenPassword = defineRoute(
     summary: "Set a new password with the mailed link's token; every session of the account ends and its lockout is cleared",
     responses: {
       204: { description: "The new password is in effect: sign in with it" },
-      ...problems("validation_failed", "tenant_not_found", "tenant_disabled"),
+      ...problems("validation_failed", "mfa_required", "invalid_credentials", "account_locked", "tenant_not_found", "tenant_disabled"),
     },
   }),
   jsonBody(ResetBody),
   async (c) => {
-    const { token, newPassword } = c.req.valid("json");
-    await resetPassword(scopeOf(c), c.var.tenant, token, newPassword);
+    const { token, newPassword, ...secondFactor } = c.req.valid("json");
+    await resetPassword(scopeOf(c), c.var.tenant, token, newPassword, secondFactor);
     return c.body(null, 204);
   },
 );

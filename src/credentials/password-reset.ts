@@ -9,6 +9,8 @@ import { mailProof } from "../mail/proof";
 import { revokeUserSessions } from "../tokens/sessions";
 import { hashPassword } from "./password";
 import { passwordReuseProblem } from "./password-policy";
+import type { Answer } from "../factors/second-step";
+import { requireSecondFactorFor } from "../factors/step-up";
 
 /** How long a reset link works. */
 const RESET_LIFETIME_MS = 30 * 60_000;
@@ -34,18 +36,21 @@ export async function mailPasswordReset(scope: Scope, tenant: Tenant, login: str
 }
 
 /**
- * POST /password/reset: the new password (the password policy applies), in one batch with what a reset
+ * POST /password/reset: the new password (the password policy applies), after a fresh second factor
+ * when the person has one (rule M), in one batch with what a reset
  * must also do: every session of the user ends, the lockout is cleared (and a temporary password's
  * obligation), and the link is spent; all of it only if the link is still unspent and the account still
  * has the address the link was sent to.
  */
-export async function resetPassword(scope: Scope, tenant: Tenant, token: string, newPassword: string): Promise<void> {
+export async function resetPassword(scope: Scope, tenant: Tenant, token: string, newPassword: string, secondFactor: Partial<Answer> = {}): Promise<void> {
   const { db } = scope;
   const found = await userOfProof(db, tenant.id, "reset_password", token);
   if (!found) throw unusableLink();
   const { proof, user } = found;
   const reuse = passwordReuseProblem(newPassword, user);
   if (reuse) throw validationFailed([{ path: "newPassword", message: reuse }]);
+  // Rule M: the mailed link alone does not reset the password of a person who has a second factor.
+  await requireSecondFactorFor(scope, tenant, user.id, { purpose: "password-reset", tokenHash: proof.tokenHash }, secondFactor);
   const passwordHash = await hashPassword(newPassword);
   const now = new Date();
   const still = unspent(proof.tokenHash, now);

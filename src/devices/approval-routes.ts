@@ -5,6 +5,8 @@ import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, queryParams } from "../http/validation";
+import { approverAmr, StepUpFields } from "../factors/step-up";
+import { scopeOf } from "../http/context";
 import { decideAuthorization, pendingDevice } from "./authorizations";
 
 // The person's side of RFC 8628 from the signed-in app (the QR flow): see what asks, then approve or deny.
@@ -20,7 +22,7 @@ const AskingDevice = v.pipe(
 /** Unknown, expired, already decided, or a revoked device's: one answer, so that a guesser learns nothing. */
 const noSuchCode = () => new AppError("not_found", { detail: "No such code, or it has expired" });
 
-const errors = () => problems("validation_failed", "unauthorized", "forbidden", "account_inactive", "not_found", "rate_limited");
+const errors = () => problems("validation_failed", "unauthorized", "forbidden", "account_inactive", "not_found", "mfa_required", "invalid_credentials", "rate_limited");
 
 export const pendingDeviceAuthorization = defineRoute(
   describeRoute({
@@ -45,11 +47,16 @@ function decision(approve: boolean) {
         : "Deny a user code: the device polling for it gets access_denied (RFC 8628 §3.5)",
       responses: { 200: jsonResponse(approve ? "Approved: the device" : "Denied: the device", AskingDevice), ...errors() },
     }),
-    jsonBody(v.object({ userCode: UserCode })),
+    // Rule M: approving signs a device in as the person, so a person who owes a second factor proves one
+    // (their session's, or a fresh one: mfa_required, then the same request with mfaToken and code).
+    jsonBody(v.object({ userCode: UserCode, ...StepUpFields })),
     async (c) => {
       const { db, tenant, principal } = c.var;
-      const { userCode } = c.req.valid("json");
-      const device = await decideAuthorization(db, tenant.id, userCode, approve ? { approve, userId: principal.user.id } : { approve });
+      const { userCode, ...secondFactor } = c.req.valid("json");
+      const decision = approve
+        ? { approve, userId: principal.user.id, amr: await approverAmr(scopeOf(c), tenant, principal, secondFactor) }
+        : { approve };
+      const device = await decideAuthorization(db, tenant.id, userCode, decision);
       if (!device) throw noSuchCode();
       return c.json(device, 200);
     },

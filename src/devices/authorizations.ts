@@ -114,7 +114,7 @@ export async function decideAuthorization(
   db: Database,
   tenantId: string,
   userCode: string,
-  decision: { approve: true; userId: string } | { approve: false },
+  decision: { approve: true; userId: string; amr: string[] } | { approve: false },
   now = new Date(),
 ) {
   const device = await pendingDevice(db, tenantId, userCode, now);
@@ -122,7 +122,7 @@ export async function decideAuthorization(
   const hash = await userCodeHash(tenantId, userCode);
   const decided = await db
     .update(deviceAuthorizations)
-    .set(decision.approve ? { status: "approved", userId: decision.userId } : { status: "denied" })
+    .set(decision.approve ? { status: "approved", userId: decision.userId, amr: decision.amr } : { status: "denied" })
     .where(
       and(
         eq(deviceAuthorizations.userCodeHash, hash),

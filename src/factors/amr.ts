@@ -42,3 +42,13 @@ export function withSecondFactor(amr: readonly string[], factor: SecondFactorUse
 
 /** Whether an `amr` already holds two factors (a passkey, card and PIN, a second step passed). */
 export const isMultiFactor = (amr: readonly string[] | null | undefined) => Boolean(amr?.includes("mfa"));
+
+/**
+ * A sign-in that skipped the second step on a device it remembered (RFC 8176 `rba`, risk-based: the
+ * device passed the step before): the first factor's `amr` and `rba`.
+ */
+export const REMEMBERED = "rba";
+export const withRememberedDevice = (amr: readonly string[]) => [...new Set([...amr, REMEMBERED])];
+
+/** Whether a session passed the second step, now or on a device it remembered. */
+export const passedSecondStep = (amr: readonly string[] | null | undefined) => isMultiFactor(amr) || Boolean(amr?.includes(REMEMBERED));

@@ -1,6 +1,6 @@
 import type { Tenant, User } from "../db/schema";
 import type { Scope } from "../http/context";
-import { amrOfMethod, isMultiFactor } from "./amr";
+import { amrOfMethod, isMultiFactor, withRememberedDevice } from "./amr";
 import { mfaRequired, openChallenge } from "./challenges";
 import { enrolledFactors } from "./enrolled";
 import { secondFactorOwed } from "./policy";
@@ -35,7 +35,7 @@ export async function secondFactorGate(scope: Scope, sign: GatedSignIn, opening:
   if (isMultiFactor(amr) || tenant.mfa.mode === "off") return amr;
   const enrolled = await enrolledFactors(db, tenant, user.id);
   if (!secondFactorOwed(tenant, user, enrolled)) return amr;
-  if (sign.rememberToken && enrolled.length > 0 && (await isRemembered(db, tenant, user.id, sign.rememberToken))) return amr;
+  if (sign.rememberToken && enrolled.length > 0 && (await isRemembered(db, tenant, user.id, sign.rememberToken))) return withRememberedDevice(amr);
   const token = await openChallenge(db, tenant, user.id, {
     purpose: "sign-in",
     kind: opening.kind,

@@ -6,9 +6,10 @@
  */
 import type { Context } from "hono";
 import { decideAuthorization, pendingDevice } from "../devices/authorizations";
-import type { AppEnv } from "../http/context";
+import { approverAmr } from "../factors/step-up";
+import { scopeOf, type AppEnv } from "../http/context";
 import { localeOf } from "./authorize";
-import { browserSessionOf } from "./browser-session";
+import { browserSessionOf, HOSTED_CLIENT_ID } from "./browser-session";
 import { field, hiddenFields, REQUEST_FIELD } from "./forms";
 import { DevicePage, type DevicePageState } from "./pages";
 
@@ -42,7 +43,11 @@ export async function deviceDecision(c: Context<AppEnv>, form: URLSearchParams):
   if (!session) return render(c, { step: "sign-in-first" });
   const userCode = new URLSearchParams(field(form, REQUEST_FIELD) ?? "").get("user_code") ?? "";
   const approved = field(form, "decision") === "approve";
-  const device = await decideAuthorization(db, tenant.id, userCode, approved ? { approve: true, userId: session.user.id } : { approve: false });
+  // Rule M: the browser's session passed the second step its person owed when it opened (the gate); should
+  // the policy ask more since, the approval is refused (mfa_required) and the person signs in again.
+  const approver = { user: session.user, sessionId: session.id, clientId: HOSTED_CLIENT_ID, identities: [] };
+  const decision = approved ? { approve: true as const, userId: session.user.id, amr: await approverAmr(scopeOf(c), tenant, approver, {}) } : { approve: false as const };
+  const device = await decideAuthorization(db, tenant.id, userCode, decision);
   if (!device) return render(c, { step: "type-code", unknownCode: true }, 404);
   return render(c, { step: "done", device, approved });
 }

@@ -4,7 +4,7 @@ import { createUser } from "../accounts/create";
 import { guestUsername } from "../accounts/usernames";
 import { recordAttempt } from "../audit/attempts";
 import { dummyHash, verifyPassword } from "../credentials/password";
-import { commit, type Write } from "../db/batch";
+import { commit, commitGivingBack, type Write } from "../db/batch";
 import { uniqueViolation } from "../db/errors";
 import { isDatabaseUnavailable } from "../db/guard";
 import type { PanelMethod, Tenant, User } from "../db/schema";
@@ -78,7 +78,7 @@ export async function signInAtPanel(scope: Scope, tenant: Tenant, device: Device
     return await checkAndOpen(scope, tenant, device, input, { method, now, refuse, attempt });
   } catch (error) {
     // Rule H: a database fault is not the person's failure: the device's try is given back, as far as the database lets us.
-    if (isDatabaseUnavailable(error)) await commit(db, [giveDeviceTryBack(db, device.id)]).catch(() => undefined);
+    if (isDatabaseUnavailable(error)) await commitGivingBack(db, [giveDeviceTryBack(db, device.id)]);
     throw error;
   }
 }

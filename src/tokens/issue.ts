@@ -10,7 +10,9 @@ import { OAuthError } from "../http/oauth-error";
 import { allowedScope, idTokenAlgOf } from "./clients";
 import type { SigningKeys } from "./keys";
 import { openSession, rotateRefreshToken, scopeOfRefreshToken } from "./sessions";
+import { passedSecondStep } from "../factors/amr";
 import { isSecondStep } from "../factors/challenges";
+import { factorRequired } from "../factors/policy";
 import { secondFactorGate } from "../factors/gate";
 
 /** RFC 6749 §5.1, plus `id_token` when the client asked for `openid`. */
@@ -159,6 +161,10 @@ export async function renewSession(
   } catch (error) {
     if (error instanceof AppError) throw new OAuthError("invalid_grant", describe(error));
     throw error;
+  }
+  // Rule M: a session opened before the tenant required a second factor of this person is not renewed without one.
+  if (factorRequired(refresh.tenant, user) && !passedSecondStep(rotation.amr)) {
+    throw new OAuthError("invalid_grant", "A second factor is now required: sign in again");
   }
   const grant = {
     tenant: refresh.tenant,
