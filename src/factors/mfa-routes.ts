@@ -16,7 +16,7 @@ import { keepEmailCode, readChallenge, type Challenge } from "./challenges";
 import { finishSignIn } from "./finish-sign-in";
 import { enrolledFactors } from "./enrolled";
 import { emailCodeHash, SecondFactorAnswer } from "./second-step";
-import { startTotpEnrolment } from "./totp";
+import { startTotpEnrolment, type TotpEnrolment } from "./totp";
 
 // The second step of a sign-in (rule M): what `401 mfa_required` asks for, finished with its mfaToken.
 
@@ -89,23 +89,29 @@ export const mailSecondStepCode = defineRoute(
   }),
   jsonBody(MfaToken),
   async (c) => {
-    const scope = scopeOf(c);
-    const { tenant } = c.var;
-    const challenge = await readChallenge(scope.db, tenant, c.req.valid("json").mfaToken);
-    const user = challenge && (await findUserById(scope.db, tenant.id, challenge.userId));
-    if (!challenge || !user) throw invalidStep();
-    const emailFactor = await scope.db
-      .select({ id: secondFactors.id })
-      .from(secondFactors)
-      .where(and(eq(secondFactors.userId, user.id), eq(secondFactors.type, "email")))
-      .get();
-    if (!tenant.mfa.factors.includes("email") || !emailFactor || !user.email || !user.emailVerified) {
-      throw new AppError("forbidden", { detail: "This person has no e-mail factor to send a code to" });
-    }
-    await mailChallengeCode(scope, tenant, challenge, user.email, requestLocale(c));
+    await mailStepCode(scopeOf(c), c.var.tenant, c.req.valid("json").mfaToken, requestLocale(c));
     return c.body(null, 202);
   },
 );
+
+/**
+ * Mails a code for the step `mfaToken` names (a sign-in's, or a change's) to the person's confirmed
+ * address, when they have an e-mail factor the tenant allows: for this route and the hosted pages alike.
+ */
+export async function mailStepCode(scope: Scope, tenant: Tenant, mfaToken: string, locale: Locale): Promise<void> {
+  const challenge = await readChallenge(scope.db, tenant, mfaToken);
+  const user = challenge && (await findUserById(scope.db, tenant.id, challenge.userId));
+  if (!challenge || !user) throw invalidStep();
+  const emailFactor = await scope.db
+    .select({ id: secondFactors.id })
+    .from(secondFactors)
+    .where(and(eq(secondFactors.userId, user.id), eq(secondFactors.type, "email")))
+    .get();
+  if (!tenant.mfa.factors.includes("email") || !emailFactor || !user.email || !user.emailVerified) {
+    throw new AppError("forbidden", { detail: "This person has no e-mail factor to send a code to" });
+  }
+  await mailChallengeCode(scope, tenant, challenge, user.email, locale);
+}
 
 const EnrolBody = v.object({
   ...MfaToken.entries,
@@ -132,28 +138,37 @@ export const enrolInSecondStep = defineRoute(
   }),
   jsonBody(EnrolBody),
   async (c) => {
-    const scope = scopeOf(c);
-    const { tenant } = c.var;
     const body = c.req.valid("json");
-    const challenge = await readChallenge(scope.db, tenant, body.mfaToken);
-    const user = challenge && (await findUserById(scope.db, tenant.id, challenge.userId));
-    if (!challenge || !user) throw invalidStep();
-    if ((await enrolledFactors(scope.db, tenant, user.id)).length > 0) {
-      throw new AppError("forbidden", { detail: "A second factor is already set up: answer with it; others are added once signed in" });
-    }
-    if (!tenant.mfa.factors.includes(body.type)) throw new AppError("forbidden", { detail: `This tenant does not allow ${body.type} as a second factor` });
-    if (body.type === "totp") {
-      const enrolment = await startTotpEnrolment(scope.db, await scope.config.secretBoxKey(), tenant, user);
-      if (!enrolment) throw new AppError("forbidden", { detail: "An authenticator app is already set up" });
-      c.header("Cache-Control", "no-store");
-      return c.json(enrolment, 200);
-    }
-    if (!user.email || !user.emailVerified) throw new AppError("forbidden", { detail: "E-mail codes need a confirmed address: confirm it first" });
-    await scope.db
-      .insert(secondFactors)
-      .values({ id: crypto.randomUUID(), tenantId: tenant.id, userId: user.id, type: "email", createdAt: new Date() })
-      .onConflictDoNothing();
-    await mailChallengeCode(scope, tenant, challenge, user.email, requestLocale(c));
-    return c.body(null, 202);
+    const enrolment = await enrolFirstFactor(scopeOf(c), c.var.tenant, body.mfaToken, body.type, requestLocale(c));
+    if (!enrolment) return c.body(null, 202);
+    c.header("Cache-Control", "no-store");
+    return c.json(enrolment, 200);
   },
 );
+
+/**
+ * Sets up the first factor of a person the sign-in `mfaToken` names, for this route and the hosted pages
+ * alike: an authenticator app (answered: its key and QR code, confirmed by its first code at the second
+ * step), or e-mail codes (undefined: a code is mailed at once, which confirms them at the second step).
+ */
+export async function enrolFirstFactor(scope: Scope, tenant: Tenant, mfaToken: string, type: "totp" | "email", locale: Locale): Promise<TotpEnrolment | undefined> {
+  const challenge = await readChallenge(scope.db, tenant, mfaToken);
+  const user = challenge && (await findUserById(scope.db, tenant.id, challenge.userId));
+  if (!challenge || !user) throw invalidStep();
+  if ((await enrolledFactors(scope.db, tenant, user.id)).length > 0) {
+    throw new AppError("forbidden", { detail: "A second factor is already set up: answer with it; others are added once signed in" });
+  }
+  if (!tenant.mfa.factors.includes(type)) throw new AppError("forbidden", { detail: `This tenant does not allow ${type} as a second factor` });
+  if (type === "totp") {
+    const enrolment = await startTotpEnrolment(scope.db, await scope.config.secretBoxKey(), tenant, user);
+    if (!enrolment) throw new AppError("forbidden", { detail: "An authenticator app is already set up" });
+    return enrolment;
+  }
+  if (!user.email || !user.emailVerified) throw new AppError("forbidden", { detail: "E-mail codes need a confirmed address: confirm it first" });
+  await scope.db
+    .insert(secondFactors)
+    .values({ id: crypto.randomUUID(), tenantId: tenant.id, userId: user.id, type: "email", createdAt: new Date() })
+    .onConflictDoNothing();
+  await mailChallengeCode(scope, tenant, challenge, user.email, locale);
+  return undefined;
+}

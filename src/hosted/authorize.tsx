@@ -5,10 +5,12 @@
  */
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { decodeJwt } from "jose";
 import type { AccountKind, Tenant } from "../db/schema";
 import type { AppEnv } from "../http/context";
 import type { AppError } from "../http/errors";
 import { issueAuthorizationCode } from "../tokens/codes";
+import type { TokenResponse } from "../tokens/issue";
 import { issuerOf } from "../tokens/jwt";
 import { authorizationRequestOf, AuthorizationError, targetOf, type AuthorizationRequest } from "./authorization-request";
 import { browserSessionOf, type BrowserSession } from "./browser-session";
@@ -109,13 +111,23 @@ export interface SignedIn {
   /** `password` or a provider name. */
   method: string;
   authTime: Date;
+  /** How they authenticated (factors/amr.ts), when more is known than the method says (a second step passed). */
+  amr?: string[] | null;
 }
 
-const signedInAs = (session: BrowserSession): SignedIn => ({ userId: session.user.id, method: session.method, authTime: session.authTime });
+/** Who a session the hosted page has just opened is for, as its tokens say: the person, and how they authenticated. */
+export function signedInWith(tokens: TokenResponse, method: string): SignedIn {
+  const { sub } = decodeJwt(tokens.access_token);
+  const amr = tokens.id_token && decodeJwt(tokens.id_token).amr;
+  return { userId: sub!, method, authTime: new Date(), amr: Array.isArray(amr) ? amr.map(String) : null };
+}
+
+const signedInAs = (session: BrowserSession): SignedIn => ({ userId: session.user.id, method: session.method, authTime: session.authTime, amr: session.amr });
 
 /**
  * The answer to the client: a single-use code bound to its redirect URI, PKCE challenge and nonce, with
- * the time the person signed in, at `redirect_uri` with `state` and `iss` (RFC 9207).
+ * the time and the way the person signed in (the `amr` its session will carry: rule M's gate at /token
+ * reads it), at `redirect_uri` with `state` and `iss` (RFC 9207).
  */
 export async function issueCode(c: Context<AppEnv>, request: AuthorizationRequest, person: SignedIn, status: 302 | 303): Promise<Response> {
   const { tenant, db, config } = c.var;
@@ -129,6 +141,7 @@ export async function issueCode(c: Context<AppEnv>, request: AuthorizationReques
     scope: request.scope,
     nonce: request.nonce ?? null,
     authTime: person.authTime,
+    amr: person.amr ?? null,
   });
   return redirectToClient(c, request.redirectUri, { code, state: request.state, iss: issuerOf(config, tenant) }, status);
 }

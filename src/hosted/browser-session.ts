@@ -8,7 +8,7 @@
  */
 import type { Context } from "hono";
 import type { Tenant, UserProfile } from "../db/schema";
-import type { AppEnv } from "../http/context";
+import type { AppEnv, Principal } from "../http/context";
 import { clearCookie, readCookie, writeCookie } from "../http/cookies";
 import { AppError } from "../http/errors";
 import { admit } from "../policy/admission";
@@ -34,6 +34,8 @@ export interface BrowserSession {
   authTime: Date;
   /** `password` or a provider name. */
   method: string;
+  /** How the person authenticated (factors/amr.ts): codes issued from this session carry it. */
+  amr: string[] | null;
 }
 
 /** The browser's live session at `tenant` (rule P), or undefined. */
@@ -58,7 +60,12 @@ export async function browserSessionOf(c: Context<AppEnv>, tenant: Tenant): Prom
     if (refusal instanceof AppError) return undefined;
     throw refusal;
   }
-  return { id: session.id, user, authTime: session.createdAt, method: session.method };
+  return { id: session.id, user, authTime: session.createdAt, method: session.method, amr: session.amr };
+}
+
+/** The browser's session as the API's functions take a signed-in person (rule P was checked by `browserSessionOf`). */
+export function principalOf(session: BrowserSession): Principal {
+  return { user: session.user, sessionId: session.id, clientId: HOSTED_CLIENT_ID, identities: [] };
 }
 
 /** Gives the browser its session: the session's first refresh token. */

@@ -1,8 +1,8 @@
 /**
  * The hosted sign-in, printid as an OpenID Provider for any client (issue 13): the authorization endpoint
  * and its pages, `/t/{tenant}/authorize…`, RP-initiated logout, `/t/{tenant}/logout…`, and the pages of
- * the messages' links, `/t/{tenant}/account…` (issue 14), and a device's verification page,
- * `/t/{tenant}/device` (issue 15). Pages, not API:
+ * the messages' links and the signed-in person's second factors, `/t/{tenant}/account…` (issues 14 and
+ * 16), and a device's verification page, `/t/{tenant}/device` (issue 15). Pages, not API:
  * not in /openapi.json (discovery describes them). Read top to bottom, this is their map: who may call
  * what, with which limits and checks.
  */
@@ -14,6 +14,7 @@ import { AppError } from "../http/errors";
 import { rateLimit, rateLimits } from "../http/rate-limit";
 import { tenantRoute } from "../tenants/middleware";
 import { accountSubmit, forgotPage, linkPage } from "./account";
+import { FACTOR_CHANGES, factorChange, factorsPage, mailChangeCode } from "./account-factors";
 import type { AuthorizationRequest } from "./authorization-request";
 import { answeringClient, authorize, continueAs } from "./authorize";
 import { deviceDecision, devicePage } from "./device";
@@ -24,6 +25,7 @@ import { confirmLogout, logout } from "./logout";
 import { passwordSignIn } from "./password";
 import { startProvider } from "./provider-start";
 import { registerPage, registerSubmit } from "./register";
+import { answerSecondStep, mailSecondStepCodeOnPage, setUpFirstFactor } from "./second-step";
 
 export { continueHostedSignIn } from "./federated";
 
@@ -37,13 +39,18 @@ function fromLink(next: Continuation) {
   };
 }
 
-/** A form of a hosted page: its CSRF token first, then the request it carries, checked again. */
-function fromForm(next: Continuation) {
+/** A form of a hosted page: its CSRF token first. */
+function checkedForm(next: (c: Context<AppEnv>, form: URLSearchParams) => Promise<Response>) {
   return async (c: Context<AppEnv>) => {
     const form = await formParameters(c);
     await checkFormToken(c, c.var.tenant.slug, form);
-    return answeringClient(c, new URLSearchParams(field(form, REQUEST_FIELD) ?? ""), (request) => next(c, form, request));
+    return next(c, form);
   };
+}
+
+/** A form of the sign-in's pages: its CSRF token first, then the request it carries, checked again. */
+function fromForm(next: Continuation) {
+  return checkedForm((c, form) => answeringClient(c, new URLSearchParams(field(form, REQUEST_FIELD) ?? ""), (request) => next(c, form, request)));
 }
 
 function pagesApp() {
@@ -69,17 +76,17 @@ authorizeApp.get("/provider/:provider{apple|google|microsoft}", rateLimit(rateLi
 authorizeApp.post("/password", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(passwordSignIn));
 authorizeApp.post("/register", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(registerSubmit));
 authorizeApp.post("/continue", sameOrigin(), rateLimit(rateLimits.oauth), tenantRoute(), fromForm(continueAs));
+// The second step a sign-in on the page owes (rule M): the answer, a mailed code, a first factor set up there.
+authorizeApp.post("/mfa", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(answerSecondStep));
+authorizeApp.post("/mfa/email", sameOrigin(), rateLimit(rateLimits.mail), tenantRoute(), fromForm(mailSecondStepCodeOnPage));
+authorizeApp.post("/mfa/enrol", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(setUpFirstFactor));
 authorizeApp.all("*", notFound);
 
 /** `/t/{tenant}/logout`: the client's request (GET or its form POST), and the person's confirmation. */
 export const logoutApp = pagesApp();
 logoutApp.get("/", rateLimit(rateLimits.oauth), tenantRoute(), logout);
 logoutApp.post("/", rateLimit(rateLimits.oauth), tenantRoute(), logout);
-logoutApp.post("/confirm", sameOrigin(), rateLimit(rateLimits.oauth), tenantRoute(), async (c) => {
-  const form = await formParameters(c);
-  await checkFormToken(c, c.var.tenant.slug, form);
-  return confirmLogout(c, form);
-});
+logoutApp.post("/confirm", sameOrigin(), rateLimit(rateLimits.oauth), tenantRoute(), checkedForm(confirmLogout));
 logoutApp.all("*", notFound);
 
 /** `/t/{tenant}/account`: the pages of printid's messages' links, and "Forgot your password?". */
@@ -90,6 +97,12 @@ for (const [path, action] of [["/email/verify", "verify"], ["/password/reset", "
 }
 accountApp.get("/password/forgot", rateLimit(rateLimits.oauth), tenantRoute(), forgotPage);
 accountApp.post("/password/forgot", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), accountSubmit("forgot"));
+// The signed-in person's second factors (rule M): each change after a fresh second factor.
+accountApp.get("/factors", rateLimit(rateLimits.oauth), tenantRoute(), factorsPage);
+for (const change of FACTOR_CHANGES) {
+  accountApp.post(`/factors/${change}`, sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), checkedForm(factorChange(change)));
+}
+accountApp.post("/factors/code", sameOrigin(), rateLimit(rateLimits.mail), tenantRoute(), checkedForm(mailChangeCode));
 accountApp.all("*", notFound);
 
 /**

@@ -1,17 +1,18 @@
 import type { Context } from "hono";
-import { decodeJwt } from "jose";
 import * as v from "valibot";
 import { RegisterBody } from "../accounts/routes";
 import { registerPersonalAccount } from "../accounts/register";
+import { isSecondStep } from "../factors/challenges";
 import { scopeOf, type AppEnv } from "../http/context";
 import { AppError } from "../http/errors";
 import { fieldErrors } from "../http/validation";
-import { authorizePath, clientParameters, issueCode, localeOf, pageErrorOf } from "./authorize";
+import { authorizePath, clientParameters, issueCode, localeOf, pageErrorOf, signedInWith } from "./authorize";
 import type { AuthorizationRequest } from "./authorization-request";
 import { HOSTED_CLIENT_ID, keepBrowserSession } from "./browser-session";
 import { field, hiddenFields } from "./forms";
 import { allowFormTarget } from "./headers";
 import { PendingActivationPage, RegisterPage, type PageError } from "./pages";
+import { secondStepPage } from "./second-step";
 
 const FIELDS = ["email", "firstName", "lastName", "username"] as const;
 type Values = Partial<Record<(typeof FIELDS)[number], string>>;
@@ -39,7 +40,8 @@ export async function registerPage(c: Context<AppEnv>, request: AuthorizationReq
 /**
  * POST /authorize/register: a personal MyQ account through the API's own registration (rule R: only
  * where the tenant allows it; active at once, or waiting for an admin). Active: signed in, and the
- * request gets its code. Waiting: said plainly, with no session.
+ * request gets its code (or first sets up the second factor a tenant requiring one asks: rule M).
+ * Waiting: said plainly, with no session.
  */
 export async function registerSubmit(c: Context<AppEnv>, form: URLSearchParams, request: AuthorizationRequest): Promise<Response> {
   const { tenant } = c.var;
@@ -64,10 +66,10 @@ export async function registerSubmit(c: Context<AppEnv>, form: URLSearchParams, 
       );
     }
     keepBrowserSession(c, tenant, registered.tokens.refresh_token);
-    const { sub } = decodeJwt(registered.tokens.access_token);
-    return issueCode(c, request, { userId: sub!, method: "password", authTime: new Date() }, 303);
+    return issueCode(c, request, signedInWith(registered.tokens, "password"), 303);
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
+    if (isSecondStep(error)) return secondStepPage(c, request, error);
     return registerPage(c, request, { values, status: error.status as 403 | 409, error: pageErrorOf(error) });
   }
 }

@@ -37,6 +37,7 @@ function selectPrincipal(db: Database) {
         createdAt: sessions.createdAt,
         lastUsedAt: sessions.lastUsedAt,
         method: sessions.method,
+        amr: sessions.amr,
       },
       user: principalUserColumns,
       identities: identitiesColumn,

@@ -165,6 +165,8 @@ describe("refusals in words", () => {
     "session_expired",
     "unusable_link",
     "csrf",
+    "wrong_code",
+    "step_ended",
   ];
 
   it("i18n: the catalogue puts every refusal of the sign-in and registration in words", () => {

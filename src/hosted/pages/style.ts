@@ -57,4 +57,18 @@ button small{display:block;font-weight:400;overflow-wrap:anywhere}
 .alert ul{margin:.5rem 0 0;padding-left:1.25rem}
 .alert a{color:${p.error}}
 .muted{color:${p.muted};overflow-wrap:anywhere}
+.notice{border:2px solid ${p.accent};border-radius:6px;padding:.75rem 1rem}
+.check{display:flex;gap:.6rem;align-items:flex-start;margin:0 0 1rem}
+.check input{width:1.25rem;height:1.25rem;margin:.15rem 0 0;flex:none}
+.check label{font-weight:400;margin:0}
+details{margin:0 0 1rem}
+summary{color:${p.accent};cursor:pointer;padding:.5rem 0;margin:0 0 .5rem}
+.qr{max-width:14rem;margin:0 auto 1rem}
+.qr svg{display:block;width:100%;height:auto}
+code{font:1rem/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.key{overflow-wrap:anywhere;word-spacing:.2em}
+.codes{display:grid;grid-template-columns:repeat(auto-fill,minmax(8rem,1fr));gap:.25rem 1rem;list-style:none;margin:0 0 1.25rem;padding:0}
+.factors{list-style:none;margin:0 0 1rem;padding:0}
+.factors li{border-top:1px solid ${p.line};padding:.75rem 0}
+h2{font-size:1.125rem;margin:1.5rem 0 .5rem}
 `;

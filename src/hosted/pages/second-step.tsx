@@ -1,0 +1,208 @@
+import { raw } from "hono/html";
+import type { Catalogue, Locale } from "../i18n";
+import { messages } from "../i18n";
+import { ErrorSummary, fieldErrorsOf, type PageError } from "./error-summary";
+import { HiddenFields, HostedPage } from "./layout";
+import { TextField, type TextFieldProps } from "./text-field";
+
+/** Where a step's forms post, and what each carries back (CSRF token, the step's token, the request). */
+export interface StepFormsProps {
+  m: Catalogue;
+  hidden: Record<string, string>;
+  /** The answer: a code, or a recovery code. */
+  answerAction: string;
+  /** "Send me a code by e-mail", where the person has e-mail codes (or is setting them up). */
+  emailAction?: string;
+  /** Whether the person has recovery codes to use instead ("Use a recovery code"), and whether that is open. */
+  recovery: boolean;
+  recoveryOpen?: boolean;
+  /** Whether a code can be typed (an app's or a mailed one); otherwise only a recovery code answers. */
+  code: boolean;
+  /** "Remember this device for N days", where the tenant remembers devices. */
+  rememberDays?: number;
+  codeLabel?: string;
+  error?: PageError;
+}
+
+/** The 6-digit code field: a phone shows digits and offers a code from its messages. */
+export const codeField = (m: Catalogue, label: string): TextFieldProps => ({
+  name: "code",
+  label,
+  hint: m.secondStep.codeHint,
+  type: "text",
+  inputmode: "numeric",
+  autocomplete: "one-time-code",
+  maxlength: 7,
+  required: true,
+});
+
+const recoveryField = (m: Catalogue): TextFieldProps => ({
+  name: "recovery_code",
+  label: m.secondStep.recoveryCode,
+  hint: m.secondStep.recoveryHint,
+  type: "text",
+  autocomplete: "off",
+  autocapitalize: "none",
+  spellcheck: false,
+  maxlength: 32,
+  required: true,
+});
+
+function Remember(props: { m: Catalogue; days?: number; id: string }) {
+  if (!props.days) return null;
+  return (
+    <div class="check">
+      <input type="checkbox" id={props.id} name="remember" value="on" />
+      <label for={props.id}>{props.m.secondStep.remember(props.days)}</label>
+    </div>
+  );
+}
+
+/**
+ * How a second step is answered, on every page that asks one: the code (an app's, or a mailed one),
+ * "Send me a code by e-mail", and a recovery code behind a disclosure (open when that is what was
+ * refused). Plain forms: no script.
+ */
+export function StepForms(props: StepFormsProps) {
+  const { m } = props;
+  const code = codeField(m, props.codeLabel ?? m.secondStep.code);
+  const recovery = recoveryField(m);
+  return (
+    <>
+      <ErrorSummary m={m} error={props.error} fields={[code, recovery]} />
+      {props.code && (
+        <form method="post" action={props.answerAction}>
+          <HiddenFields fields={props.hidden} />
+          <TextField {...code} errors={fieldErrorsOf(props.error, code.name)} autofocus={!props.error} />
+          <Remember m={m} days={props.rememberDays} id="remember" />
+          <button type="submit">{m.secondStep.verify}</button>
+        </form>
+      )}
+      {props.emailAction && (
+        <form method="post" action={props.emailAction}>
+          <HiddenFields fields={props.hidden} />
+          <button type="submit" class="secondary">{m.secondStep.sendEmail}</button>
+        </form>
+      )}
+      {props.recovery && (
+        <details open={props.recoveryOpen || !props.code}>
+          <summary>{m.secondStep.useRecovery}</summary>
+          <form method="post" action={props.answerAction}>
+            <HiddenFields fields={props.hidden} />
+            <TextField {...recovery} errors={fieldErrorsOf(props.error, recovery.name)} />
+            <Remember m={m} days={props.rememberDays} id="remember-recovery" />
+            <button type="submit">{m.secondStep.verifyRecovery}</button>
+          </form>
+        </details>
+      )}
+    </>
+  );
+}
+
+/** The key of an authenticator app, in groups of four as apps show keys, for typing it by hand. */
+const grouped = (secret: string) => secret.match(/.{1,4}/g)?.join(" ") ?? secret;
+
+/** An authenticator app's QR code (an SVG made in the Worker: inline, so no image request) and its key as text. */
+export function TotpSetup(props: { m: Catalogue; qrSvg: string; secret: string }) {
+  const t = props.m.setUp;
+  return (
+    <>
+      <p>{t.totpSteps}</p>
+      <div class="qr" role="img" aria-label={t.qr}>
+        {raw(props.qrSvg)}
+      </div>
+      <p>
+        {t.key}: <code class="key">{grouped(props.secret)}</code>
+      </p>
+    </>
+  );
+}
+
+/** What the sign-in's second step shows: the answer, the choice of a first factor, or an app being set up. */
+export type SecondStepState =
+  | { kind: "answer"; code: boolean; email: boolean; recovery: boolean; recoveryOpen?: boolean; mailed?: boolean }
+  | { kind: "choose"; setUp: ("totp" | "email")[] }
+  | { kind: "totp"; qrSvg: string; secret: string };
+
+export interface SecondStepPageProps {
+  locale: Locale;
+  tenantName: string;
+  clientName?: string;
+  state: SecondStepState;
+  actions: { answer: string; email: string; enrol: string };
+  hidden: Record<string, string>;
+  rememberDays: number;
+  error?: PageError;
+  /** Back to the sign-in page, as someone else. */
+  signInHref: string;
+  /** Whether the person is setting up a first factor (then "Start again" goes back to the choice). */
+  settingUp: boolean;
+}
+
+function answerText(m: Catalogue, state: Extract<SecondStepState, { kind: "answer" }>): string {
+  if (!state.code) return m.secondStep.recoveryOnly;
+  if (state.email && state.recovery) return m.secondStep.appOrEmail;
+  return state.email ? m.secondStep.email : m.secondStep.app;
+}
+
+/**
+ * The hosted sign-in's second step (rule M): a person who owes a second factor answers it here; one who
+ * has none sets one up first (an authenticator app, by its QR code or key, or codes by e-mail).
+ */
+export function SecondStepPage(props: SecondStepPageProps) {
+  const m = messages(props.locale);
+  const { state } = props;
+  const title = state.kind === "answer" ? m.secondStep.title : state.kind === "choose" ? m.setUp.title : m.setUp.totpTitle;
+  const forms = (extra: Partial<StepFormsProps>) => (
+    <StepForms
+      m={m}
+      hidden={props.hidden}
+      answerAction={props.actions.answer}
+      code
+      recovery={false}
+      rememberDays={props.rememberDays}
+      error={props.error}
+      {...extra}
+    />
+  );
+  return (
+    <HostedPage locale={props.locale} title={title} tenantName={props.tenantName} lead={props.clientName && m.continueTo(props.clientName)} refused={props.error !== undefined}>
+      {state.kind === "answer" && (
+        <>
+          {state.mailed && <p role="status" class="notice">{m.secondStep.emailSent}</p>}
+          <p>{answerText(m, state)}</p>
+          {forms({ code: state.code, recovery: state.recovery, recoveryOpen: state.recoveryOpen, emailAction: state.email ? props.actions.email : undefined })}
+        </>
+      )}
+      {state.kind === "choose" && (
+        <>
+          <ErrorSummary m={m} error={props.error} fields={[]} />
+          <p>{state.setUp.length > 0 ? m.setUp.text : m.setUp.none}</p>
+          {state.setUp.map((type) => (
+            <form method="post" action={props.actions.enrol}>
+              <HiddenFields fields={props.hidden} />
+              <button type="submit" name="type" value={type} class={type === "totp" ? undefined : "secondary"}>
+                {type === "totp" ? m.setUp.totp : m.setUp.email}
+              </button>
+            </form>
+          ))}
+        </>
+      )}
+      {state.kind === "totp" && (
+        <>
+          <TotpSetup m={m} qrSvg={state.qrSvg} secret={state.secret} />
+          {forms({ codeLabel: m.setUp.firstCode })}
+        </>
+      )}
+      {props.settingUp && state.kind !== "choose" && (
+        <form method="post" action={props.actions.enrol}>
+          <HiddenFields fields={props.hidden} />
+          <button type="submit" class="secondary">{m.secondStep.startAgain}</button>
+        </form>
+      )}
+      <p>
+        <a href={props.signInHref}>{m.secondStep.otherAccount}</a>
+      </p>
+    </HostedPage>
+  );
+}
