@@ -33,6 +33,7 @@ import {
   passkeySignInOptions,
   removeMyPasskey,
   renameMyPasskey,
+  secondStepPasskeyOptions,
 } from "./factors/passkey-routes";
 import { addUserCard, listMyCards, listUserCards, removeMyCard, removeUserCard } from "./panel/card-routes";
 import { newMyPin, newUserPin } from "./panel/pin-routes";
@@ -95,6 +96,7 @@ export function buildApp() {
   app.post("/t/:tenant/sign-in/mfa", ...limits.credentials, ...publicTenant, ...finishSecondStep);
   app.post("/t/:tenant/sign-in/mfa/email", ...limits.mail, ...publicTenant, ...mailSecondStepCode);
   app.post("/t/:tenant/sign-in/mfa/enrol", ...limits.credentials, ...publicTenant, ...enrolInSecondStep);
+  app.post("/t/:tenant/sign-in/mfa/passkey", ...limits.credentials, ...publicTenant, ...secondStepPasskeyOptions);
   app.post("/t/:tenant/register", ...limits.credentials, ...publicTenant, ...register);
   // Sign-in with a passkey alone (WebAuthn): the options, then the browser's assertion
   app.post("/t/:tenant/sign-in/passkey/options", ...limits.credentials, ...publicTenant, ...passkeySignInOptions);

@@ -15,7 +15,7 @@ import { TokenResponseSchema } from "../tokens/token-response";
 import { keepEmailCode, readChallenge, type Challenge } from "./challenges";
 import { finishSignIn } from "./finish-sign-in";
 import { enrolledFactors } from "./enrolled";
-import { emailCodeHash, SecondFactorAnswer } from "./second-step";
+import { emailCodeHash, oneAnswer, SecondFactorAnswer } from "./second-step";
 import { startTotpEnrolment, type TotpEnrolment } from "./totp";
 
 // The second step of a sign-in (rule M): what `401 mfa_required` asks for, finished with its mfaToken.
@@ -46,7 +46,7 @@ const FinishBody = v.pipe(
     ...SecondFactorAnswer,
     rememberDevice: v.optional(v.pipe(v.boolean(), v.description("Skip the second step on this device for the tenant's rememberDays: the answer's `rememberToken`")), false),
   }),
-  v.check((body) => (body.code === undefined) !== (body.recoveryCode === undefined), "Give one answer: code or recoveryCode"),
+  v.check((body) => oneAnswer(body), "Give one answer: code, recoveryCode or webauthnResponse"),
   v.metadata({ ref: "SecondStep" }),
 );
 

@@ -24,53 +24,17 @@ import {
   renamePasskey,
   type Passkey,
 } from "./passkeys";
+import { readChallenge } from "./challenges";
 import { factorRequired } from "./policy";
+import { replaceRecoveryCodes } from "./recovery-codes";
+import { SecondFactorAnswer } from "./second-step";
+import { requireFreshSecondFactor, StepUpFields } from "./step-up";
+import { AuthenticationResponse, RegistrationResponse } from "./webauthn-json";
 
 // Passkeys (issue 16): a signed-in person enrols them (options, then the browser's answer), names, lists
 // and removes them; anyone may sign in with one (options, then the browser's assertion). The WebAuthn
 // objects travel in the JSON forms of WebAuthn Level 3 (what PublicKeyCredential.toJSON() gives, and what
 // @simplewebauthn/browser sends).
-
-/** WebAuthn's bytes as JSON carries them: base64url, within a bound. */
-const base64url = (maxLength: number) => v.pipe(v.string(), v.maxLength(maxLength), v.regex(/^[A-Za-z0-9_-]*$/, "Not base64url"));
-/** A credential id is at most 1023 bytes (WebAuthn §5.8.3): 1364 base64url characters. */
-const CredentialId = v.pipe(base64url(1364), v.minLength(1));
-
-const credentialFields = {
-  id: CredentialId,
-  rawId: CredentialId,
-  type: v.literal("public-key"),
-  authenticatorAttachment: v.optional(v.picklist(["platform", "cross-platform"])),
-  clientExtensionResults: v.optional(v.looseObject({}), {}),
-};
-
-const RegistrationResponse = v.pipe(
-  v.object({
-    ...credentialFields,
-    response: v.object({
-      clientDataJSON: base64url(4096),
-      attestationObject: base64url(16384),
-      transports: v.optional(v.pipe(v.array(v.pipe(v.string(), v.maxLength(32))), v.maxLength(10))),
-    }),
-  }),
-  v.description("The new credential, as `PublicKeyCredential.toJSON()` gives it after `navigator.credentials.create()`"),
-  v.metadata({ ref: "WebAuthnRegistrationResponse" }),
-);
-
-/** An assertion, as `PublicKeyCredential.toJSON()` gives it after `navigator.credentials.get()`: also the second step's `webauthnResponse`. */
-export const AuthenticationResponse = v.pipe(
-  v.object({
-    ...credentialFields,
-    response: v.object({
-      clientDataJSON: base64url(4096),
-      authenticatorData: base64url(4096),
-      signature: base64url(1024),
-      userHandle: v.optional(base64url(128)),
-    }),
-  }),
-  v.description("The assertion, as `PublicKeyCredential.toJSON()` gives it after `navigator.credentials.get()`"),
-  v.metadata({ ref: "WebAuthnAuthenticationResponse" }),
-);
 
 const challengeMinutes = WEBAUTHN_CHALLENGE_MS / 60_000;
 
@@ -144,10 +108,13 @@ export const myPasskeyOptions = defineRoute(
     tags: ["Signed-in user"],
     summary: "Begin enrolling a passkey: the options for the browser's navigator.credentials.create()",
     description: `A new request replaces the options asked for before. A person has at most ${MAX_PASSKEYS_PER_PERSON} passkeys.`,
-    responses: { 200: jsonResponse("The options", CreationOptions), ...problems("validation_failed", "unauthorized", "account_inactive") },
+    responses: { 200: jsonResponse("The options", CreationOptions), ...problems("validation_failed", "unauthorized", "account_inactive", "mfa_required", "invalid_credentials") },
   }),
+  // Rule M: adding a passkey changes the person's factors: a fresh second factor first, when they have one.
+  jsonBody(v.object(StepUpFields)),
   async (c) => {
     const { db, config, tenant, principal } = c.var;
+    await requireFreshSecondFactor(scopeOf(c), tenant, principal, c.req.valid("json"));
     c.header("Cache-Control", "no-store");
     return c.json(await registrationOptions(db, config, tenant, principal.user), 200);
   },
@@ -160,13 +127,23 @@ export const addMyPasskey = defineRoute(
     description:
       "The credential must answer my open options (once), made for this region's origin. A used or expired challenge, " +
       "another origin or relying party, a credential already registered in the tenant: `400 validation_failed`.",
-    responses: { 201: jsonResponse("Enrolled", PasskeyView), ...problems("validation_failed", "unauthorized", "account_inactive") },
+    responses: {
+      201: jsonResponse(
+        "Enrolled; a first factor comes with recovery codes, shown this once",
+        v.object({ ...PasskeyView.entries, recoveryCodes: v.optional(v.array(v.string())) }),
+      ),
+      ...problems("validation_failed", "unauthorized", "account_inactive"),
+    },
   }),
   jsonBody(v.pipe(v.object({ name: PasskeyName, response: RegistrationResponse }), v.metadata({ ref: "NewPasskey" }))),
   async (c) => {
     const { db, config, tenant, principal } = c.var;
     const { name, response } = c.req.valid("json");
-    return c.json(passkeyView(await registerPasskey(db, config, tenant, principal.user.id, name, response)), 201);
+    const first = (await enrolledFactors(db, tenant, principal.user.id)).length === 0;
+    const passkey = await registerPasskey(db, config, tenant, principal.user.id, name, response);
+    const recoveryCodes = first ? await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, principal.user.id) : undefined;
+    c.header("Cache-Control", "no-store");
+    return c.json({ ...passkeyView(passkey), ...(recoveryCodes && { recoveryCodes }) }, 201);
   },
 );
 
@@ -199,12 +176,17 @@ export const removeMyPasskey = defineRoute(
   describeRoute({
     tags: ["Signed-in user"],
     summary: "Remove one of my passkeys: it signs nobody in any more; the last factor stays while the tenant requires one",
-    responses: { 204: { description: "Removed" }, ...problems("validation_failed", "unauthorized", "account_inactive", "forbidden", "not_found") },
+    responses: {
+      204: { description: "Removed" },
+      ...problems("validation_failed", "unauthorized", "account_inactive", "forbidden", "not_found", "mfa_required", "invalid_credentials"),
+    },
   }),
   pathParams(PasskeyPath),
+  jsonBody(v.object(StepUpFields)),
   async (c) => {
     const { db, tenant, principal } = c.var;
     await refuseRemovingLastFactor(db, tenant, principal.user, c.req.valid("param").id);
+    await requireFreshSecondFactor(scopeOf(c), tenant, principal, c.req.valid("json"));
     if (!(await removePasskey(db, tenant.id, principal.user.id, c.req.valid("param").id))) throw noSuchPasskey();
     return c.body(null, 204);
   },
@@ -251,5 +233,30 @@ export const passkeySignIn = defineRoute(
     const tokens = await signInWithPasskey(scopeOf(c), c.var.tenant, input);
     c.header("Cache-Control", "no-store");
     return c.json(tokens, 200);
+  },
+);
+
+/**
+ * A passkey as the second step (rule M): the options for the person an mfaToken names (their passkeys,
+ * user verification preferred: the first step already proved something), whose assertion then goes to
+ * POST …/sign-in/mfa (or back to the change that asked) as `webauthnResponse`.
+ */
+export const secondStepPasskeyOptions = defineRoute(
+  describeRoute({
+    tags: ["Sign-in"],
+    summary: "A passkey as the second step: the options for navigator.credentials.get(), for the person the mfaToken names",
+    responses: {
+      200: jsonResponse("The options", RequestOptions),
+      ...problems("validation_failed", "invalid_credentials", "forbidden", "rate_limited"),
+    },
+  }),
+  jsonBody(v.object({ mfaToken: SecondFactorAnswer.mfaToken })),
+  async (c) => {
+    const { db, config, tenant } = c.var;
+    const challenge = await readChallenge(db, tenant, c.req.valid("json").mfaToken);
+    if (!challenge) throw new AppError("invalid_credentials", { detail: "This second step is not valid, has expired or was already used: sign in again" });
+    if (!(await enrolledFactors(db, tenant, challenge.userId)).includes("passkey")) throw new AppError("forbidden", { detail: "This person has no passkey" });
+    c.header("Cache-Control", "no-store");
+    return c.json(await authenticationOptions(db, config, tenant, { userId: challenge.userId, userVerification: "preferred" }), 200);
   },
 );

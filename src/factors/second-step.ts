@@ -12,7 +12,9 @@ import type { SecondFactorUsed } from "./amr";
 import { countWrongAnswer, readChallenge, spendChallenge, useEmailCode, type Challenge, type PendingStep } from "./challenges";
 import { enrolledFactors } from "./enrolled";
 import { useRecoveryCode } from "./recovery-codes";
+import { challengeOf, consumeWebauthnChallenge, verifyPasskeyAssertion } from "./passkeys";
 import { useTotpCode } from "./totp";
+import { AuthenticationResponse } from "./webauthn-json";
 
 /**
  * The second step's answer (rule M), checked in one place for every purpose: a sign-in's, a change of the
@@ -24,9 +26,16 @@ export const SecondFactorAnswer = {
   mfaToken: v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.description("The `mfaToken` of the `mfa_required` answer")),
   code: v.optional(v.pipe(v.string(), v.regex(/^\d{6}$/, "Six digits"), v.description("The authenticator app's code, or the one mailed for this sign-in"))),
   recoveryCode: v.optional(v.pipe(v.string(), v.maxLength(32), v.description("One of the person's recovery codes (each works once)"))),
+  webauthnResponse: v.optional(
+    v.pipe(AuthenticationResponse, v.description("A passkey's assertion for the options of POST …/sign-in/mfa/passkey (or of a change's step)")),
+  ),
 };
 
-export type Answer = { mfaToken: string; code?: string; recoveryCode?: string };
+export type Answer = { mfaToken: string; code?: string; recoveryCode?: string; webauthnResponse?: v.InferOutput<typeof AuthenticationResponse> };
+
+/** Exactly one answer: a code, a recovery code or a passkey's assertion. */
+export const oneAnswer = (answer: { code?: unknown; recoveryCode?: unknown; webauthnResponse?: unknown }) =>
+  [answer.code, answer.recoveryCode, answer.webauthnResponse].filter((given) => given !== undefined).length === 1;
 
 const invalidStep = () =>
   new AppError("invalid_credentials", { detail: "This second step is not valid, has expired or was already used: sign in again" });
@@ -49,6 +58,14 @@ async function provenFactor(scope: Scope, tenant: Tenant, challenge: Challenge, 
     }
   }
   if (answer.recoveryCode !== undefined && enrolled.length > 0 && (await useRecoveryCode(db, await config.lookupKey(), tenant.id, userId, answer.recoveryCode))) return "recovery";
+  if (answer.webauthnResponse !== undefined && enrolled.includes("passkey")) {
+    // The assertion answers options this person asked for (passkey-options), spent once, then verified.
+    const challenge = challengeOf(answer.webauthnResponse);
+    const expected = { challenge: challenge ?? "", userId, userVerification: "preferred" as const };
+    if (challenge && (await consumeWebauthnChallenge(db, tenant.id, challenge, "authenticate", userId)) && (await verifyPasskeyAssertion(db, config, tenant, answer.webauthnResponse, expected))) {
+      return "passkey";
+    }
+  }
   return undefined;
 }
 
@@ -85,7 +102,8 @@ export async function passSecondStep(
   const enrolled = await enrolledFactors(db, tenant, user.id);
   const factor = await provenFactor(scope, tenant, challenge, user.id, answer, enrolled);
   if (!factor) {
-    const tried = answer.recoveryCode !== undefined ? "recovery" : answer.code !== undefined ? (challenge.emailCodeHash ? "email" : "totp") : null;
+    const tried =
+      answer.recoveryCode !== undefined ? "recovery" : answer.webauthnResponse !== undefined ? "passkey" : answer.code !== undefined ? (challenge.emailCodeHash ? "email" : "totp") : null;
     const [, [counted]] = await db.batch([countWrongAnswer(db, tenant, challenge, now), countWrongSecondFactor(db, tenant, user.id, now), attemptOf(challenge, user, "invalid_credentials", tried)]);
     const locked = lockedForSeconds(counted, now);
     throw locked > 0 ? accountLocked(locked) : wrongAnswer();

@@ -21,6 +21,7 @@ export const StepUpFields = {
   mfaToken: v.optional(SecondFactorAnswer.mfaToken),
   code: SecondFactorAnswer.code,
   recoveryCode: SecondFactorAnswer.recoveryCode,
+  webauthnResponse: SecondFactorAnswer.webauthnResponse,
 };
 
 /** What a fresh factor is asked for: anything but a sign-in's second step. */

@@ -15,6 +15,7 @@ import { eu, us, type Region } from "../support/regions";
 import { json } from "../support/tenants";
 import { bearer, CLIENT_ID, fetchMe, seedUser, tokensFor, type SeededUser, type TokenResponse } from "../support/users";
 import { newSigningKeys, SoftwarePasskey, type CreationOptions, type RequestOptions, type Tweaks } from "../support/webauthn";
+import { secondStepPasskeyOptions, withFreshFactor } from "./support";
 
 type Site = { region: Region; tenant: string };
 
@@ -38,11 +39,28 @@ async function signedInPerson(f: AdminFixture): Promise<{ user: SeededUser; auth
   return { user, auth: bearer((await tokensFor(f.region, f.tenant, user.username)).access_token) };
 }
 
-/** POST …/me/factors/passkeys/options: must answer 200, the creation options. */
-async function creationOptions(f: Site, auth: Record<string, string>): Promise<CreationOptions> {
-  const response = await f.region.fetch(`/t/${f.tenant}/me/factors/passkeys/options`, { method: "POST", headers: auth });
+/** A fresh second factor from a passkey the person holds (rule M: a change of their factors asks one). */
+const freshFrom = (f: Site, passkey: SoftwarePasskey) => async (mfaToken: string) => ({
+  webauthnResponse: await passkey.assertion((await secondStepPasskeyOptions(f.region, f.tenant, mfaToken)) as RequestOptions),
+});
+
+/** POST …/me/factors/passkeys/options, with a fresh factor from `holding` when the person has a passkey: the answer. */
+function askCreationOptions(f: Site, auth: Record<string, string>, holding?: SoftwarePasskey) {
+  const ask = (body: Record<string, unknown>) => f.region.fetch(`/t/${f.tenant}/me/factors/passkeys/options`, json(body, auth));
+  return holding ? withFreshFactor(ask, freshFrom(f, holding)) : ask({});
+}
+
+/** The creation options (must answer 200). */
+async function creationOptions(f: Site, auth: Record<string, string>, holding?: SoftwarePasskey): Promise<CreationOptions> {
+  const response = await askCreationOptions(f, auth, holding);
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as CreationOptions;
+}
+
+/** DELETE …/me/factors/passkeys/{id}, with a fresh factor from `holding`: the answer. */
+function removePasskey(f: Site, auth: Record<string, string>, id: string, holding: SoftwarePasskey) {
+  const remove = (body: Record<string, unknown>) => f.region.fetch(`/t/${f.tenant}/me/factors/passkeys/${id}`, { ...json(body, auth), method: "DELETE" });
+  return withFreshFactor(remove, freshFrom(f, holding));
 }
 
 /** POST …/me/factors/passkeys: the answer as it comes. */
@@ -51,9 +69,9 @@ function addPasskey(f: Site, auth: Record<string, string>, body: Record<string, 
 }
 
 /** A new passkey on the software authenticator, enrolled by the person under `name` (must answer 201). */
-async function enrol(f: Site, auth: Record<string, string>, name = "Work laptop"): Promise<{ passkey: SoftwarePasskey; view: PasskeyView }> {
+async function enrol(f: Site, auth: Record<string, string>, name = "Work laptop", holding?: SoftwarePasskey): Promise<{ passkey: SoftwarePasskey; view: PasskeyView }> {
   const passkey = await SoftwarePasskey.create(f.region.origin);
-  const response = await addPasskey(f, auth, { name, response: await passkey.attestation(await creationOptions(f, auth)) });
+  const response = await addPasskey(f, auth, { name, response: await passkey.attestation(await creationOptions(f, auth, holding)) });
   expect(response.status, await response.clone().text()).toBe(201);
   return { passkey, view: (await response.json()) as PasskeyView };
 }
@@ -119,9 +137,9 @@ describe("enrolment", () => {
     const { auth } = await signedInPerson(f);
     const first = await enrol(f, auth, "  Work laptop ");
     expect(first.view).toMatchObject({ name: "Work laptop", lastUsedAt: null });
-    const second = await enrol(f, auth, "Phone");
+    const second = await enrol(f, auth, "Phone", first.passkey);
     expect((await myPasskeys(f, auth)).map((passkey) => passkey.name)).toEqual(["Phone", "Work laptop"]);
-    const excluded = (await creationOptions(f, auth)).excludeCredentials.map((credential) => credential.id);
+    const excluded = (await creationOptions(f, auth, second.passkey)).excludeCredentials.map((credential) => credential.id);
     expect(excluded.sort()).toEqual([first.passkey.id, second.passkey.id].sort());
   });
 
@@ -344,31 +362,30 @@ describe("my passkeys: renamed, removed", () => {
     const { passkey, view } = await enrol(f, owner.auth);
     const path = `/t/${f.tenant}/me/factors/passkeys/${view.id}`;
     const other = await signedInPerson(f);
-    await problemOf(await f.region.fetch(path, { method: "DELETE", headers: other.auth }), 404, "not_found");
+    await problemOf(await f.region.fetch(path, { ...json({}, other.auth), method: "DELETE" }), 404, "not_found");
     await problemOf(await f.region.fetch(path, { ...json({ name: "Mine now" }, other.auth), method: "PATCH" }), 404, "not_found");
     const elsewhere = await adminFixture();
-    await problemOf(await elsewhere.region.fetch(`/t/${elsewhere.tenant}/me/factors/passkeys/${view.id}`, { method: "DELETE", headers: elsewhere.auth }), 404, "not_found");
+    await problemOf(await elsewhere.region.fetch(`/t/${elsewhere.tenant}/me/factors/passkeys/${view.id}`, { ...json({}, elsewhere.auth), method: "DELETE" }), 404, "not_found");
     expect((await signInWith(f, passkey)).status).toBe(200);
 
     const renamed = await f.region.fetch(path, { ...json({ name: "Old laptop" }, owner.auth), method: "PATCH" });
     expect(renamed.status).toBe(200);
     expect(((await renamed.json()) as PasskeyView).name).toBe("Old laptop");
 
-    expect((await f.region.fetch(path, { method: "DELETE", headers: owner.auth })).status).toBe(204);
+    expect((await removePasskey(f, owner.auth, view.id, passkey)).status).toBe(204);
     expect(await myPasskeys(f, owner.auth)).toEqual([]);
     await problemOf(await signInWith(f, passkey), 401, "invalid_credentials");
-    await problemOf(await f.region.fetch(path, { method: "DELETE", headers: owner.auth }), 404, "not_found");
+    await problemOf(await f.region.fetch(path, { ...json({}, owner.auth), method: "DELETE" }), 404, "not_found");
   });
 
   it("M the last passkey stays while the tenant requires a second factor (403 forbidden), and signs in alone there; one of two goes", async () => {
     const f = await adminFixture();
     const { auth } = await signedInPerson(f);
     const first = await enrol(f, auth, "First");
-    const second = await enrol(f, auth, "Second");
+    const second = await enrol(f, auth, "Second", first.passkey);
     expect((await patchSettings(f, { mfa: { mode: "all" } })).status).toBe(200);
-    const remove = (id: string) => f.region.fetch(`/t/${f.tenant}/me/factors/passkeys/${id}`, { method: "DELETE", headers: auth });
-    expect((await remove(first.view.id)).status).toBe(204);
-    await problemOf(await remove(second.view.id), 403, "forbidden");
+    expect((await removePasskey(f, auth, first.view.id, second.passkey)).status).toBe(204);
+    await problemOf(await removePasskey(f, auth, second.view.id, second.passkey), 403, "forbidden");
     expect((await myPasskeys(f, auth)).map((passkey) => passkey.name)).toEqual(["Second"]);
     // Two factors in one: the gate asks a passkey's sign-in for nothing more.
     expect((await signInWith(f, second.passkey)).status).toBe(200);
@@ -379,13 +396,14 @@ describe("H storage is bounded", () => {
   it("H a person has at most 20 passkeys: said when options are asked for, and held when one would be kept", async () => {
     const f = await adminFixture();
     const { user, auth } = await signedInPerson(f);
-    await seedPasskeys(f, user.id, 19);
-    const options = await creationOptions(f, auth);
+    const { passkey: held } = await enrol(f, auth);
+    await seedPasskeys(f, user.id, 18);
+    const options = await creationOptions(f, auth, held);
     await seedPasskeys(f, user.id, 1);
     const passkey = await SoftwarePasskey.create(f.region.origin);
     const beyond = await problemOf(await addPasskey(f, auth, { name: "Twenty-first", response: await passkey.attestation(options) }), 400, "validation_failed");
     expect(beyond.detail).toMatch(/at most 20 passkeys/);
-    await problemOf(await f.region.fetch(`/t/${f.tenant}/me/factors/passkeys/options`, { method: "POST", headers: auth }), 400, "validation_failed");
+    await problemOf(await askCreationOptions(f, auth, held), 400, "validation_failed");
     expect(await myPasskeys(f, auth)).toHaveLength(20);
   });
 

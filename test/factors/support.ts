@@ -52,3 +52,25 @@ export async function codeStepPassed(region: Region, userId: string) {
 }
 
 export { CLIENT_ID };
+
+/**
+ * A change that needs a fresh second factor (rule M): made once, and when it answers `401 mfa_required`,
+ * made again with its mfaToken and the answer `answer` gives for that token.
+ */
+export async function withFreshFactor(
+  change: (body: Record<string, unknown>) => Promise<Response>,
+  answer: (mfaToken: string) => Promise<Record<string, unknown>>,
+): Promise<Response> {
+  const first = await change({});
+  if (first.status !== 401) return first;
+  const problem = (await first.clone().json()) as { code: string; mfaToken?: string };
+  if (problem.code !== "mfa_required" || !problem.mfaToken) return first;
+  return change({ mfaToken: problem.mfaToken, ...(await answer(problem.mfaToken)) });
+}
+
+/** POST …/sign-in/mfa/passkey: the options a passkey answers for the second step `mfaToken` names. */
+export async function secondStepPasskeyOptions(region: Region, tenant: string, mfaToken: string) {
+  const response = await region.fetch(`/t/${tenant}/sign-in/mfa/passkey`, json({ mfaToken }));
+  expect(response.status, await response.clone().text()).toBe(200);
+  return response.json();
+}
