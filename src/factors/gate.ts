@@ -1,6 +1,6 @@
 import type { Tenant, User } from "../db/schema";
 import type { Scope } from "../http/context";
-import { amrOfMethod, isMultiFactor, withRememberedDevice } from "./amr";
+import { amrOfMethod, passedSecondStep, withRememberedDevice } from "./amr";
 import { mfaRequired, openChallenge } from "./challenges";
 import { enrolledFactors } from "./enrolled";
 import { secondFactorOwed } from "./policy";
@@ -32,7 +32,8 @@ export async function secondFactorGate(scope: Scope, sign: GatedSignIn, opening:
   const { db } = scope;
   const { tenant, user } = sign;
   const amr = sign.amr ?? amrOfMethod(sign.method);
-  if (isMultiFactor(amr) || tenant.mfa.mode === "off") return amr;
+  // Two factors already, or a device this gate remembered (`rba`, set here only): carried by a code or an approval.
+  if (passedSecondStep(amr) || tenant.mfa.mode === "off") return amr;
   const enrolled = await enrolledFactors(db, tenant, user.id);
   if (!secondFactorOwed(tenant, user, enrolled)) return amr;
   if (sign.rememberToken && enrolled.length > 0 && (await isRemembered(db, tenant, user.id, sign.rememberToken))) return withRememberedDevice(amr);

@@ -184,9 +184,7 @@ describe("the second step of a sign-in on the hosted page", () => {
     await stepPage(elsewhere, name, await authorization(), user.username);
   });
 
-  // Fails today: the code carries amr [pwd, rba], which factors/gate.ts's first check (isMultiFactor) does not
-  // let through at /token, where no remember token is sent (renewSession already accepts rba: passedSecondStep).
-  it.fails("M the code a remembered device's sign-in gets is redeemed at /token: its ID token's amr is [pwd, rba]", async () => {
+  it("M the code a remembered device's sign-in gets is redeemed at /token: its ID token's amr is [pwd, rba]", async () => {
     const { name, user, secret } = await personWithApp();
     const browser = browserAt();
     await postStep(browser, name, await stepPage(browser, name, await authorization(), user.username), "/mfa", { code: totpCode(secret, 1), remember: "on" });
