@@ -25,7 +25,7 @@ import { confirmLogout, logout } from "./logout";
 import { passwordSignIn } from "./password";
 import { startProvider } from "./provider-start";
 import { registerPage, registerSubmit } from "./register";
-import { answerSecondStep, mailSecondStepCodeOnPage, setUpFirstFactor } from "./second-step";
+import { answerSecondStep, mailSecondStepCodeOnPage, setUpFirstFactorOnPage } from "./second-step";
 
 export { continueHostedSignIn } from "./federated";
 
@@ -79,7 +79,7 @@ authorizeApp.post("/continue", sameOrigin(), rateLimit(rateLimits.oauth), tenant
 // The second step a sign-in on the page owes (rule M): the answer, a mailed code, a first factor set up there.
 authorizeApp.post("/mfa", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(answerSecondStep));
 authorizeApp.post("/mfa/email", sameOrigin(), rateLimit(rateLimits.mail), tenantRoute(), fromForm(mailSecondStepCodeOnPage));
-authorizeApp.post("/mfa/enrol", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(setUpFirstFactor));
+authorizeApp.post("/mfa/enrol", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(setUpFirstFactorOnPage));
 authorizeApp.all("*", notFound);
 
 /** `/t/{tenant}/logout`: the client's request (GET or its form POST), and the person's confirmation. */

@@ -17,6 +17,7 @@ const done = {
   reset_sent: (who: string) => `A password reset link was sent to ${who}, unless one went out in the last minute. It works for 30 minutes.`,
   temporary_password_set: (who: string) => `${who} has a temporary password, to change at their next sign-in; their sessions have ended.`,
   password_set: (who: string) => `${who} has a new password; their sessions have ended.`,
+  factors_reset: (who: string) => `${who}'s second factors are reset: every factor, recovery code and remembered device is gone, and their sessions have ended.`,
   reset_not_sent: (who: string) => `No password reset link was sent: ${who} has no verified e-mail address.`,
   saved: () => "The settings are saved. They apply from the next request on.",
   signed_out: () => "You have signed out.",

@@ -20,7 +20,9 @@ import { securityHeaders } from "./headers";
 import { requireConsoleAdmin } from "./session";
 import { saveSettingsForm, settingsPage } from "./settings";
 import { signInPage, signInSubmit, signOut } from "./sign-in";
+import { answerConsoleStep, mailConsoleStepCode, setUpConsoleFactor } from "./sign-in-step";
 import { activate, deactivate, deactivatePage, grantAdmin, revokeAdmin } from "./user-changes";
+import { resetFactorsForm, resetFactorsPage } from "./user-factors";
 import { sendInvitation, sendPasswordReset } from "./user-mail";
 import { userPage } from "./user-page";
 import { setTemporaryPassword } from "./user-password";
@@ -38,6 +40,10 @@ consoleApp.use(sameOrigin());
 // Signing in and out
 consoleApp.get("/sign-in", tenantRoute(), signInPage);
 consoleApp.post("/sign-in", rateLimit(rateLimits.credentials), tenantRoute(), signInSubmit);
+// The second step an admin owes (rule M): the answer, a code by e-mail, a first factor set up there
+consoleApp.post("/sign-in/mfa", rateLimit(rateLimits.credentials), tenantRoute(), answerConsoleStep);
+consoleApp.post("/sign-in/mfa/email", rateLimit(rateLimits.mail), tenantRoute(), mailConsoleStepCode);
+consoleApp.post("/sign-in/mfa/enrol", rateLimit(rateLimits.credentials), tenantRoute(), setUpConsoleFactor);
 consoleApp.post("/sign-out", requireConsoleAdmin(), requireCsrfToken(), signOut);
 
 // Signed-in pages (rule P on every request: an active admin of this tenant)
@@ -54,6 +60,8 @@ consoleApp.post("/users/:id/sign-out-everywhere", requireConsoleAdmin(), require
 consoleApp.post("/users/:id/invitation", requireConsoleAdmin(), requireCsrfToken(), sendInvitation);
 consoleApp.post("/users/:id/password-reset", requireConsoleAdmin(), requireCsrfToken(), sendPasswordReset);
 consoleApp.post("/users/:id/temporary-password", requireConsoleAdmin(), requireCsrfToken(), setTemporaryPassword);
+consoleApp.get("/users/:id/factors/reset", requireConsoleAdmin(), resetFactorsPage);
+consoleApp.post("/users/:id/factors/reset", requireConsoleAdmin(), requireCsrfToken(), resetFactorsForm);
 consoleApp.get("/devices", requireConsoleAdmin(), devicesPage);
 consoleApp.post("/devices", requireConsoleAdmin(), requireCsrfToken(), registerDeviceForm);
 consoleApp.get("/devices/:id/revoke", requireConsoleAdmin(), revokeDevicePage);

@@ -60,6 +60,17 @@ dl.facts dd{margin:0;overflow-wrap:anywhere}
 fieldset{border:0;margin:0 0 1rem;padding:0}
 legend{font-weight:700;font-size:1.1rem;margin-bottom:.5rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .75rem}
+.alert{padding:.6rem 1rem;border-radius:6px;border:1px solid #f1a8a8;background:#fdecec;margin:0 0 1rem}
+.alert p{margin:0}
+.notice{padding:.6rem 1rem;border-radius:6px;border:1px solid #9bd3ae;background:#e9f7ee}
+.field-error{color:#a40e26;font-weight:600;margin:0 0 .2rem}
+main.narrow form{margin:0 0 .75rem}
+details{margin:0 0 1rem}
+summary{color:#0b57d0;cursor:pointer;padding:.4rem 0}
+.qr{max-width:14rem;margin:0 auto 1rem}
+.qr svg{display:block;width:100%;height:auto}
+.key{overflow-wrap:anywhere;word-spacing:.2em}
+.codes{display:grid;grid-template-columns:repeat(auto-fill,minmax(8rem,1fr));gap:.25rem 1rem;list-style:none;padding:0}
 /* A phone: the header stacks, and a table of class list becomes one card per row, each cell labelled. */
 @media (max-width:40rem){
 header{padding:.6rem 1rem}

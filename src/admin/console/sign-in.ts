@@ -1,6 +1,7 @@
 import * as v from "valibot";
 import { MAX_PASSWORD_LENGTH } from "../../credentials/password-policy";
 import { signInWithPassword } from "../../credentials/sign-in";
+import { isSecondStep } from "../../factors/challenges";
 import { scopeOf } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { requestMeta } from "../../http/request-meta";
@@ -10,6 +11,7 @@ import { consolePath, type ConsoleContext } from "./env";
 import { doneText, FlashQuery } from "./flash";
 import { formOf, queryOf } from "./forms";
 import { renderSignIn, type SignInView } from "./sign-in-page";
+import { consoleSecondStep } from "./sign-in-step";
 import { clearConsoleSession, CONSOLE_CLIENT_ID, NOT_AN_ADMIN, startConsoleSession } from "./session";
 
 /** GET /sign-in (behind `tenantRoute()`). */
@@ -46,7 +48,7 @@ const SignInForm = v.object({
 });
 
 /** How the API's sign-in refusals read on the form; the status stays the API's. */
-function refusalView(error: AppError, login: string): SignInView {
+export function refusalView(error: AppError, login: string): SignInView {
   switch (error.code) {
     case "invalid_credentials":
       return { status: 401, login, error: "The login or password is not correct." };
@@ -72,7 +74,8 @@ function refusalView(error: AppError, login: string): SignInView {
 /**
  * POST /sign-in (behind `tenantRoute()`): the API's own MyQ sign-in (rule L: lockout, attempt records,
  * `account_inactive` only after the right password) for the console's client id, for admins only: anyone
- * else's right password opens no session, and the attempt is recorded as refused (`forbidden`).
+ * else's right password opens no session, and the attempt is recorded as refused (`forbidden`). An admin
+ * who owes a second factor gets its step first (sign-in-step.tsx).
  */
 export async function signInSubmit(c: ConsoleContext) {
   await checkSignInCsrf(c, c.var.tenant.slug);
@@ -89,6 +92,7 @@ export async function signInSubmit(c: ConsoleContext) {
       requestMeta(c.req.raw),
     );
   } catch (error) {
+    if (error instanceof AppError && isSecondStep(error)) return consoleSecondStep(c, error);
     if (error instanceof AppError) return renderSignIn(c, tenant, refusalView(error, form.login));
     throw error;
   }

@@ -2,6 +2,7 @@ import * as v from "valibot";
 import { findUserWithIdentities } from "../../accounts/queries";
 import { displayNameOf } from "../../accounts/view";
 import { AppError } from "../../http/errors";
+import { factorsOf } from "../../factors/reset";
 import { listLiveSessions } from "../../tokens/sessions";
 import { listAttemptsFiltered } from "../attempt-filters";
 import { lastActiveAdmin } from "../last-admin";
@@ -14,6 +15,7 @@ import { queryOf } from "./forms";
 import { ConsolePage, CsrfField, Message } from "./layout";
 import { Time } from "./time";
 import { UserAction } from "./user-action";
+import { FactorsCard } from "./user-factors";
 import { invitable, resettable } from "./user-mail";
 import { TemporaryPasswordCard } from "./user-password";
 import { SessionTable } from "./user-sessions";
@@ -31,7 +33,8 @@ const UserPath = v.pipe(v.string(), v.uuid());
  * and last signed in, their live sessions, their latest sign-in attempts, and what an admin may do to them:
  * activate or deactivate, grant or revoke the admin role (neither offered to the tenant's last active admin),
  * send an invitation (a user created without a password) or a password reset (a verified address), set a
- * password (to change at next sign-in, or not; not on the admin's own page), sign a session out or all.
+ * password (to change at next sign-in, or not; not on the admin's own page), sign a session out or all;
+ * and their second factors, with a reset.
  */
 export async function userPage(c: ConsoleContext) {
   const { tenant, principal, db } = c.var;
@@ -43,10 +46,11 @@ export async function userPage(c: ConsoleContext) {
   const { user, identities } = found;
   const base = consolePath(tenant.slug);
   const isAdmin = user.roles.includes("admin");
-  const [lastAdmin, attempts, sessions] = await Promise.all([
+  const [lastAdmin, attempts, sessions, factors] = await Promise.all([
     user.active && isAdmin ? lastActiveAdmin(db, tenant.id) : undefined,
     listAttemptsFiltered(db, tenant.id, { user: { id: user.id }, limit: RECENT_ATTEMPTS }),
     listLiveSessions(db, tenant, user.id),
+    factorsOf(db, user.id),
   ]);
   const isLastAdmin = lastAdmin === user.id;
   const status = statusOf(user);
@@ -128,6 +132,7 @@ export async function userPage(c: ConsoleContext) {
         </section>
       )}
       {user.id !== principal.user.id && <TemporaryPasswordCard base={base} csrf={csrfToken} user={user} />}
+      <FactorsCard base={base} user={user} factors={factors} />
       <section aria-labelledby="sessions">
         <h2 id="sessions">Sessions</h2>
         <SessionTable base={base} csrf={csrfToken} user={user} sessions={sessions} currentId={principal.sessionId} />

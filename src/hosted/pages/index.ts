@@ -9,6 +9,6 @@ export { PendingActivationPage, type PendingActivationPageProps } from "./pendin
 export { RegisterPage, type RegisterPageProps } from "./register";
 export { SignedOutPage, type SignedOutPageProps } from "./signed-out";
 export { SignInPage, type SignInPageProps } from "./sign-in";
-export { RecoveryCodesPage, type RecoveryCodesPageProps } from "./recovery-codes";
-export { SecondStepPage, StepForms, TotpSetup, type SecondStepPageProps, type SecondStepState, type StepFormsProps } from "./second-step";
+export { RecoveryCodeList, RecoveryCodesPage, type RecoveryCodesPageProps } from "./recovery-codes";
+export { SecondStepContent, SecondStepPage, secondStepTitle, StepForms, TotpSetup, type SecondStepPageProps, type SecondStepState, type StepFormsProps } from "./second-step";
 export { AppSetupPage, FactorsPage, FactorStepPage, SignInFirstPage, type AppSetupPageProps, type FactorsPageProps, type FactorStepPageProps } from "./factors";

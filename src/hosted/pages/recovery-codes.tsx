@@ -1,4 +1,4 @@
-import { messages, type Locale } from "../i18n";
+import { messages, type Catalogue, type Locale } from "../i18n";
 import { HiddenFields, HostedPage } from "./layout";
 
 export interface RecoveryCodesPageProps {
@@ -9,12 +9,11 @@ export interface RecoveryCodesPageProps {
   next: { action: string; hidden: Record<string, string> } | { href: string };
 }
 
-/** A person's recovery codes, the one time they are shown, then "Continue". */
-export function RecoveryCodesPage(props: RecoveryCodesPageProps) {
-  const t = messages(props.locale).recoveryCodes;
-  const { next } = props;
+/** Recovery codes, the one time they are shown, with what they are for (any page that shows them). */
+export function RecoveryCodeList(props: { m: Catalogue; codes: string[] }) {
+  const t = props.m.recoveryCodes;
   return (
-    <HostedPage locale={props.locale} title={t.title} tenantName={props.tenantName}>
+    <>
       <p>{t.text}</p>
       <ul class="codes" aria-label={t.list}>
         {props.codes.map((code) => (
@@ -23,6 +22,18 @@ export function RecoveryCodesPage(props: RecoveryCodesPageProps) {
           </li>
         ))}
       </ul>
+    </>
+  );
+}
+
+/** A person's recovery codes, the one time they are shown, then "Continue". */
+export function RecoveryCodesPage(props: RecoveryCodesPageProps) {
+  const m = messages(props.locale);
+  const t = m.recoveryCodes;
+  const { next } = props;
+  return (
+    <HostedPage locale={props.locale} title={t.title} tenantName={props.tenantName}>
+      <RecoveryCodeList m={m} codes={props.codes} />
       {"href" in next ? (
         <a class="button" href={next.href}>
           {t.continue}

@@ -124,10 +124,8 @@ export type SecondStepState =
   | { kind: "choose"; setUp: ("totp" | "email")[] }
   | { kind: "totp"; qrSvg: string; secret: string };
 
-export interface SecondStepPageProps {
-  locale: Locale;
-  tenantName: string;
-  clientName?: string;
+export interface SecondStepContentProps {
+  m: Catalogue;
   state: SecondStepState;
   actions: { answer: string; email: string; enrol: string };
   hidden: Record<string, string>;
@@ -139,34 +137,35 @@ export interface SecondStepPageProps {
   settingUp: boolean;
 }
 
+export interface SecondStepPageProps extends Omit<SecondStepContentProps, "m"> {
+  locale: Locale;
+  tenantName: string;
+  clientName?: string;
+}
+
 function answerText(m: Catalogue, state: Extract<SecondStepState, { kind: "answer" }>): string {
   if (!state.code) return m.secondStep.recoveryOnly;
   if (state.email && state.recovery) return m.secondStep.appOrEmail;
   return state.email ? m.secondStep.email : m.secondStep.app;
 }
 
+/** The step's title: the answer's, the choice of a first factor's, or an app's being set up. */
+export function secondStepTitle(m: Catalogue, state: SecondStepState): string {
+  return state.kind === "answer" ? m.secondStep.title : state.kind === "choose" ? m.setUp.title : m.setUp.totpTitle;
+}
+
 /**
- * The hosted sign-in's second step (rule M): a person who owes a second factor answers it here; one who
- * has none sets one up first (an authenticator app, by its QR code or key, or codes by e-mail).
+ * A sign-in's second step (rule M), whatever page holds it (the hosted sign-in, the console's): a person
+ * who owes a second factor answers it; one who has none sets one up first (an authenticator app, by its
+ * QR code or key, or codes by e-mail).
  */
-export function SecondStepPage(props: SecondStepPageProps) {
-  const m = messages(props.locale);
-  const { state } = props;
-  const title = state.kind === "answer" ? m.secondStep.title : state.kind === "choose" ? m.setUp.title : m.setUp.totpTitle;
+export function SecondStepContent(props: SecondStepContentProps) {
+  const { m, state } = props;
   const forms = (extra: Partial<StepFormsProps>) => (
-    <StepForms
-      m={m}
-      hidden={props.hidden}
-      answerAction={props.actions.answer}
-      code
-      recovery={false}
-      rememberDays={props.rememberDays}
-      error={props.error}
-      {...extra}
-    />
+    <StepForms m={m} hidden={props.hidden} answerAction={props.actions.answer} code recovery={false} rememberDays={props.rememberDays} error={props.error} {...extra} />
   );
   return (
-    <HostedPage locale={props.locale} title={title} tenantName={props.tenantName} lead={props.clientName && m.continueTo(props.clientName)} refused={props.error !== undefined}>
+    <>
       {state.kind === "answer" && (
         <>
           {state.mailed && <p role="status" class="notice">{m.secondStep.emailSent}</p>}
@@ -203,6 +202,17 @@ export function SecondStepPage(props: SecondStepPageProps) {
       <p>
         <a href={props.signInHref}>{m.secondStep.otherAccount}</a>
       </p>
+    </>
+  );
+}
+
+/** The hosted sign-in's second step. */
+export function SecondStepPage(props: SecondStepPageProps) {
+  const m = messages(props.locale);
+  const { locale, tenantName, clientName, ...content } = props;
+  return (
+    <HostedPage locale={locale} title={secondStepTitle(m, props.state)} tenantName={tenantName} lead={clientName && m.continueTo(clientName)} refused={props.error !== undefined}>
+      <SecondStepContent m={m} {...content} />
     </HostedPage>
   );
 }
