@@ -15,11 +15,14 @@ import { scopeOf, type AppEnv } from "../http/context";
 import { CSRF_FIELD, doubleSubmitToken } from "../http/csrf";
 import { AppError } from "../http/errors";
 import { fieldErrors } from "../http/validation";
+import { isSecondStep } from "../factors/challenges";
+import { mailStepCode } from "../factors/mfa-routes";
 import { mailAfterAnswer } from "../mail/proof";
 import { authorizePath, localeOf, pageErrorOf } from "./authorize";
 import { tenantPath } from "./browser-session";
 import { checkFormToken, field, formParameters, REQUEST_FIELD } from "./forms";
 import { AccountDonePage, AccountFormPage, type AccountAction, type PageError } from "./pages";
+import { pendingStepOf, STEP_FIELDS, stepAnswerOf, waysToAnswer, type PendingStepView } from "./pending-step";
 
 export const accountPath = (slug: string) => `/t/${slug}/account`;
 
@@ -33,21 +36,84 @@ const formPaths: Record<AccountAction, string> = {
 
 const csrfCookie = (slug: string) => ({ name: "printid_hosted_csrf", path: tenantPath(slug) });
 
-function formPage(c: Context<AppEnv>, action: AccountAction, hidden: Record<string, string>, view: { error?: PageError; status?: ContentfulStatusCode; login?: string; backHref?: string } = {}) {
+interface FormView {
+  error?: PageError;
+  status?: ContentfulStatusCode;
+  login?: string;
+  backHref?: string;
+  /** A reset's second factor: the step its form answers, and whether a code was just mailed for it. */
+  step?: PendingStepView;
+  mailed?: boolean;
+  recoveryOpen?: boolean;
+}
+
+function formPage(c: Context<AppEnv>, action: AccountAction, hidden: Record<string, string>, view: FormView = {}) {
   const { tenant } = c.var;
+  const fields = { [CSRF_FIELD]: doubleSubmitToken(c, csrfCookie(tenant.slug)), ...hidden, ...(view.step && { [STEP_FIELDS.mfaToken]: view.step.mfaToken }) };
+  const ways = view.step && waysToAnswer(view.step.factors);
+  const email = ways?.email ? { action: `${accountPath(tenant.slug)}/${formPaths.reset}/code`, hidden: fields } : undefined;
   return c.html(
     <AccountFormPage
       locale={localeOf(c, new URL(c.req.url).searchParams)}
       tenantName={tenant.displayName}
       action={action}
       formAction={`${accountPath(tenant.slug)}/${formPaths[action]}`}
-      hidden={{ [CSRF_FIELD]: doubleSubmitToken(c, csrfCookie(tenant.slug)), ...hidden }}
+      hidden={fields}
       error={view.error}
       login={view.login}
       backHref={view.backHref}
+      step={ways && { ...ways, email, mailed: view.mailed, recoveryOpen: view.recoveryOpen }}
     />,
     view.status ?? 200,
   );
+}
+
+/** A reset's step (rule M: a person with a second factor proves it too), by the token its form carries. */
+const resetStepOf = (c: Context<AppEnv>, form: URLSearchParams) =>
+  pendingStepOf(scopeOf(c), c.var.tenant, field(form, STEP_FIELDS.mfaToken), (step) => step.purpose === "password-reset");
+
+/**
+ * A new password by link, with the person's second factor when they have one: the first post answers
+ * `mfa_required`, and the page asks for the password again with a code (or a recovery code); a wrong code
+ * asks again while the step lasts.
+ */
+async function resetWithSecondFactor(c: Context<AppEnv>, form: URLSearchParams, token: string, password: string): Promise<Response | undefined> {
+  const scope = scopeOf(c);
+  const { tenant } = c.var;
+  const again = { token };
+  const recoveryOpen = field(form, STEP_FIELDS.recoveryCode) !== undefined;
+  const asked = field(form, STEP_FIELDS.mfaToken) !== undefined;
+  const read = asked ? stepAnswerOf((name) => field(form, name)) : { answer: {} };
+  if ("fieldErrors" in read) {
+    const step = await resetStepOf(c, form);
+    return formPage(c, "reset", again, { step, recoveryOpen, status: 400, error: { code: "validation_failed", fieldErrors: read.fieldErrors } });
+  }
+  try {
+    await resetPassword(scope, tenant, token, password, read.answer);
+    return undefined;
+  } catch (error) {
+    if (error instanceof AppError && isSecondStep(error)) {
+      const step = await pendingStepOf(scope, tenant, String(error.options.extensions?.mfaToken ?? ""), () => true);
+      return formPage(c, "reset", again, { step, status: 401 });
+    }
+    if (!(error instanceof AppError) || !asked || error.code !== "invalid_credentials") throw error;
+    const step = await resetStepOf(c, form);
+    return formPage(c, "reset", again, step ? { step, recoveryOpen, status: 401, error: { code: "wrong_code" } } : { status: 401, error: { code: "step_ended" } });
+  }
+}
+
+/** POST /account/password/reset/code: "Send me a code by e-mail" for a reset's step; the page says it went. */
+export async function mailResetCode(c: Context<AppEnv>, form: URLSearchParams): Promise<Response> {
+  const again = { token: field(form, "token") ?? "" };
+  const step = await resetStepOf(c, form);
+  if (!step) return formPage(c, "reset", again, { status: 401, error: { code: "step_ended" } });
+  try {
+    await mailStepCode(scopeOf(c), c.var.tenant, step.mfaToken, localeOf(c, new URLSearchParams()));
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return formPage(c, "reset", again, { step, status: error.status, error: pageErrorOf(error) });
+  }
+  return formPage(c, "reset", again, { step, mailed: true });
 }
 
 /** GET of a message's link: the page with the form that uses its token. */
@@ -95,9 +161,13 @@ export function accountSubmit(action: AccountAction) {
       if (action === "verify") await verifyWithToken(scope, tenant, token);
       else {
         const chosen = newPasswordOf(form, "password");
-        if ("error" in chosen) return formPage(c, action, again, { error: chosen.error, status: 400 });
-        if (action === "reset") await resetPassword(scope, tenant, token, chosen.password);
-        else await acceptInvitation(scope, tenant, token, chosen.password);
+        // A reset's second step, when its form carries one, stays on the page.
+        const step = action === "reset" ? await resetStepOf(c, form) : undefined;
+        if ("error" in chosen) return formPage(c, action, again, { error: chosen.error, status: 400, step });
+        if (action === "reset") {
+          const stepPage = await resetWithSecondFactor(c, form, token, chosen.password);
+          if (stepPage) return stepPage;
+        } else await acceptInvitation(scope, tenant, token, chosen.password);
       }
       return done(c, action);
     } catch (error) {

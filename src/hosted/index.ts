@@ -13,7 +13,7 @@ import { sameOrigin } from "../http/csrf";
 import { AppError } from "../http/errors";
 import { rateLimit, rateLimits } from "../http/rate-limit";
 import { tenantRoute } from "../tenants/middleware";
-import { accountSubmit, forgotPage, linkPage } from "./account";
+import { accountSubmit, forgotPage, linkPage, mailResetCode } from "./account";
 import { FACTOR_CHANGES, factorChange, factorsPage, mailChangeCode } from "./account-factors";
 import type { AuthorizationRequest } from "./authorization-request";
 import { answeringClient, authorize, continueAs } from "./authorize";
@@ -95,6 +95,8 @@ for (const [path, action] of [["/email/verify", "verify"], ["/password/reset", "
   accountApp.get(path, rateLimit(rateLimits.oauth), tenantRoute(), linkPage(action));
   accountApp.post(path, sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), accountSubmit(action));
 }
+// A reset's second step (rule M): a code by e-mail
+accountApp.post("/password/reset/code", sameOrigin(), rateLimit(rateLimits.mail), tenantRoute(), checkedForm(mailResetCode));
 accountApp.get("/password/forgot", rateLimit(rateLimits.oauth), tenantRoute(), forgotPage);
 accountApp.post("/password/forgot", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), accountSubmit("forgot"));
 // The signed-in person's second factors (rule M): each change after a fresh second factor.

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { en } from "../../src/hosted/i18n/en";
 import { adminAuth, patchSettings } from "../support/admin";
 import { Browser, setCookieOf } from "../support/browser";
-import { codeOf, nthMailTo } from "../support/mail";
+import { codeOf, linkOf, nthMailTo } from "../support/mail";
 import { eu } from "../support/regions";
 import { bearer, PASSWORD, tenantWithUser, tokensFor } from "../support/users";
 import { codeStepPassed, enrolTotp, firstStep, totpCode } from "../factors/support";
@@ -446,5 +446,33 @@ describe("the account's second factors", () => {
   it("S the account's forms need their CSRF token", async () => {
     const { browser, base } = await onFactorsPage();
     expect((await browser.post(`${base}/totp`, { csrf: "forged" })).status).toBe(403);
+  });
+});
+
+describe("a password reset by link, with a second factor", () => {
+  it("M L the reset page asks a person with an app for a code too: the password again with the code; a wrong code is said; the right one sets it", async () => {
+    const { name, user, secret } = await personWithApp();
+    await eu.db.prepare("UPDATE users SET email_verified = 1 WHERE id = ?").bind(user.id).run();
+    expect((await eu.fetch(`/t/${name}/password/forgot`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ login: user.username }) })).status).toBe(202);
+    const { path, token } = linkOf(await nthMailTo(user.email));
+    const browser = browserAt();
+    const linked = await (await browser.get(`${path}?token=${encodeURIComponent(token)}`)).text();
+    const NEW = "a brand new passphrase";
+    const asked = await submit(browser, linked, path, { password: NEW });
+    expect(asked.status).toBe(401);
+    const stepHtml = await asked.text();
+    expect(stepHtml).toContain(escaped(en.account.reset.secondFactor));
+    expect(stepHtml).toContain('autocomplete="one-time-code"');
+    // The link alone changed nothing.
+    expect((await firstStep(eu, name, user.username, PASSWORD)).code).toBe("mfa_required");
+
+    const wrong = await submit(browser, stepHtml, path, { password: NEW, code: "000000" });
+    expect(wrong.status).toBe(401);
+    const retry = await wrong.text();
+    expect(retry).toContain(escaped(en.refusals.wrong_code));
+    const done = await submit(browser, retry, path, { password: NEW, code: totpCode(secret, 1) });
+    expect(done.status).toBe(200);
+    expect(await done.text()).toContain(escaped(en.account.reset.done));
+    expect((await firstStep(eu, name, user.username, NEW)).code).toBe("mfa_required");
   });
 });

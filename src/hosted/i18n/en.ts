@@ -85,6 +85,7 @@ export const en = {
       title: "Choose a new password",
       text: "Your new password ends every open session of your account.",
       password: "New password",
+      secondFactor: "Your account has two-step verification: type your new password again, with a code from your authenticator app or your e-mail, or a recovery code.",
       submit: "Change my password",
       done: "Your password is changed. Sign in again from your application.",
     },

@@ -81,6 +81,7 @@ export const fr: Catalogue = {
       title: "Choisissez un nouveau mot de passe",
       text: "Votre nouveau mot de passe ferme toutes les sessions ouvertes de votre compte.",
       password: "Nouveau mot de passe",
+      secondFactor: "Votre compte utilise la vérification en deux étapes\u00a0: saisissez de nouveau votre nouveau mot de passe, avec un code de votre application d'authentification ou de votre e-mail, ou un code de secours.",
       submit: "Changer mon mot de passe",
       done: "Votre mot de passe est changé. Reconnectez-vous depuis votre application.",
     },

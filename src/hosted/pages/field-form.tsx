@@ -1,3 +1,4 @@
+import type { Child } from "hono/jsx";
 import type { Catalogue } from "../i18n";
 import { ErrorSummary, fieldErrorsOf, type PageError } from "./error-summary";
 import { HiddenFields } from "./layout";
@@ -12,6 +13,8 @@ export interface FieldFormProps {
   /** In their order on the page, which is also the focus order. */
   fields: TextFieldProps[];
   submit: string;
+  /** More of the form after its fields (a disclosure of other fields), before its button. */
+  more?: Child;
 }
 
 /** A form of text fields that posts back here, with the summary of its last refusal above it. */
@@ -24,6 +27,7 @@ export function FieldForm(props: FieldFormProps) {
         {props.fields.map((field) => (
           <TextField {...field} errors={fieldErrorsOf(props.error, field.name)} />
         ))}
+        {props.more}
         <button type="submit">{props.submit}</button>
       </form>
     </>

@@ -36,7 +36,7 @@ export const codeField = (m: Catalogue, label: string): TextFieldProps => ({
   required: true,
 });
 
-const recoveryField = (m: Catalogue): TextFieldProps => ({
+export const recoveryField = (m: Catalogue): TextFieldProps => ({
   name: "recovery_code",
   label: m.secondStep.recoveryCode,
   hint: m.secondStep.recoveryHint,
