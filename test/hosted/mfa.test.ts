@@ -12,7 +12,9 @@ import { en } from "../../src/hosted/i18n/en";
 import { adminAuth, patchSettings } from "../support/admin";
 import { Browser, setCookieOf } from "../support/browser";
 import { codeOf, linkOf, nthMailTo } from "../support/mail";
+import { followProvider, newPerson, setClaims } from "../support/oidc";
 import { eu } from "../support/regions";
+import { openTenant } from "../support/tenants";
 import { bearer, PASSWORD, tenantWithUser, tokensFor } from "../support/users";
 import { codeStepPassed, enrolTotp, firstStep, totpCode } from "../factors/support";
 import { formFieldsOf } from "../console/support";
@@ -270,6 +272,25 @@ describe("a first factor set up within the sign-in", () => {
     const passed = await postStep(browser, name, html, "/mfa", { code });
     expect(passed.status).toBe(200);
     expect(await passed.text()).toContain(escaped(en.recoveryCodes.title));
+  });
+
+  it("M X a provider's sign-in on the page where everyone needs a factor goes on to set one up; the code then says [fed, otp, mfa]", async () => {
+    const tenant = await openTenant(eu, { providers: { work: ["google"], personal: ["google"] } });
+    expect((await patchSettings({ region: eu, tenant: tenant.name, auth: await adminAuth(eu, tenant.name) }, { mfa: { mode: "all" } })).status).toBe(200);
+    const browser = browserAt();
+    const request = await authorization();
+    const toGoogle = await browser.get(`/t/${tenant.name}/authorize/provider/google?${request.query}`);
+    const google = await followProvider(toGoogle.headers.get("Location")!);
+    await setClaims("google", google.code, newPerson("google"));
+    const back = await browser.get(`/oauth/google/callback?${new URLSearchParams({ code: google.code, state: google.state })}`);
+    expect(back.status).toBe(401);
+    const choice = await back.text();
+    expect(choice).toContain(escaped(en.setUp.totp));
+    const setUp = await (await postStep(browser, tenant.name, choice, "/mfa/enrol", { type: "totp" })).text();
+    const codes = await postStep(browser, tenant.name, setUp, "/mfa", { code: totpCode(keyOn(setUp)) });
+    const codesPage = await codes.text();
+    const continued = await browser.post(`/t/${tenant.name}/authorize/continue`, { csrf: hiddenOf(codesPage, "csrf"), authorization: hiddenOf(codesPage, "authorization") });
+    expect(decodeJwt((await tokensOf(eu, tenant.name, request, continued)).id_token).amr).toEqual(["fed", "otp", "mfa"]);
   });
 
   it("M R a registration on the page where everyone needs a factor goes on to set one up", async () => {
