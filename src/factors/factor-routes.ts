@@ -8,11 +8,11 @@ import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, pathParams } from "../http/validation";
-import { enrolledFactors } from "./enrolled";
+import { addEmailCodes, confirmApp, removeFactor, requireAFactor, requireAllowed, requireEmailCodesPossible, requireRemovable } from "./my-factors";
 import { factorRequired } from "./policy";
 import { recoveryCodesLeft, replaceRecoveryCodes } from "./recovery-codes";
 import { requireFreshSecondFactor, StepUpFields } from "./step-up";
-import { startTotpEnrolment, useTotpCode } from "./totp";
+import { startTotpEnrolment } from "./totp";
 
 // A person's own second factors (rule M), under /t/{tenant}/me/factors: what they have, setting up an
 // authenticator app or e-mail codes, new recovery codes, removing one. Every change needs a fresh second
@@ -73,10 +73,6 @@ export const listMyFactors = defineRoute(
   },
 );
 
-function requireAllowed(tenantFactors: readonly string[], type: string) {
-  if (!tenantFactors.includes(type)) throw new AppError("forbidden", { detail: `This tenant does not allow ${type} as a second factor` });
-}
-
 export const startMyTotp = defineRoute(
   describeRoute({
     tags: ["Signed-in user"],
@@ -90,7 +86,7 @@ export const startMyTotp = defineRoute(
   async (c) => {
     const scope = scopeOf(c);
     const { tenant, principal, config } = c.var;
-    requireAllowed(tenant.mfa.factors, "totp");
+    requireAllowed(tenant, "totp");
     await requireFreshSecondFactor(scope, tenant, principal, c.req.valid("json"));
     const user = await findUserById(scope.db, tenant.id, principal.user.id);
     const enrolment = user && (await startTotpEnrolment(scope.db, await config.secretBoxKey(), tenant, user));
@@ -111,13 +107,11 @@ export const confirmMyTotp = defineRoute(
   }),
   jsonBody(v.object({ code: v.pipe(v.string(), v.regex(/^\d{6}$/, "Six digits")) })),
   async (c) => {
-    const { db, tenant, principal, config } = c.var;
-    const first = (await enrolledFactors(db, tenant, principal.user.id)).length === 0;
-    if (!(await useTotpCode(db, await config.secretBoxKey(), principal.user.id, c.req.valid("json").code, false))) {
-      throw new AppError("invalid_credentials", { detail: "The code is not correct, or no authenticator app is being set up" });
-    }
+    const { tenant, principal } = c.var;
+    const confirmed = await confirmApp(scopeOf(c), tenant, principal.user.id, c.req.valid("json").code);
+    if (!confirmed) throw new AppError("invalid_credentials", { detail: "The code is not correct, or no authenticator app is being set up" });
     c.header("Cache-Control", "no-store");
-    return c.json(first ? { recoveryCodes: await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, principal.user.id) } : {}, 200);
+    return c.json(confirmed, 200);
   },
 );
 
@@ -133,18 +127,12 @@ export const addMyEmailFactor = defineRoute(
   jsonBody(StepUp),
   async (c) => {
     const scope = scopeOf(c);
-    const { tenant, principal, config } = c.var;
-    requireAllowed(tenant.mfa.factors, "email");
-    if (!principal.user.email || !principal.user.emailVerified) throw new AppError("forbidden", { detail: "E-mail codes need a confirmed address: confirm it first" });
+    const { tenant, principal } = c.var;
+    requireEmailCodesPossible(tenant, principal.user);
     await requireFreshSecondFactor(scope, tenant, principal, c.req.valid("json"));
-    const first = (await enrolledFactors(scope.db, tenant, principal.user.id)).length === 0;
-    const now = new Date();
-    await scope.db
-      .insert(secondFactors)
-      .values({ id: crypto.randomUUID(), tenantId: tenant.id, userId: principal.user.id, type: "email", confirmedAt: now, createdAt: now })
-      .onConflictDoUpdate({ target: [secondFactors.userId, secondFactors.type], set: { confirmedAt: now } });
+    const added = await addEmailCodes(scope, tenant, principal.user);
     c.header("Cache-Control", "no-store");
-    return c.json(first ? { recoveryCodes: await replaceRecoveryCodes(scope.db, await config.lookupKey(), tenant.id, principal.user.id) } : {}, 201);
+    return c.json(added, 201);
   },
 );
 
@@ -161,9 +149,7 @@ export const newMyRecoveryCodes = defineRoute(
   async (c) => {
     const scope = scopeOf(c);
     const { tenant, principal, config } = c.var;
-    if ((await enrolledFactors(scope.db, tenant, principal.user.id)).length === 0) {
-      throw new AppError("forbidden", { detail: "Recovery codes come with a second factor: set one up first" });
-    }
+    await requireAFactor(scope, tenant, principal.user.id);
     await requireFreshSecondFactor(scope, tenant, principal, c.req.valid("json"));
     c.header("Cache-Control", "no-store");
     return c.json({ recoveryCodes: await replaceRecoveryCodes(scope.db, await config.lookupKey(), tenant.id, principal.user.id) }, 200);
@@ -185,13 +171,9 @@ export const removeMyFactor = defineRoute(
     const scope = scopeOf(c);
     const { tenant, principal } = c.var;
     const { type } = c.req.valid("param");
-    const enrolled = await enrolledFactors(scope.db, tenant, principal.user.id);
-    if (!enrolled.includes(type)) throw new AppError("not_found", { detail: `No ${type} factor is set up` });
-    if (enrolled.length === 1 && factorRequired(tenant, principal.user)) {
-      throw new AppError("forbidden", { detail: "This tenant requires a second factor: set up another before removing this one" });
-    }
+    await requireRemovable(scope, tenant, principal.user, type);
     await requireFreshSecondFactor(scope, tenant, principal, c.req.valid("json"));
-    await scope.db.delete(secondFactors).where(and(eq(secondFactors.userId, principal.user.id), eq(secondFactors.type, type)));
+    await removeFactor(scope, principal.user.id, type);
     return c.body(null, 204);
   },
 );
