@@ -49,14 +49,15 @@ const INITIAL: Settings = {
   sessionIdleSeconds: 3600,
   deviceCodeSeconds: 300,
   panel: { pin: { enabled: true, minLength: 8 }, methods: ["card"], cardNeedsPin: true, unknownCard: "bind", cardRules: ["trim", { padStart: 10 }], sessionSeconds: 120 },
-  mfa: { mode: "admins", factors: ["totp", "passkey"], rememberDays: 7, trustProviderMfa: true },
+  // Optional: the fixture's admin, who has no factor, signs in (a mode that makes them owe one is patched in a test).
+  mfa: { mode: "optional", factors: ["totp", "passkey"], rememberDays: 7, trustProviderMfa: true },
 };
 
 /** A whole panel policy unlike INITIAL's in every field. */
 const EVERY_PANEL_FIELD: Settings["panel"] = { pin: { enabled: true, minLength: 4 }, methods: ["pin"], cardNeedsPin: false, unknownCard: "register", cardRules: [], sessionSeconds: 3600 };
 
 /** A whole second-factor policy unlike INITIAL's in every field. */
-const EVERY_MFA_FIELD: Settings["mfa"] = { mode: "all", factors: ["email"], rememberDays: 0, trustProviderMfa: false };
+const EVERY_MFA_FIELD: Settings["mfa"] = { mode: "admins", factors: ["email"], rememberDays: 0, trustProviderMfa: false };
 
 type Fixture = AdminFixture;
 

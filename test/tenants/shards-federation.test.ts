@@ -121,14 +121,15 @@ describe("S one provider ID token, one sign-in, across shards", () => {
     const who = person();
     const first = await signedIn(await postIdToken(eu, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
     const me = await meOf(eu, tenant.name, first.access_token);
-    // D1 calls of a native sign-in of a known identity on shard 2: 1 the tenant, 2 the identity, 3 the
-    // session, the last. The token is spent on shard 1 between 2 and 3, and given back if 3 fails.
+    // D1 calls of a native sign-in of a known identity on shard 2: 1 the tenant, 2 the identity, 3 rule M's
+    // gate (the person's factors), 4 the session, the last. The token is spent on shard 1 between 2 and 4,
+    // and given back if 4 fails.
     const counting = faultyRegion({ kind: "nth", n: 99 }, 400, 2);
     await signedIn(await postIdToken(counting.region, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
-    expect(counting.state.calls).toBe(3);
+    expect(counting.state.calls).toBe(4);
 
     const idToken = await mintIdToken("google", who);
-    const { region, state } = faultyRegion({ kind: "nth", n: 3 }, 400, 2);
+    const { region, state } = faultyRegion({ kind: "nth", n: 4 }, 400, 2);
     await problemOf(await postIdToken(region, tenant.name, "google", { idToken }), 503, "unavailable");
     expect(state.failed).toBe(1);
     expect(await usedOn(idToken)).toEqual([0, 0]);
@@ -148,7 +149,7 @@ describe("S one provider ID token, one sign-in, across shards", () => {
       const first = await signedIn(await postIdToken(eu, tenant.name, "google", { idToken: await mintIdToken("google", who) }));
       const me = await meOf(eu, tenant.name, first.access_token);
       const idToken = await mintIdToken("google", who);
-      const { region } = faultyRegion({ kind: "nth", n: 3, lost: true }, 400, shard);
+      const { region } = faultyRegion({ kind: "nth", n: 4, lost: true }, 400, shard);
       await problemOf(await postIdToken(region, tenant.name, "google", { idToken }), 503, "unavailable");
       // D1 opened the session: the token has signed in once.
       expect(await sessionCount(tenant.region, me.id)).toBe(2);
