@@ -1,25 +1,13 @@
-import type { Tenant, User } from "../db/schema";
 import type { Scope } from "../http/context";
+import type { SessionGrant } from "../tokens/issue";
 import { amrOfMethod, passedSecondStep, withRememberedDevice } from "./amr";
 import { mfaRequired, openChallenge } from "./challenges";
 import { enrolledFactors } from "./enrolled";
 import { secondFactorOwed } from "./policy";
 import { isRemembered } from "./remembered";
 
-/** What a sign-in would open, as the gate needs it. */
-export interface GatedSignIn {
-  tenant: Tenant;
-  user: User;
-  clientId: string;
-  method: string;
-  scope: string;
-  nonce?: string | null;
-  authTime: Date;
-  sessionId?: string;
-  amr?: string[] | null;
-  /** A "remember this device" token the client sent (factors/remembered.ts). */
-  rememberToken?: string;
-}
+/** What a sign-in would open, as the gate needs it: the session opener's grant, its time of authentication fixed. */
+export type GatedSignIn = Omit<SessionGrant, "attempt"> & { authTime: Date };
 
 /**
  * Rule M, the one gate every token passes (tokens/issue.ts calls it before any session opens, whichever
