@@ -1,3 +1,4 @@
+import type { FactorType, Tenant, UserProfile } from "../db/schema";
 import type { Scope } from "../http/context";
 import type { SessionGrant } from "../tokens/issue";
 import { amrOfMethod, passedSecondStep, withRememberedDevice } from "./amr";
@@ -5,6 +6,17 @@ import { mfaRequired, openChallenge } from "./challenges";
 import { enrolledFactors } from "./enrolled";
 import { secondFactorOwed } from "./policy";
 import { isRemembered } from "./remembered";
+
+/**
+ * Whether a person who authenticated so (`amr`) still owes a second factor under the tenant's policy as it
+ * is now: undefined when not (two factors already, a device the gate remembered (`rba`, set there only),
+ * the policy off, nothing owed), else the factors they can answer with (none: they must set one up).
+ */
+export async function factorsOwed(scope: Scope, tenant: Tenant, user: UserProfile, amr: readonly string[]): Promise<FactorType[] | undefined> {
+  if (passedSecondStep(amr) || tenant.mfa.mode === "off") return undefined;
+  const enrolled = await enrolledFactors(scope.db, tenant, user.id);
+  return secondFactorOwed(tenant, user, enrolled) ? enrolled : undefined;
+}
 
 /** What a sign-in would open, as the gate needs it: the session opener's grant, its time of authentication fixed. */
 export type GatedSignIn = Omit<SessionGrant, "attempt"> & { authTime: Date };
@@ -20,10 +32,8 @@ export async function secondFactorGate(scope: Scope, sign: GatedSignIn, opening:
   const { db } = scope;
   const { tenant, user } = sign;
   const amr = sign.amr ?? amrOfMethod(sign.method);
-  // Two factors already, or a device this gate remembered (`rba`, set here only): carried by a code or an approval.
-  if (passedSecondStep(amr) || tenant.mfa.mode === "off") return amr;
-  const enrolled = await enrolledFactors(db, tenant, user.id);
-  if (!secondFactorOwed(tenant, user, enrolled)) return amr;
+  const enrolled = await factorsOwed(scope, tenant, user, amr);
+  if (!enrolled) return amr;
   if (sign.rememberToken && enrolled.length > 0 && (await isRemembered(db, tenant, user.id, sign.rememberToken))) return withRememberedDevice(amr);
   const token = await openChallenge(db, tenant, user.id, {
     purpose: "sign-in",

@@ -3,10 +3,10 @@ import * as v from "valibot";
 import { sessions, type Tenant } from "../db/schema";
 import type { Principal, Scope } from "../http/context";
 import { AppError } from "../http/errors";
-import { amrOfMethod, passedSecondStep, withSecondFactor, type SecondFactorUsed } from "./amr";
+import { amrOfMethod, withSecondFactor, type SecondFactorUsed } from "./amr";
 import { mfaRequired, openChallenge, type PendingStep } from "./challenges";
 import { enrolledFactors } from "./enrolled";
-import { secondFactorOwed } from "./policy";
+import { factorsOwed } from "./gate";
 import { passSecondStep, secondStepAttempt, SecondFactorAnswer, type Answer } from "./second-step";
 
 /**
@@ -56,9 +56,8 @@ export async function approverAmr(scope: Scope, tenant: Tenant, principal: Princ
   const { db } = scope;
   const session = await db.select({ amr: sessions.amr, method: sessions.method }).from(sessions).where(eq(sessions.id, principal.sessionId)).get();
   const amr = session?.amr ?? amrOfMethod(session?.method ?? "password");
-  if (passedSecondStep(amr) || tenant.mfa.mode === "off") return amr;
-  const enrolled = await enrolledFactors(db, tenant, principal.user.id);
-  if (!secondFactorOwed(tenant, principal.user, enrolled)) return amr;
+  const enrolled = await factorsOwed(scope, tenant, principal.user, amr);
+  if (!enrolled) return amr;
   if (enrolled.length === 0) throw new AppError("forbidden", { detail: "This tenant asks you for a second factor: set one up before approving a device" });
   const factor = await requireFreshSecondFactor(scope, tenant, principal, answer);
   return factor ? withSecondFactor(amr, factor) : amr;
