@@ -70,7 +70,7 @@ describe("GET /t/{tenant}/admin/sign-in-attempts", () => {
 
       const { items, nextCursor } = await page(f);
       expect(nextCursor).toBeNull();
-      const phone = { method: "password", ip: IP, client: CLIENT_ID, userAgent: USER_AGENT };
+      const phone = { method: "password", factor: null, ip: IP, client: CLIENT_ID, userAgent: USER_AGENT };
       expect(items.map(({ at: _at, ...rest }) => rest)).toEqual([
         { ...phone, login: "ann", userId: ann.id, success: false, code: "account_locked" },
         // The failure that reached the limit is recorded as what it answered: the lock.
@@ -81,7 +81,7 @@ describe("GET /t/{tenant}/admin/sign-in-attempts", () => {
         { ...phone, login: "ann", userId: ann.id, success: false, code: "invalid_credentials" },
         { ...phone, login: "ANN@example.com", userId: ann.id, success: true, code: null },
         // The admin's own sign-in by the fixture, sent without those headers.
-        { method: "password", ip: null, client: CLIENT_ID, userAgent: null, login: "admin", userId: f.adminId, success: true, code: null },
+        { method: "password", factor: null, ip: null, client: CLIENT_ID, userAgent: null, login: "admin", userId: f.adminId, success: true, code: null },
       ]);
 
       const times = items.map((item) => Date.parse(item.at));
