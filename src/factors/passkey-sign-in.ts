@@ -1,4 +1,4 @@
-import type { AuthenticationResponseJSON } from "@simplewebauthn/server";
+import type * as v from "valibot";
 import { findUserById } from "../accounts/queries";
 import { requireConfirmedEmail } from "../accounts/email-verification";
 import { recordAttempt } from "../audit/attempts";
@@ -9,9 +9,10 @@ import { AppError } from "../http/errors";
 import { admit } from "../policy/admission";
 import { startSession, type TokenResponse } from "../tokens/issue";
 import { challengeOf, consumeWebauthnChallenge, verifyPasskeyAssertion } from "./passkeys";
+import type { AuthenticationResponse } from "./webauthn-json";
 
 export interface PasskeySignIn {
-  response: AuthenticationResponseJSON;
+  response: v.InferOutput<typeof AuthenticationResponse>;
   clientId: string;
   scope: string;
 }
