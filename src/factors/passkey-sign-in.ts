@@ -8,13 +8,25 @@ import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import { admit } from "../policy/admission";
 import { startSession, type TokenResponse } from "../tokens/issue";
-import { challengeOf, consumeWebauthnChallenge, verifyPasskeyAssertion } from "./passkeys";
+import { authenticationOptions, challengeOf, consumeWebauthnChallenge, verifyPasskeyAssertion, type UserVerification } from "./passkeys";
 import type { AuthenticationResponse } from "./webauthn-json";
 
 export interface PasskeySignIn {
+  /** The assertion as the routes take it (webauthn-json.ts): `PublicKeyCredential.toJSON()` after get(). */
   response: v.InferOutput<typeof AuthenticationResponse>;
   clientId: string;
   scope: string;
+}
+
+/** A passkey that signs in alone must have verified its person itself (PIN, biometrics): asked in its options, checked in its assertion. */
+const SIGN_IN_VERIFICATION: UserVerification = "required";
+
+/**
+ * The options of a sign-in with a passkey alone, for the JSON API and the hosted page alike: any
+ * discoverable passkey of this site (no person is known yet), with its person's verification.
+ */
+export function signInWithPasskeyOptions(scope: Scope, tenant: Tenant) {
+  return authenticationOptions(scope.db, scope.config, tenant, { userId: null, userVerification: SIGN_IN_VERIFICATION });
 }
 
 /**
@@ -41,7 +53,7 @@ export async function signInWithPasskey(scope: Scope, tenant: Tenant, input: Pas
   const challenge = challengeOf(input.response);
   const proven =
     challenge !== undefined && (await consumeWebauthnChallenge(db, tenant.id, challenge, "authenticate", null))
-      ? await verifyPasskeyAssertion(db, config, tenant, input.response, { challenge, userVerification: "required" })
+      ? await verifyPasskeyAssertion(db, config, tenant, input.response, { challenge, userVerification: SIGN_IN_VERIFICATION })
       : undefined;
   const user = proven && (await findUserById(db, tenant.id, proven.userId));
   if (!user) {

@@ -1,46 +1,65 @@
 /**
  * The account's "Second factors", `/t/{tenant}/account/factors` (issue 16 point 2): for the person signed
  * in in this browser (the hosted sign-in's session, rule P on every request), their factors and what the
- * tenant asks of them; setting up an authenticator app (QR code, key, first code) or e-mail codes, new
- * recovery codes (shown once), removing a factor. The rules are the JSON API's (`/me/factors`): each
- * change asks a fresh second factor first when the person has one, through `requireFreshSecondFactor`,
- * whose two calls the forms drive: the change's first post answers "Confirm it's you" with a step token,
- * and the same form posted again with that token and a code makes the change.
+ * tenant asks of them; setting up an authenticator app (QR code, key, first code) or e-mail codes, adding
+ * a passkey (with the passkey script), new recovery codes (shown once), removing a factor or a passkey.
+ * The rules are the JSON API's (`/me/factors`, `/me/factors/passkeys`): each change asks a fresh second
+ * factor first when the person has one, through `requireFreshSecondFactor`, whose two calls the forms
+ * drive: the change's first post answers "Confirm it's you" with a step token, and the same form posted
+ * again with that token and a code (or a passkey's assertion) makes the change.
  */
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import * as v from "valibot";
 import { findUserById } from "../accounts/queries";
-import { secondFactors } from "../db/schema";
+import { factorTypes, secondFactors, type FactorType } from "../db/schema";
 import { isSecondStep, type PendingStep } from "../factors/challenges";
 import { enrolledFactors } from "../factors/enrolled";
 import { mailStepCode } from "../factors/mfa-routes";
+import { MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_PERSON, passkeysOf, registerPasskey, registrationOptions, removePasskey } from "../factors/passkeys";
 import { factorRequired } from "../factors/policy";
 import { replaceRecoveryCodes } from "../factors/recovery-codes";
 import { factorsOf } from "../factors/reset";
 import { requireFreshSecondFactor } from "../factors/step-up";
 import { startTotpEnrolment, useTotpCode, type TotpEnrolment } from "../factors/totp";
+import { RegistrationResponse } from "../factors/webauthn-json";
 import { scopeOf, type AppEnv } from "../http/context";
 import { CSRF_FIELD } from "../http/csrf";
-import { AppError } from "../http/errors";
+import { AppError, type FieldError } from "../http/errors";
+import { fieldErrors, validationFailed } from "../http/validation";
 import { accountPath } from "./account";
 import { localeOf, pageErrorOf } from "./authorize";
 import { browserSessionOf, principalOf, type BrowserSession } from "./browser-session";
-import { field, hiddenFields } from "./forms";
+import { allowPasskeyScript } from "./headers";
+import { field, hiddenFields, jsonOf } from "./forms";
 import { logoutPath } from "./logout";
 import { AppSetupPage, FactorsPage, FactorStepPage, RecoveryCodesPage, SignInFirstPage, type PageError } from "./pages";
-import { afterRefusal, pendingStepOf, STEP_FIELDS, stepAnswerOf, waysToAnswer } from "./pending-step";
+import { optionsAnswer, stepPasskeyOptions } from "./passkey-options";
+import { passkeyScriptSrc } from "./passkey-script";
+import { afterRefusal, pendingStepOf, refusalOfAnswer, STEP_FIELDS, stepAnswerOf, waysToAnswer } from "./pending-step";
 
-/** The changes, each a POST to its path under the page. */
-export const FACTOR_CHANGES = ["totp", "totp-confirm", "email", "recovery-codes", "remove"] as const;
+/**
+ * The changes, each a POST to its path under the page. `passkey` is posted twice: without a credential
+ * it asks for one (after the step), with the new credential (`passkey_credential`) it keeps it.
+ */
+export const FACTOR_CHANGES = ["totp", "totp-confirm", "email", "passkey", "recovery-codes", "remove"] as const;
 export type FactorChange = (typeof FACTOR_CHANGES)[number];
 
 /** What the page says after a change that ends on it (`?done=`): one of these fixed sentences, nothing a link could word. */
-const DONE = ["totp", "email", "removed"] as const;
+const DONE = ["totp", "email", "passkey", "removed"] as const;
 type Done = (typeof DONE)[number];
+
+/** The fields of a change's form that its "Confirm it's you" carries back: which factor, which passkey, a new passkey's name. */
+const CHANGE_FIELDS = ["type", "passkey", "passkey_name"] as const;
+
+/** The field of the "Add a passkey" form that carries the new credential's JSON (a step's assertion is `webauthn_response`). */
+const CREDENTIAL_FIELD = "passkey_credential";
 
 type Ctx = Context<AppEnv>;
 type View = { error?: PageError; status?: ContentfulStatusCode };
+/** Creation options made for the page after the step a new passkey asked, with the name typed before. */
+type Creation = { options: unknown; name: string };
 
 const factorsPath = (c: Ctx) => `${accountPath(c.var.tenant.slug)}/factors`;
 const localeHere = (c: Ctx) => localeOf(c, new URL(c.req.url).searchParams);
@@ -54,8 +73,19 @@ function signInFirst(c: Ctx) {
   return c.html(<SignInFirstPage locale={localeHere(c)} tenantName={c.var.tenant.displayName} />, 401);
 }
 
-/** The page itself: the person's factors (a passkey's name too), each removable unless it is the last the tenant requires. */
-async function listPage(c: Ctx, session: BrowserSession, view: View & { done?: Done }) {
+/**
+ * Whether removing one factor of `type` (for a passkey, one of the person's `passkeys`) leaves them none
+ * of those they can use: the last one, which a tenant that requires a factor keeps.
+ */
+const leavesNone = (enrolled: readonly FactorType[], type: FactorType, passkeys: number) =>
+  enrolled.length === 1 && enrolled[0] === type && (type !== "passkey" || passkeys === 1);
+
+/**
+ * The page itself: the person's factors and passkeys, each removable unless it is the last the tenant
+ * requires, and what they may add. A passkey's options are fetched by the script where no step comes
+ * first; after one (`creation`), they are in the page.
+ */
+async function listPage(c: Ctx, session: BrowserSession, view: View & { done?: Done; creation?: Creation }) {
   const { tenant, db } = c.var;
   const { user } = session;
   const [{ factors, passkeys, recoveryCodesLeft }, enrolled] = await Promise.all([factorsOf(db, user.id), enrolledFactors(db, tenant, user.id)]);
@@ -63,15 +93,26 @@ async function listPage(c: Ctx, session: BrowserSession, view: View & { done?: D
   const allowed = tenant.mfa.factors;
   const has = (type: string) => factors.some((factor) => factor.type === type);
   const emailable = user.email && user.emailVerified ? true : "address needed";
+  const removable = (type: FactorType) => !(required && leavesNone(enrolled, type, passkeys.length));
+  const passkeyAddable = allowed.includes("passkey") && passkeys.length < MAX_PASSKEYS_PER_PERSON;
+  // A person with a factor confirms it first (requireFreshSecondFactor): the script then posts the form for that step.
+  const stepFirst = tenant.mfa.mode !== "off" && enrolled.length > 0;
+  const optionsAction = view.creation || stepFirst ? undefined : `${factorsPath(c)}/passkey/options`;
+  if (passkeyAddable) allowPasskeyScript(c, optionsAction ? [optionsAction] : []);
   return c.html(
     <FactorsPage
       locale={localeHere(c)}
       tenantName={tenant.displayName}
       required={required}
-      factors={factors.map((factor) => ({ ...factor, removable: !(required && enrolled.length === 1 && enrolled.includes(factor.type)) }))}
-      passkeys={passkeys}
+      factors={factors.map((factor) => ({ ...factor, removable: removable(factor.type) }))}
+      passkeys={passkeys.map((passkey) => ({ ...passkey, removable: removable("passkey") }))}
       recoveryCodesLeft={recoveryCodesLeft}
-      add={{ totp: allowed.includes("totp") && !has("totp"), email: allowed.includes("email") && !has("email") && emailable }}
+      add={{
+        totp: allowed.includes("totp") && !has("totp"),
+        email: allowed.includes("email") && !has("email") && emailable,
+        passkey: passkeyAddable ? { optionsAction, options: view.creation?.options, name: view.creation?.name } : undefined,
+      }}
+      script={passkeyAddable ? passkeyScriptSrc(tenant.slug) : undefined}
       base={factorsPath(c)}
       hidden={csrfOf(c)}
       signOut={{ action: `${logoutPath(tenant.slug)}/confirm`, hidden: hiddenFields(c, tenant.slug, new URLSearchParams()) }}
@@ -94,9 +135,14 @@ export async function factorsPage(c: Ctx): Promise<Response> {
 async function confirmPage(c: Ctx, session: BrowserSession, form: URLSearchParams, change: FactorChange, mfaToken: string, view: View & { mailed?: boolean }) {
   const step = await pendingStepOf(scopeOf(c), c.var.tenant, mfaToken, changeStepOf(session));
   if (!step) return listPage(c, session, { error: { code: "step_ended" }, status: 401 });
-  const type = field(form, "type");
-  const hidden = { ...csrfOf(c), [STEP_FIELDS.mfaToken]: step.mfaToken, change, ...(type && { type }) };
+  const carried = CHANGE_FIELDS.flatMap((name) => {
+    const value = field(form, name);
+    return value === undefined ? [] : [[name, value] as const];
+  });
+  const hidden = { ...csrfOf(c), [STEP_FIELDS.mfaToken]: step.mfaToken, change, ...Object.fromEntries(carried) };
   const recoveryOpen = field(form, STEP_FIELDS.recoveryCode) !== undefined;
+  const passkeyOptions = step.factors.includes("passkey") ? `${factorsPath(c)}/passkey/step` : undefined;
+  if (passkeyOptions) allowPasskeyScript(c, [passkeyOptions]);
   return c.html(
     <FactorStepPage
       locale={localeHere(c)}
@@ -105,6 +151,7 @@ async function confirmPage(c: Ctx, session: BrowserSession, form: URLSearchParam
       emailAction={`${factorsPath(c)}/code`}
       hidden={hidden}
       step={{ ...waysToAnswer(step.factors), recoveryOpen, mailed: view.mailed }}
+      passkey={passkeyOptions ? { options: passkeyOptions, script: passkeyScriptSrc(c.var.tenant.slug) } : undefined}
       error={view.error}
       backHref={factorsPath(c)}
     />,
@@ -127,7 +174,7 @@ async function withFreshFactor(c: Ctx, session: BrowserSession, form: URLSearchP
   } catch (error) {
     if (error instanceof AppError && isSecondStep(error)) return confirmPage(c, session, form, change, String(error.options.extensions?.mfaToken), {});
     const after = await afterRefusal(scope, tenant, mfaToken ?? "", changeStepOf(session), error);
-    if ("again" in after) return confirmPage(c, session, form, change, after.again.mfaToken, { status: 401, error: { code: "wrong_code" } });
+    if ("again" in after) return confirmPage(c, session, form, change, after.again.mfaToken, { status: 401, error: { code: refusalOfAnswer(read.answer) } });
     const { ended } = after;
     return listPage(c, session, { status: ended.status, error: ended.code === "invalid_credentials" ? { code: "step_ended" } : pageErrorOf(ended) });
   }
@@ -196,25 +243,63 @@ const changes: Record<FactorChange, (c: Ctx, session: BrowserSession, form: URLS
       return first ? recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, user.id)) : doneRedirect(c, "email");
     });
   },
+  /**
+   * A passkey: without a credential, after a fresh factor, its options made for the page (the script
+   * asks the authenticator with them, and posts this form again); with the new credential, kept under its
+   * name (the challenge of those options, the person's and spent now, proves the step was passed). A
+   * first factor brings recovery codes.
+   */
+  passkey: async (c, session, form) => {
+    const { tenant, db, config } = c.var;
+    if (!tenant.mfa.factors.includes("passkey")) throw refusal("This tenant does not allow passkeys");
+    const name = passkeyNameOf(form);
+    if ("fieldErrors" in name) return listPage(c, session, { status: 400, error: { code: "validation_failed", fieldErrors: name.fieldErrors } });
+    const credential = field(form, CREDENTIAL_FIELD);
+    if (!credential) {
+      return withFreshFactor(c, session, form, "passkey", async () =>
+        listPage(c, session, { creation: { options: await registrationOptions(db, config, tenant, session.user), name: name.name } }),
+      );
+    }
+    const response = jsonOf(credential, RegistrationResponse);
+    if (!response) throw validationFailed([{ path: CREDENTIAL_FIELD, message: "The browser gave no passkey that can be used: try again." }]);
+    const first = (await enrolledFactors(db, tenant, session.user.id)).length === 0;
+    await registerPasskey(db, config, tenant, session.user.id, name.name, response);
+    return first ? recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, session.user.id)) : doneRedirect(c, "passkey");
+  },
   /** New recovery codes, replacing the old ones. */
   "recovery-codes": async (c, session, form) => {
     const { tenant, db, config } = c.var;
     if ((await enrolledFactors(db, tenant, session.user.id)).length === 0) throw refusal("Recovery codes come with a second factor: set one up first");
     return withFreshFactor(c, session, form, "recovery-codes", async () => recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, session.user.id)));
   },
-  /** An app or e-mail codes removed; not the last factor of a person the tenant requires one of. */
+  /** An app, e-mail codes or one passkey (`passkey`: its id) removed; not the last factor of a person the tenant requires one of. */
   remove: async (c, session, form) => {
     const { tenant, db } = c.var;
-    const type = field(form, "type");
-    const enrolled = await enrolledFactors(db, tenant, session.user.id);
-    if ((type !== "totp" && type !== "email") || !enrolled.includes(type)) throw new AppError("not_found", { detail: "No such factor is set up" });
-    if (enrolled.length === 1 && factorRequired(tenant, session.user)) throw refusal("This tenant requires a second factor: set up another before removing this one");
+    const { user } = session;
+    const type = factorTypes.find((known) => known === field(form, "type"));
+    const passkeyId = field(form, "passkey");
+    const [enrolled, passkeys] = await Promise.all([enrolledFactors(db, tenant, user.id), passkeysOf(db, tenant.id, user.id)]);
+    const held = type === "passkey" ? passkeys.some((passkey) => passkey.id === passkeyId) : type !== undefined && enrolled.includes(type);
+    if (type === undefined || !held) throw new AppError("not_found", { detail: "No such factor is set up" });
+    if (factorRequired(tenant, user) && leavesNone(enrolled, type, passkeys.length)) {
+      throw refusal("This tenant requires a second factor: set up another before removing this one");
+    }
     return withFreshFactor(c, session, form, "remove", async () => {
-      await db.delete(secondFactors).where(and(eq(secondFactors.userId, session.user.id), eq(secondFactors.type, type)));
+      if (type === "passkey") await removePasskey(db, tenant.id, user.id, passkeyId!);
+      else await db.delete(secondFactors).where(and(eq(secondFactors.userId, user.id), eq(secondFactors.type, type)));
       return doneRedirect(c, "removed");
     });
   },
 };
+
+const PasskeyName = v.pipe(v.string(), v.trim(), v.minLength(1, "Give the passkey a name."), v.maxLength(MAX_PASSKEY_NAME_LENGTH));
+
+/** The new passkey's name, or what is wrong with it (said at its field). */
+function passkeyNameOf(form: URLSearchParams): { name: string } | { fieldErrors: FieldError[] } {
+  const parsed = v.safeParse(PasskeyName, field(form, "passkey_name") ?? "");
+  if (parsed.success) return { name: parsed.output };
+  return { fieldErrors: fieldErrors(parsed.issues).map((error) => ({ ...error, path: "passkey_name" })) };
+}
 
 /**
  * A change's refusals (from a page older than the factors it shows, or a message that could not go out):
@@ -236,6 +321,32 @@ export function factorChange(change: FactorChange) {
     if (!session) return signInFirst(c);
     return refused(c, session, () => changes[change](c, session, form));
   };
+}
+
+/**
+ * POST /account/factors/passkey/options: a new passkey's options, for the script, where the person has no
+ * factor to confirm first (with one, `requireFreshSecondFactor` refuses, and the script posts the form
+ * to `/factors/passkey`, which asks for it).
+ */
+export async function passkeyCreationOptions(c: Ctx): Promise<Response> {
+  const session = await browserSessionOf(c, c.var.tenant);
+  const { tenant, db, config } = c.var;
+  return optionsAnswer(c, async () => {
+    if (!session) throw new AppError("unauthorized", { detail: "Sign in first" });
+    if (!tenant.mfa.factors.includes("passkey")) throw refusal("This tenant does not allow passkeys");
+    await requireFreshSecondFactor(scopeOf(c), tenant, principalOf(session), {});
+    return registrationOptions(db, config, tenant, session.user);
+  });
+}
+
+/** POST /account/factors/passkey/step: "Use a passkey" for the step of a change, the options of the person's passkeys, for the script. */
+export async function passkeyOptionsForChange(c: Ctx, form: URLSearchParams): Promise<Response> {
+  const session = await browserSessionOf(c, c.var.tenant);
+  const scope = scopeOf(c);
+  return optionsAnswer(c, async () => {
+    if (!session) throw new AppError("unauthorized", { detail: "Sign in first" });
+    return stepPasskeyOptions(scope, c.var.tenant, await pendingStepOf(scope, c.var.tenant, field(form, STEP_FIELDS.mfaToken), changeStepOf(session)));
+  });
 }
 
 /** POST /account/factors/code: "Send me a code by e-mail" for the step of a change; the step's page says it went. */

@@ -18,6 +18,8 @@ import { formParameters, hiddenFields } from "./forms";
 import { allowFormTarget } from "./headers";
 import { readIdTokenHint } from "./id-token-hint";
 import { localeFor, type Locale } from "./i18n";
+import { passkeySignInPaths } from "./passkey";
+import { passkeyScriptSrc } from "./passkey-script";
 import { ContinueAsPage, SignInPage, type PageError } from "./pages";
 import { providerButtons } from "./provider-start";
 import { registerPage } from "./register";
@@ -165,13 +167,17 @@ export interface SignInView {
   headers?: Record<string, string>;
 }
 
-/** The hosted sign-in page for this request, as its forms continue it. */
+/**
+ * The hosted sign-in page for this request, as its forms continue it; where the tenant allows passkeys,
+ * with "Sign in with a passkey" (passkey.ts), which the passkey script shows.
+ */
 export async function signInPage(c: Context<AppEnv>, request: AuthorizationRequest, view: SignInView): Promise<Response> {
   const { tenant } = c.var;
   const parameters = clientParameters(request.parameters);
   const pageOf = (kind: AccountKind) => `${authorizePath(tenant)}?${withAccount(parameters, kind)}`;
   const offered = offeredAccounts(tenant);
-  allowFormTarget(c, request.redirectUri);
+  const passkey = tenant.mfa.factors.includes("passkey") ? passkeySignInPaths(tenant.slug) : undefined;
+  allowFormTarget(c, request.redirectUri, passkey && [passkey.options]);
   for (const [name, value] of Object.entries(view.headers ?? {})) c.header(name, value);
   return c.html(
     <SignInPage
@@ -186,6 +192,7 @@ export async function signInPage(c: Context<AppEnv>, request: AuthorizationReque
       providers={providerButtons(c, tenant, view.account, parameters)}
       registerHref={tenant.allowRegistration ? `${authorizePath(tenant)}/register?${parameters}` : undefined}
       forgotHref={`/t/${tenant.slug}/account/password/forgot?${parameters}`}
+      passkey={passkey && { ...passkey, script: passkeyScriptSrc(tenant.slug) }}
       clientName={request.client.name}
     />,
     view.status ?? 200,

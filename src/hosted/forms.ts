@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import * as v from "valibot";
 import type { AppEnv } from "../http/context";
 import { checkDoubleSubmit, CSRF_FIELD, doubleSubmitToken, type CsrfCookie } from "../http/csrf";
 import { AppError } from "../http/errors";
@@ -20,6 +21,22 @@ export async function formParameters(c: Context<AppEnv>): Promise<URLSearchParam
 export function field(form: URLSearchParams, name: string): string | undefined {
   const values = form.getAll(name);
   return values.length === 1 ? values[0] : undefined;
+}
+
+/**
+ * A field's JSON in `schema`'s shape (a passkey's credential, as the passkey script posts it), or undefined
+ * when it is missing, not JSON or not that shape: each caller says so in its own words.
+ */
+export function jsonOf<T extends v.GenericSchema>(text: string | undefined, schema: T): v.InferOutput<T> | undefined {
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const parsed = v.safeParse(schema, value);
+  return parsed.success ? parsed.output : undefined;
 }
 
 const csrfCookie = (slug: string): CsrfCookie => ({ name: "printid_hosted_csrf", path: tenantPath(slug) });

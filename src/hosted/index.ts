@@ -3,7 +3,8 @@
  * and its pages, `/t/{tenant}/authorize…`, RP-initiated logout, `/t/{tenant}/logout…`, and the pages of
  * the messages' links and the signed-in person's second factors, `/t/{tenant}/account…` (issues 14 and
  * 16), and a device's verification page, `/t/{tenant}/device` (issue 15). Pages, not API:
- * not in /openapi.json (discovery describes them). Read top to bottom, this is their map: who may call
+ * not in /openapi.json (discovery describes them); the few JSON answers here are the passkey options the
+ * pages' one script fetches (passkey-script.ts). Read top to bottom, this is their map: who may call
  * what, with which limits and checks.
  */
 import { Hono, type Context } from "hono";
@@ -14,7 +15,7 @@ import { AppError } from "../http/errors";
 import { rateLimit, rateLimits } from "../http/rate-limit";
 import { tenantRoute } from "../tenants/middleware";
 import { accountSubmit, forgotPage, linkPage, mailResetCode } from "./account";
-import { FACTOR_CHANGES, factorChange, factorsPage, mailChangeCode } from "./account-factors";
+import { FACTOR_CHANGES, factorChange, factorsPage, mailChangeCode, passkeyCreationOptions, passkeyOptionsForChange } from "./account-factors";
 import type { AuthorizationRequest } from "./authorization-request";
 import { answeringClient, authorize, continueAs } from "./authorize";
 import { deviceDecision, devicePage } from "./device";
@@ -22,10 +23,12 @@ import { renderHostedError } from "./errors";
 import { checkFormToken, field, formParameters, REQUEST_FIELD } from "./forms";
 import { hostedHeaders } from "./headers";
 import { confirmLogout, logout } from "./logout";
+import { passkeySignIn, passkeySignInOptionsOnPage } from "./passkey";
+import { servePasskeyScript } from "./passkey-script";
 import { passwordSignIn } from "./password";
 import { startProvider } from "./provider-start";
 import { registerPage, registerSubmit } from "./register";
-import { answerSecondStep, mailSecondStepCodeOnPage, setUpFirstFactorOnPage } from "./second-step";
+import { answerSecondStep, mailSecondStepCodeOnPage, passkeyOptionsForSecondStep, setUpFirstFactorOnPage } from "./second-step";
 
 export { continueHostedSignIn } from "./federated";
 
@@ -76,10 +79,16 @@ authorizeApp.get("/provider/:provider{apple|google|microsoft}", rateLimit(rateLi
 authorizeApp.post("/password", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(passwordSignIn));
 authorizeApp.post("/register", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(registerSubmit));
 authorizeApp.post("/continue", sameOrigin(), rateLimit(rateLimits.oauth), tenantRoute(), fromForm(continueAs));
+// A passkey alone (with the passkey script): its options as JSON, then its assertion as the page's form.
+authorizeApp.post("/passkey/options", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(passkeySignInOptionsOnPage));
+authorizeApp.post("/passkey", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(passkeySignIn));
+// The pages' one script: static, the same for every tenant (no tenant looked up), kept by browsers.
+authorizeApp.get("/passkey.js", servePasskeyScript);
 // The second step a sign-in on the page owes (rule M): the answer, a mailed code, a first factor set up there.
 authorizeApp.post("/mfa", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(answerSecondStep));
 authorizeApp.post("/mfa/email", sameOrigin(), rateLimit(rateLimits.mail), tenantRoute(), fromForm(mailSecondStepCodeOnPage));
 authorizeApp.post("/mfa/enrol", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(setUpFirstFactorOnPage));
+authorizeApp.post("/mfa/passkey", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), fromForm(passkeyOptionsForSecondStep));
 authorizeApp.all("*", notFound);
 
 /** `/t/{tenant}/logout`: the client's request (GET or its form POST), and the person's confirmation. */
@@ -105,6 +114,9 @@ for (const change of FACTOR_CHANGES) {
   accountApp.post(`/factors/${change}`, sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), checkedForm(factorChange(change)));
 }
 accountApp.post("/factors/code", sameOrigin(), rateLimit(rateLimits.mail), tenantRoute(), checkedForm(mailChangeCode));
+// The passkey script's options: a new passkey's (no step first), and a passkey's for a change's step.
+accountApp.post("/factors/passkey/options", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), checkedForm(passkeyCreationOptions));
+accountApp.post("/factors/passkey/step", sameOrigin(), rateLimit(rateLimits.credentials), tenantRoute(), checkedForm(passkeyOptionsForChange));
 accountApp.all("*", notFound);
 
 /**

@@ -6,6 +6,8 @@ import { finishSignIn, type FinishedStep } from "../factors/finish-sign-in";
 import type { Answer } from "../factors/second-step";
 import type { Scope } from "../http/context";
 import { AppError, type FieldError } from "../http/errors";
+import { AuthenticationResponse } from "../factors/webauthn-json";
+import { jsonOf } from "./forms";
 
 /**
  * A second step (rule M) as the pages answer it, the hosted sign-in's, the account's and the console's
@@ -14,8 +16,8 @@ import { AppError, type FieldError } from "../http/errors";
  * (factors/second-step.ts); this only puts them on pages.
  */
 
-/** The form fields of an answer: the step's token, then a code or a recovery code. */
-export const STEP_FIELDS = { mfaToken: "mfa_token", code: "code", recoveryCode: "recovery_code", remember: "remember" } as const;
+/** The form fields of an answer: the step's token, then a code, a recovery code or a passkey's assertion (its JSON). */
+export const STEP_FIELDS = { mfaToken: "mfa_token", code: "code", recoveryCode: "recovery_code", webauthnResponse: "webauthn_response", remember: "remember" } as const;
 
 /** An mfaToken is 43 characters; anything much longer names nothing. */
 const MAX_TOKEN = 200;
@@ -54,15 +56,24 @@ export async function pendingStepOf(scope: Scope, tenant: Tenant, mfaToken: stri
   return { mfaToken, user, step: challenge.step, factors, setUp };
 }
 
-/** How a person with these factors answers: a code (an app's or a mailed one), e-mail codes, recovery codes. */
-export function waysToAnswer(factors: readonly FactorType[]): { code: boolean; email: boolean; recovery: boolean } {
+/** How a person with these factors answers: a code (an app's or a mailed one), e-mail codes, recovery codes, a passkey. */
+export function waysToAnswer(factors: readonly FactorType[]): { code: boolean; email: boolean; recovery: boolean; passkey: boolean } {
   const email = factors.includes("email");
-  return { code: email || factors.includes("totp"), email, recovery: factors.length > 0 };
+  return { code: email || factors.includes("totp"), email, recovery: factors.length > 0, passkey: factors.includes("passkey") };
 }
 
-/** The answer a form carries, or what is wrong with it (said at its field). */
+/**
+ * The answer a form carries, or what is wrong with it (said at its field). A passkey's form (posted by the
+ * passkey script) carries its assertion; posted without one (no options to be had), it says to try again.
+ */
 export function stepAnswerOf(field: (name: string) => string | undefined): { answer: Answer } | { fieldErrors: FieldError[] } {
   const mfaToken = field(STEP_FIELDS.mfaToken) ?? "";
+  const assertion = field(STEP_FIELDS.webauthnResponse);
+  if (assertion !== undefined) {
+    const webauthnResponse = jsonOf(assertion, AuthenticationResponse);
+    if (webauthnResponse) return { answer: { mfaToken, webauthnResponse } };
+    return { fieldErrors: [{ path: STEP_FIELDS.webauthnResponse, message: "The passkey gave no answer that can be used: try again." }] };
+  }
   const code = field(STEP_FIELDS.code)?.replace(/\s/g, "");
   const recoveryCode = field(STEP_FIELDS.recoveryCode)?.trim();
   if (recoveryCode) {
@@ -73,6 +84,9 @@ export function stepAnswerOf(field: (name: string) => string | undefined): { ans
   const path = recoveryCode === undefined ? STEP_FIELDS.code : STEP_FIELDS.recoveryCode;
   return { fieldErrors: [{ path, message: path === STEP_FIELDS.code ? "Enter the 6 digits of the code." : "Enter one of your recovery codes." }] };
 }
+
+/** What a refused answer is called on the page: a passkey that could not be used, or a wrong code. */
+export const refusalOfAnswer = (answer: Partial<Answer>) => (answer.webauthnResponse ? "passkey_refused" : "wrong_code");
 
 /**
  * After a refused answer: the same step when it is still live (a wrong code: try again), else the

@@ -2,7 +2,7 @@
  * The hosted sign-in's second step (rule M): any sign-in on the hosted page (password, provider,
  * registration) that meets `mfa_required` shows this page instead of a refusal. Its forms post to
  * `/t/{tenant}/authorize/mfa…` with the step's token and the authorization request (step-flow.ts does
- * each post's part); once the step is passed, the sign-in ends as any other: the browser keeps its
+ * each post's part; a passkey's form, with the passkey script, fetches its options first); once the step is passed, the sign-in ends as any other: the browser keeps its
  * session (and, when asked, the device is remembered), and the client gets a code carrying the session's
  * `amr`, or first the recovery codes of a first factor, shown once.
  */
@@ -16,7 +16,9 @@ import { HOSTED_CLIENT_ID, keepBrowserSession } from "./browser-session";
 import { field, hiddenFields } from "./forms";
 import { allowFormTarget } from "./headers";
 import { RecoveryCodesPage, SecondStepPage } from "./pages";
-import { signInOf, STEP_FIELDS } from "./pending-step";
+import { optionsAnswer, stepPasskeyOptions } from "./passkey-options";
+import { passkeyScriptSrc } from "./passkey-script";
+import { pendingStepOf, signInOf, STEP_FIELDS } from "./pending-step";
 import { keepRememberedDevice } from "./remembered-device";
 import { answerStep, mailCodeForStep, SETTING_UP, setUpFirstFactor, showStep, type StepForm, type StepPages } from "./step-flow";
 
@@ -31,15 +33,17 @@ function hostedPages(c: Context<AppEnv>, request: AuthorizationRequest, form: UR
     page(step, view) {
       const base = `${authorizePath(tenant)}/mfa`;
       const hidden = { ...hiddenFields(c, tenant.slug, parameters), [STEP_FIELDS.mfaToken]: step.mfaToken, ...(view.settingUp && { [SETTING_UP]: view.settingUp }) };
+      const passkeyOptions = view.state.kind === "answer" && view.state.passkey ? `${base}/passkey` : undefined;
       // The answer ends at the client's redirect URI (the 303 of the code), which CSP's form-action must allow.
-      allowFormTarget(c, request.redirectUri);
+      allowFormTarget(c, request.redirectUri, passkeyOptions ? [passkeyOptions] : undefined);
       return c.html(
         <SecondStepPage
           locale={locale}
           tenantName={tenant.displayName}
           clientName={request.client.name}
           state={view.state}
-          actions={{ answer: base, email: `${base}/email`, enrol: `${base}/enrol` }}
+          actions={{ answer: base, email: `${base}/email`, enrol: `${base}/enrol`, passkeyOptions }}
+          script={passkeyOptions && passkeyScriptSrc(tenant.slug)}
           hidden={hidden}
           rememberDays={tenant.mfa.rememberDays}
           error={view.error}
@@ -84,6 +88,12 @@ export function secondStepPage(c: Context<AppEnv>, request: AuthorizationRequest
 /** POST /authorize/mfa: the answer. */
 export function answerSecondStep(c: Context<AppEnv>, form: URLSearchParams, request: AuthorizationRequest): Promise<Response> {
   return answerStep(scopeOf(c), c.var.tenant, stepForm(c, form, request), hostedPages(c, request, form));
+}
+
+/** POST /authorize/mfa/passkey: "Use a passkey", the options of the step's person's passkeys, for the script. */
+export function passkeyOptionsForSecondStep(c: Context<AppEnv>, form: URLSearchParams): Promise<Response> {
+  const scope = scopeOf(c);
+  return optionsAnswer(c, async () => stepPasskeyOptions(scope, c.var.tenant, await pendingStepOf(scope, c.var.tenant, field(form, STEP_FIELDS.mfaToken), ofHostedSignIn)));
 }
 
 /** POST /authorize/mfa/email: "Send me a code by e-mail". */

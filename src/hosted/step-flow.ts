@@ -7,13 +7,13 @@ import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import type { Locale } from "./i18n";
 import type { PageError, SecondStepState } from "./pages";
-import { afterRefusal, finishStepOnPage, pendingStepOf, STEP_FIELDS, stepAnswerOf, waysToAnswer, type PendingStepView } from "./pending-step";
+import { afterRefusal, finishStepOnPage, pendingStepOf, refusalOfAnswer, STEP_FIELDS, stepAnswerOf, waysToAnswer, type PendingStepView } from "./pending-step";
 
 /**
  * A sign-in's second step on pages (rule M), for the hosted sign-in and the console alike: each post (an
- * answer, "Send me a code by e-mail", a first factor chosen) finds the step its form names, does its part
- * through the API's own functions (finishSignIn, mailStepCode, enrolFirstFactor), and says what comes
- * next; `StepPages` says how each page looks and where a finished sign-in goes.
+ * answer, a passkey's included, "Send me a code by e-mail", a first factor chosen) finds the step its form
+ * names, does its part through the API's own functions (finishSignIn, mailStepCode, enrolFirstFactor),
+ * and says what comes next; `StepPages` says how each page looks and where a finished sign-in goes.
  */
 
 /** A first factor being set up within the sign-in, carried by the step's forms so that a wrong code keeps the way. */
@@ -87,7 +87,7 @@ export function answerStep(scope: Scope, tenant: Tenant, form: StepForm, pages: 
       finished = await finishStepOnPage(scope, tenant, read.answer, form.field(STEP_FIELDS.remember) === "on");
     } catch (error) {
       const after = await afterRefusal(scope, tenant, step.mfaToken, form.expected, error);
-      if ("again" in after) return again(after.again, { code: "wrong_code" }, 401);
+      if ("again" in after) return again(after.again, { code: refusalOfAnswer(read.answer) }, 401);
       return pages.signInAgain(after.ended);
     }
     return pages.signedIn(step, finished);

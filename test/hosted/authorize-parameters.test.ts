@@ -104,14 +104,15 @@ describe("what the request asks of the page", () => {
     expect(response.status).toBe(200);
   });
 
-  it("S the page is never cached, framed or scripted, and its forms may end only here or at the client (CSP)", async () => {
-    const { response } = await requestOn({});
+  it("S the page is never cached or framed, runs no script but the passkey script (fetching only its options), and its forms may end only here or at the client (CSP)", async () => {
+    const { tenant, response } = await requestOn({});
     expect(response.headers.get("Cache-Control")).toBe("no-store");
     const csp = response.headers.get("Content-Security-Policy")!;
-    expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(csp).toContain("form-action 'self' com.printid.app:");
-    expect(csp).not.toContain("script-src");
+    const base = `${eu.origin}/t/${tenant.name}/authorize`;
+    expect(csp).toBe(
+      `default-src 'none'; script-src ${base}/passkey.js; connect-src ${base}/passkey/options; style-src 'unsafe-inline'; img-src 'self' data:; ` +
+        "form-action 'self' com.printid.app:; frame-ancestors 'none'; base-uri 'none'",
+    );
     expect(response.headers.get("Referrer-Policy")).toBe("no-referrer");
   });
 

@@ -167,6 +167,7 @@ describe("refusals in words", () => {
     "csrf",
     "wrong_code",
     "step_ended",
+    "passkey_refused",
   ];
 
   it("i18n: the catalogue puts every refusal of the sign-in and registration in words", () => {

@@ -29,6 +29,7 @@ const refusals = {
   csrf: "This form could not be checked: it may be too old, or opened from another site. Please try again.",
   wrong_code: "The code is not correct. Check it and try again.",
   step_ended: "This verification took too long or had too many wrong codes. Please start again.",
+  passkey_refused: "This passkey could not be used here. Try again, or use another way.",
 };
 
 /** Whatever brought the person here from an application that cannot be trusted: go back to it. */
@@ -65,6 +66,11 @@ export const en = {
     noAccount: "No account yet?",
     register: "Create an account",
     forgot: "Forgot your password?",
+    passkey: "Sign in with a passkey",
+  },
+  /** What the passkey parts of every page say (they show only where the browser runs the passkey script). */
+  passkeys: {
+    failed: "No passkey was used. Try again, or use another way.",
   },
   /** The pages the links of printid's messages open: confirm an address, reset a password, accept an invitation. */
   account: {
@@ -130,6 +136,8 @@ export const en = {
     appOrEmail: "Enter the code your authenticator app shows, or get one by e-mail.",
     email: "Get a code by e-mail, then enter it here.",
     recoveryOnly: "Enter one of your recovery codes.",
+    passkeyOnly: "Use your passkey, or enter one of your recovery codes.",
+    usePasskey: "Use a passkey",
     code: "Code",
     codeHint: "6 digits",
     remember: (days: number) => `Remember this device for ${days}\u00a0${days === 1 ? "day" : "days"}`,
@@ -174,19 +182,25 @@ export const en = {
     none: "You have not set up a second factor yet.",
     types: { totp: "Authenticator app", email: "Codes by e-mail", passkey: "Passkey" },
     since: (date: string) => `Set up on ${date}`,
+    lastUsed: (date: string) => `Last used on ${date}`,
     remove: (name: string) => `Remove ${name.toLowerCase()}`,
+    removePasskey: (name: string) => `Remove the passkey "${name}"`,
     keepOne: "Your organisation requires a second factor: set up another one before you remove this one.",
     add: "Add a factor",
     addTotp: "Set up an authenticator app",
     addEmail: "Receive codes by e-mail",
     emailNeedsAddress: "Codes by e-mail need a confirmed e-mail address.",
+    addPasskey: "Add a passkey",
+    passkeyName: "Name of the passkey",
+    passkeyNameHint: "To tell your passkeys apart, such as \"Work laptop\".",
+    passkeyReady: "Confirmed. Now add your passkey.",
     recovery: "Recovery codes",
     recoveryLeft: (count: number) => (count === 1 ? "1 recovery code left." : `${count} recovery codes left.`),
     newRecovery: "Get new recovery codes",
     newRecoveryHint: "New codes replace the ones you have.",
     confirmTitle: "Confirm it's you",
-    confirmText: "Enter a code from your second factor to make this change.",
-    done: { totp: "Your authenticator app is set up.", email: "Codes by e-mail are set up.", removed: "The factor was removed." },
+    confirmText: "Use one of your second factors to make this change.",
+    done: { totp: "Your authenticator app is set up.", email: "Codes by e-mail are set up.", passkey: "Your passkey is added.", removed: "The factor was removed." },
     back: "Back to your second factors",
     signOut: "Sign out",
   },

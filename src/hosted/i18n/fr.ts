@@ -31,6 +31,7 @@ const refusals: Catalogue["refusals"] = {
   csrf: "Ce formulaire n'a pas pu être vérifié\u00a0: il est peut-être trop ancien, ou ouvert depuis un autre site. Veuillez réessayer.",
   wrong_code: "Le code est incorrect. Vérifiez-le et réessayez.",
   step_ended: "Cette vérification a pris trop de temps ou reçu trop de codes erronés. Veuillez recommencer.",
+  passkey_refused: "Cette clé d'accès ne peut pas être utilisée ici. Réessayez, ou utilisez un autre moyen.",
 };
 
 const brokenLink =
@@ -62,6 +63,10 @@ export const fr: Catalogue = {
     noAccount: "Pas encore de compte\u00a0?",
     register: "Créer un compte",
     forgot: "Mot de passe oublié\u00a0?",
+    passkey: "Se connecter avec une clé d'accès",
+  },
+  passkeys: {
+    failed: "Aucune clé d'accès n'a été utilisée. Réessayez, ou utilisez un autre moyen.",
   },
   account: {
     verify: {
@@ -124,6 +129,8 @@ export const fr: Catalogue = {
     appOrEmail: "Saisissez le code affiché par votre application d'authentification, ou recevez-en un par e-mail.",
     email: "Recevez un code par e-mail, puis saisissez-le ici.",
     recoveryOnly: "Saisissez l'un de vos codes de secours.",
+    passkeyOnly: "Utilisez votre clé d'accès, ou saisissez l'un de vos codes de secours.",
+    usePasskey: "Utiliser une clé d'accès",
     code: "Code",
     codeHint: "6 chiffres",
     remember: (days) => `Mémoriser cet appareil pendant ${days}\u00a0${days === 1 ? "jour" : "jours"}`,
@@ -166,21 +173,28 @@ export const fr: Catalogue = {
     none: "Vous n'avez pas encore de deuxième facteur.",
     types: { totp: "Application d'authentification", email: "Codes par e-mail", passkey: "Clé d'accès" },
     since: (date) => `Activé le ${date}`,
+    lastUsed: (date) => `Utilisée pour la dernière fois le ${date}`,
     remove: (name) => `Retirer\u00a0: ${name.toLowerCase()}`,
+    removePasskey: (name) => `Retirer la clé d'accès «\u00a0${name}\u00a0»`,
     keepOne: "Votre organisation exige un deuxième facteur\u00a0: activez-en un autre avant de retirer celui-ci.",
     add: "Ajouter un facteur",
     addTotp: "Configurer une application d'authentification",
     addEmail: "Recevoir les codes par e-mail",
     emailNeedsAddress: "Les codes par e-mail demandent une adresse e-mail confirmée.",
+    addPasskey: "Ajouter une clé d'accès",
+    passkeyName: "Nom de la clé d'accès",
+    passkeyNameHint: "Pour distinguer vos clés d'accès, par exemple «\u00a0Ordinateur du bureau\u00a0».",
+    passkeyReady: "C'est confirmé. Ajoutez maintenant votre clé d'accès.",
     recovery: "Codes de secours",
     recoveryLeft: (count) => (count <= 1 ? `${count} code de secours restant.` : `${count} codes de secours restants.`),
     newRecovery: "Obtenir de nouveaux codes de secours",
     newRecoveryHint: "Les nouveaux codes remplacent ceux que vous avez.",
     confirmTitle: "Confirmez votre identité",
-    confirmText: "Saisissez un code de votre deuxième facteur pour effectuer ce changement.",
+    confirmText: "Utilisez l'un de vos deuxièmes facteurs pour effectuer ce changement.",
     done: {
       totp: "Votre application d'authentification est configurée.",
       email: "Les codes par e-mail sont activés.",
+      passkey: "Votre clé d'accès est ajoutée.",
       removed: "Le facteur a été retiré.",
     },
     back: "Revenir à vos deuxièmes facteurs",

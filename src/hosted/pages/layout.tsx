@@ -14,12 +14,15 @@ export interface HostedPageProps {
   lead?: string;
   /** The page shows a refusal: <title> says so first, as screen readers read it on arrival. */
   refused?: boolean;
+  /** The passkey script's URL, on a page that offers passkeys (the one script the pages have: passkey-script.ts). */
+  script?: string;
   children: Child;
 }
 
 /**
- * Every hosted page: plain HTML in the chosen language, no script (all of it works with JavaScript off),
- * the one inline stylesheet, no external resource; the tenant's name, a heading, then the page's content.
+ * Every hosted page: plain HTML in the chosen language, no script but the passkey script where passkeys
+ * are offered (all of the rest works with JavaScript off), the one inline stylesheet, no external
+ * resource; the tenant's name, a heading, then the page's content.
  */
 export function HostedPage(props: HostedPageProps) {
   const named = props.tenantName ? `${props.title} · ${props.tenantName}` : props.title;
@@ -33,6 +36,7 @@ export function HostedPage(props: HostedPageProps) {
           <meta name="robots" content="noindex" />
           <title>{props.refused ? messages(props.locale).errorTitle(named) : named}</title>
           <style>{raw(stylesheet)}</style>
+          {props.script && <script src={props.script} defer></script>}
         </head>
         <body>
           <div class="page">

@@ -3,6 +3,7 @@ import type { Catalogue, Locale } from "../i18n";
 import { messages } from "../i18n";
 import { ErrorSummary, fieldErrorsOf, type PageError } from "./error-summary";
 import { HiddenFields, HostedPage } from "./layout";
+import { PasskeyForm } from "./passkey";
 import { TextField, type TextFieldProps } from "./text-field";
 
 /** Where a step's forms post, and what each carries back (CSRF token, the step's token, the request). */
@@ -18,6 +19,8 @@ export interface StepFormsProps {
   recoveryOpen?: boolean;
   /** Whether a code can be typed (an app's or a mailed one); otherwise only a recovery code answers. */
   code: boolean;
+  /** "Use a passkey", where the person has one: where the passkey script asks for its options (the page runs the script). */
+  passkeyOptions?: string;
   /** "Remember this device for N days", where the tenant remembers devices. */
   rememberDays?: number;
   codeLabel?: string;
@@ -59,9 +62,10 @@ function Remember(props: { m: Catalogue; days?: number; id: string }) {
 }
 
 /**
- * How a second step is answered, on every page that asks one: the code (an app's, or a mailed one),
- * "Send me a code by e-mail", and a recovery code behind a disclosure (open when that is what was
- * refused). Plain forms: no script.
+ * How a second step is answered, on every page that asks one: "Use a passkey" (with the passkey script),
+ * the code (an app's, or a mailed one), "Send me a code by e-mail", and a recovery code behind a
+ * disclosure (open when that is what was refused, or when nothing else answers). Plain forms but the
+ * passkey's, which shows only where the script runs.
  */
 export function StepForms(props: StepFormsProps) {
   const { m } = props;
@@ -70,6 +74,20 @@ export function StepForms(props: StepFormsProps) {
   return (
     <>
       <ErrorSummary m={m} error={props.error} fields={[code, recovery]} />
+      {props.passkeyOptions && (
+        <PasskeyForm
+          m={m}
+          kind="get"
+          action={props.answerAction}
+          hidden={props.hidden}
+          responseField="webauthn_response"
+          optionsAction={props.passkeyOptions}
+          label={m.secondStep.usePasskey}
+          secondary={props.code}
+        >
+          <Remember m={m} days={props.rememberDays} id="remember-passkey" />
+        </PasskeyForm>
+      )}
       {props.code && (
         <form method="post" action={props.answerAction}>
           <HiddenFields fields={props.hidden} />
@@ -85,7 +103,7 @@ export function StepForms(props: StepFormsProps) {
         </form>
       )}
       {props.recovery && (
-        <details open={props.recoveryOpen || !props.code}>
+        <details open={props.recoveryOpen || (!props.code && !props.passkeyOptions)}>
           <summary>{m.secondStep.useRecovery}</summary>
           <form method="post" action={props.answerAction}>
             <HiddenFields fields={props.hidden} />
@@ -120,14 +138,15 @@ export function TotpSetup(props: { m: Catalogue; qrSvg: string; secret: string }
 
 /** What the sign-in's second step shows: the answer, the choice of a first factor, or an app being set up. */
 export type SecondStepState =
-  | { kind: "answer"; code: boolean; email: boolean; recovery: boolean; recoveryOpen?: boolean; mailed?: boolean }
+  | { kind: "answer"; code: boolean; email: boolean; recovery: boolean; passkey?: boolean; recoveryOpen?: boolean; mailed?: boolean }
   | { kind: "choose"; setUp: ("totp" | "email")[] }
   | { kind: "totp"; qrSvg: string; secret: string };
 
 export interface SecondStepContentProps {
   m: Catalogue;
   state: SecondStepState;
-  actions: { answer: string; email: string; enrol: string };
+  /** Where each form posts; `passkeyOptions` where the page offers a passkey (and runs the passkey script). */
+  actions: { answer: string; email: string; enrol: string; passkeyOptions?: string };
   hidden: Record<string, string>;
   rememberDays: number;
   error?: PageError;
@@ -141,10 +160,12 @@ export interface SecondStepPageProps extends Omit<SecondStepContentProps, "m"> {
   locale: Locale;
   tenantName: string;
   clientName?: string;
+  /** The passkey script, where the step offers a passkey. */
+  script?: string;
 }
 
 function answerText(m: Catalogue, state: Extract<SecondStepState, { kind: "answer" }>): string {
-  if (!state.code) return m.secondStep.recoveryOnly;
+  if (!state.code) return state.passkey ? m.secondStep.passkeyOnly : m.secondStep.recoveryOnly;
   if (state.email && state.recovery) return m.secondStep.appOrEmail;
   return state.email ? m.secondStep.email : m.secondStep.app;
 }
@@ -170,7 +191,13 @@ export function SecondStepContent(props: SecondStepContentProps) {
         <>
           {state.mailed && <p role="status" class="notice">{m.secondStep.emailSent}</p>}
           <p>{answerText(m, state)}</p>
-          {forms({ code: state.code, recovery: state.recovery, recoveryOpen: state.recoveryOpen, emailAction: state.email ? props.actions.email : undefined })}
+          {forms({
+            code: state.code,
+            recovery: state.recovery,
+            recoveryOpen: state.recoveryOpen,
+            emailAction: state.email ? props.actions.email : undefined,
+            passkeyOptions: state.passkey ? props.actions.passkeyOptions : undefined,
+          })}
         </>
       )}
       {state.kind === "choose" && (
@@ -209,9 +236,16 @@ export function SecondStepContent(props: SecondStepContentProps) {
 /** The hosted sign-in's second step. */
 export function SecondStepPage(props: SecondStepPageProps) {
   const m = messages(props.locale);
-  const { locale, tenantName, clientName, ...content } = props;
+  const { locale, tenantName, clientName, script, ...content } = props;
   return (
-    <HostedPage locale={locale} title={secondStepTitle(m, props.state)} tenantName={tenantName} lead={clientName && m.continueTo(clientName)} refused={props.error !== undefined}>
+    <HostedPage
+      locale={locale}
+      title={secondStepTitle(m, props.state)}
+      tenantName={tenantName}
+      lead={clientName && m.continueTo(clientName)}
+      refused={props.error !== undefined}
+      script={script}
+    >
       <SecondStepContent m={m} {...content} />
     </HostedPage>
   );

@@ -3,6 +3,7 @@ import { messages, type Locale } from "../i18n";
 import type { PageError } from "./error-summary";
 import { FieldForm } from "./field-form";
 import { HostedPage } from "./layout";
+import { PasskeyForm } from "./passkey";
 import type { TextFieldProps } from "./text-field";
 
 export interface SignInPageProps {
@@ -24,6 +25,8 @@ export interface SignInPageProps {
   registerHref?: string;
   /** "Forgot your password?": the reset page, which comes back here. */
   forgotHref?: string;
+  /** "Sign in with a passkey", where the tenant allows passkeys: where its options are asked, its answer posted, and the script. */
+  passkey?: { options: string; answer: string; script: string };
   clientName?: string;
 }
 
@@ -32,7 +35,8 @@ const brands: Record<ProviderName, string> = { apple: "Apple", google: "Google",
 
 /**
  * The hosted sign-in: WORK ACCOUNT / PERSONAL ACCOUNT as two tabs (links, since each kind is its own
- * page), MyQ credentials, then a button for each provider, then "Create an account".
+ * page), MyQ credentials, "Sign in with a passkey" (with the passkey script; its passkeys are also among
+ * the login field's suggestions), then a button for each provider, then "Create an account".
  */
 export function SignInPage(props: SignInPageProps) {
   const m = messages(props.locale);
@@ -43,7 +47,7 @@ export function SignInPage(props: SignInPageProps) {
       label: t.login,
       type: "text",
       value: props.login ?? "",
-      autocomplete: "username",
+      autocomplete: props.passkey ? "username webauthn" : "username",
       autocapitalize: "none",
       spellcheck: false,
       required: true,
@@ -58,6 +62,7 @@ export function SignInPage(props: SignInPageProps) {
       tenantName={props.tenantName}
       lead={props.clientName && m.continueTo(props.clientName)}
       refused={props.error !== undefined}
+      script={props.passkey?.script}
     >
       {tabs.length > 0 && (
         <nav class="tabs" aria-label={t.accountKinds}>
@@ -73,9 +78,25 @@ export function SignInPage(props: SignInPageProps) {
         </nav>
       )}
       <FieldForm m={m} error={props.error} action={props.formAction} hidden={props.hidden} fields={fields} submit={t.submit} />
-      {props.providers.length > 0 && (
+      {(props.providers.length > 0 || props.passkey) && (
         <>
-          <p class="or">{t.or}</p>
+          {/* Before a passkey alone, "or" waits for the script too. */}
+          <p class="or" data-passkey-part={props.providers.length > 0 ? undefined : ""} hidden={props.providers.length === 0}>
+            {t.or}
+          </p>
+          {props.passkey && (
+            <PasskeyForm
+              m={m}
+              kind="get"
+              action={props.passkey.answer}
+              hidden={props.hidden}
+              responseField="webauthn_response"
+              optionsAction={props.passkey.options}
+              conditional
+              label={t.passkey}
+              secondary
+            />
+          )}
           {props.providers.map((provider) => (
             <a class="button secondary" href={provider.href}>
               {t.continueWith(brands[provider.name])}

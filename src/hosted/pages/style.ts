@@ -26,6 +26,7 @@ const p = palette;
  * column is a card in the middle of the page.
  */
 export const stylesheet = `
+[hidden]{display:none!important}
 :root{color-scheme:light;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:${p.text};background:${p.page}}
 body{margin:0;padding:2rem 1rem}
 .page{max-width:26rem;margin:0 auto;background:${p.surface};border:1px solid ${p.line};border-radius:12px;padding:1.5rem}
