@@ -9,12 +9,22 @@
 // access_denied. Every page is photographed at 1280 and 390 px (test-results/device-{page}-{width}.png), and
 // at 390 px must not scroll sideways. Run with `npm run test:e2e`; it starts and stops everything it needs.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createRemoteJWKSet, jwtVerify } from "jose";
-import { api, browserTestOf, createTenant, launchChromium, photographerOf, secret, startWorker, STEP_MS } from "./support.mjs";
+import {
+  api,
+  authorizationRequest,
+  browserTestOf,
+  launchChromium,
+  photographerOf,
+  startRelyingParty,
+  startWorker,
+  stopAfterAll,
+  STEP_MS,
+  tenantWithPerson,
+  typePassword,
+} from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
 /** The app's public client, through which the test's admin uses the JSON API. */
@@ -39,18 +49,6 @@ const state = {
 const origin = () => state.worker.origin;
 const callbackUrl = () => `${state.rp.origin}/callback`;
 const issuer = () => `${origin()}/t/${state.tenant.slug}`;
-
-/** The web application's redirect URI: a tiny page that says where it is. */
-function startRelyingParty() {
-  const server = createServer((req, res) => {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-    res.end(`<!doctype html><title>RP</title><p>RP ${new URL(req.url, "http://127.0.0.1").pathname}</p>`);
-  });
-  return new Promise((resolve, reject) => {
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
-  });
-}
 
 /** The admin API of the tenant: `method path` with `body`, asserting `expected`. */
 async function admin(method, path, body, expected) {
@@ -108,25 +106,8 @@ const photograph = photographerOf("device");
 
 /** Signs the person in on the tenant's hosted page through the web application's authorization request. */
 async function signInOnHostedPage(page) {
-  const verifier = secret(32);
-  const query = new URLSearchParams({
-    response_type: "code",
-    client_id: WEB.id,
-    redirect_uri: callbackUrl(),
-    scope: "openid profile",
-    state: secret(12),
-    nonce: secret(12),
-    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
-    code_challenge_method: "S256",
-  });
-  await page.goto(`${issuer()}/authorize?${query}`);
-  await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
-  await page.getByLabel("Username or e-mail").fill(state.person.username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  const [answer] = await Promise.all([
-    page.waitForResponse((response) => response.url().endsWith("/authorize/password") && response.request().method() === "POST"),
-    page.getByRole("button", { name: "Sign in" }).click(),
-  ]);
+  const request = authorizationRequest({ issuer: issuer(), clientId: WEB.id, redirectUri: callbackUrl() });
+  const answer = await typePassword(page, request, { username: state.person.username, password: PASSWORD });
   assert.equal(answer.status(), 303, `the password form answered ${answer.status()}`);
   await page.waitForURL((url) => url.href.startsWith(callbackUrl()));
   assert.ok(new URL(page.url()).searchParams.get("code"), "a code at the callback");
@@ -149,31 +130,18 @@ before(async () => {
   const clients = [{ id: APP.id, redirectUris: [APP.redirectUri] }, { id: WEB.id, name: WEB.name, redirectUris: [callbackUrl()] }];
   state.worker = await startWorker({ vars: { CLIENTS: JSON.stringify(clients) } });
 
-  const slug = `e2e-device-${randomBytes(3).toString("hex")}`;
-  const adminPassword = `admin-${secret(9)}`;
-  await createTenant(state.worker, {
-    name: slug,
-    displayName: "Device Print Co",
-    admin: { username: "admin", email: `admin@${slug}.example`, password: adminPassword, firstName: "Ada", lastName: "Admin" },
-  });
-  const signedIn = await api(origin(), `/t/${slug}/sign-in`, { body: { login: "admin", password: adminPassword, clientId: APP.id } });
-  assert.equal(signedIn.status, 200, `admin sign-in to ${slug}: ${JSON.stringify(signedIn.body)}`);
-  state.tenant = { slug, admin: { authorization: `Bearer ${signedIn.body.access_token}` } };
-
-  const person = { username: "pia.print", email: `pia.print@${slug}.example`, password: PASSWORD, firstName: "Pia", lastName: "Print" };
-  state.person = { id: (await admin("POST", "/users", person, 201)).id, username: person.username };
+  const person = { username: "pia.print", password: PASSWORD, firstName: "Pia", lastName: "Print" };
+  const tenant = await tenantWithPerson(state.worker, { prefix: "e2e-device", displayName: "Device Print Co", appClientId: APP.id, person });
+  state.tenant = { slug: tenant.slug, admin: tenant.admin };
+  state.person = tenant.person;
   const name = "Lobby MFP";
   const printer = await admin("POST", "/devices", { name, kind: "printer" }, 201);
   assert.ok(printer.id && printer.clientSecret, JSON.stringify(printer));
   state.printer = { id: printer.id, clientSecret: printer.clientSecret, name };
-  console.log(`# set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${origin()}, tenant ${slug}`);
+  console.log(`# set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${origin()}, tenant ${tenant.slug}`);
 }, { timeout: 120_000 });
 
-after(async () => {
-  await state.browser?.close().catch(() => {});
-  await state.worker?.stop();
-  await new Promise((resolve) => (state.rp ? state.rp.server.close(resolve) : resolve()));
-}, { timeout: 30_000 });
+stopAfterAll(state);
 
 browserTest("approved on the page: sign in first, then the printer named; the next poll gets an ID token naming the person", async ({ page }) => {
   const codes = await deviceAuthorization();

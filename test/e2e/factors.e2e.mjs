@@ -8,13 +8,21 @@
 // photographed at 1280 and 390 px (test-results/factors-{page}-{width}.png), and at 390 px must not scroll
 // sideways. Run with `npm run test:e2e`; it starts and stops everything it needs.
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
-import { createServer } from "node:http";
-import { after, before } from "node:test";
+import { before } from "node:test";
 import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import { generateHOTP } from "@oslojs/otp";
-import { decodeJwt } from "jose";
-import { api, browserTestOf, createTenant, launchChromium, photographerOf, secret, startWorker, STEP_MS } from "./support.mjs";
+import {
+  authorizationRequest as authorizationRequestOf,
+  browserTestOf,
+  launchChromium,
+  photographerOf,
+  redeemAtCallback,
+  startRelyingParty,
+  startWorker,
+  stopAfterAll,
+  tenantWithPerson,
+  typePassword as typePasswordOf,
+} from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
 /** The app's public client, through which the test's admin uses the JSON API. */
@@ -38,49 +46,10 @@ function appCode(key, steps = 0) {
 }
 
 /** The web application's authorization request, its PKCE verifier kept to redeem the code. */
-function authorizationRequest() {
-  const verifier = secret(32);
-  const query = new URLSearchParams({
-    response_type: "code",
-    client_id: WEB.id,
-    redirect_uri: callbackUrl(),
-    scope: "openid profile",
-    state: secret(12),
-    nonce: secret(12),
-    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
-    code_challenge_method: "S256",
-  });
-  return { url: `${issuer()}/authorize?${query}`, verifier };
-}
+const authorizationRequest = () => authorizationRequestOf({ issuer: issuer(), clientId: WEB.id, redirectUri: callbackUrl() });
 
-/** The password on the hosted page: the form's answer (a 303 to the client, or the second step's page). */
-async function typePassword(page, request) {
-  await page.goto(request.url);
-  await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
-  await page.getByLabel("Username or e-mail").fill(state.person.username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  const [answer] = await Promise.all([
-    page.waitForResponse((response) => response.url().endsWith("/authorize/password") && response.request().method() === "POST"),
-    page.getByRole("button", { name: "Sign in" }).click(),
-  ]);
-  return answer;
-}
-
-/** At the client's callback: its code redeemed at /token with the verifier; the ID token's claims. */
-async function redeemAtCallback(page, request) {
-  await page.waitForURL((url) => url.href.startsWith(callbackUrl()));
-  const code = new URL(page.url()).searchParams.get("code");
-  assert.ok(code, "a code at the callback");
-  const response = await fetch(`${issuer()}/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "authorization_code", client_id: WEB.id, code, redirect_uri: callbackUrl(), code_verifier: request.verifier }),
-    signal: AbortSignal.timeout(STEP_MS),
-  });
-  const tokens = await response.json();
-  assert.equal(response.status, 200, `/token: ${JSON.stringify(tokens)}`);
-  return decodeJwt(tokens.id_token);
-}
+/** The person's password on the hosted page: the form's answer (a 303 to the client, or the second step's page). */
+const typePassword = (page, request) => typePasswordOf(page, request, { username: state.person.username, password: PASSWORD });
 
 const photograph = photographerOf("factors");
 const browserTest = browserTestOf(state, "factors", 120_000);
@@ -89,33 +58,16 @@ before(async () => {
   const started = Date.now();
   // First, so that a machine without Chromium fails before anything else starts.
   state.browser = await launchChromium();
-  const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end("<!doctype html><title>RP</title><p>Back at the application</p>"));
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  state.rp = { server, origin: `http://127.0.0.1:${server.address().port}` };
+  state.rp = await startRelyingParty();
   state.worker = await startWorker({ vars: { CLIENTS: JSON.stringify([APP, { id: WEB.id, name: WEB.name, redirectUris: [callbackUrl()] }]) } });
-
-  const slug = `e2e-factors-${randomBytes(3).toString("hex")}`;
-  const adminPassword = `admin-${secret(9)}`;
-  await createTenant(state.worker, {
-    name: slug,
-    displayName: "Factors Print Co",
-    admin: { username: "admin", email: `admin@${slug}.example`, password: adminPassword },
-  });
-  state.tenant = slug;
-  const signedIn = await api(origin(), `/t/${slug}/sign-in`, { body: { login: "admin", password: adminPassword, clientId: APP.id } });
-  assert.equal(signedIn.status, 200, `admin sign-in: ${JSON.stringify(signedIn.body)}`);
-  const person = { username: "tom.totp", email: `tom.totp@${slug}.example`, password: PASSWORD, firstName: "Tom", lastName: "Totp" };
-  const created = await api(origin(), `/t/${slug}/admin/users`, { body: person, headers: { authorization: `Bearer ${signedIn.body.access_token}` } });
-  assert.equal(created.status, 201, `POST /admin/users: ${JSON.stringify(created.body)}`);
-  state.person = { id: created.body.id, username: person.username };
-  console.log(`# set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${origin()}, tenant ${slug}`);
+  const person = { username: "tom.totp", password: PASSWORD, firstName: "Tom", lastName: "Totp" };
+  const tenant = await tenantWithPerson(state.worker, { prefix: "e2e-factors", displayName: "Factors Print Co", appClientId: APP.id, person });
+  state.tenant = tenant.slug;
+  state.person = tenant.person;
+  console.log(`# set up in ${((Date.now() - started) / 1000).toFixed(1)} s: ${origin()}, tenant ${tenant.slug}`);
 }, { timeout: 120_000 });
 
-after(async () => {
-  await state.browser?.close().catch(() => {});
-  await state.worker?.stop();
-  await new Promise((resolve) => (state.rp ? state.rp.server.close(resolve) : resolve()));
-}, { timeout: 30_000 });
+stopAfterAll(state);
 
 browserTest("an authenticator app set up on the account page (its key read from the page), recovery codes once, then the second step at the next sign-in", async ({ page }) => {
   const first = authorizationRequest();

@@ -4,15 +4,17 @@
 // JSON calls to the Worker, each bounded in time, and the messages the Worker sent (`sentMail`). Whatever a
 // test starts here is stopped by its process group, and only that: at `stop()`, and on any exit of this process.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { decodeJwt } from "jose";
 import { chromium } from "playwright-core";
 import { signalGroup, stopGroups } from "../../scripts/process-group.mjs";
 import { shardBindings } from "../../scripts/shards.mjs";
@@ -104,14 +106,16 @@ async function waitForHealth(worker, timeoutMs) {
  * (--var) and `secrets` (a generated env file, as .dev.vars holds them locally). Resolves once /health
  * answers; `stop()` ends its process group (wrangler and workerd) and removes the directory. `logLevel`
  * "info" makes wrangler print each request and each message the `send_email` binding took (`sentMail`).
+ * `host` names the origin: `localhost` where the browser must see a domain (WebAuthn refuses an IP address
+ * as relying party); the Worker listens on 127.0.0.1 either way.
  */
-export async function startWorker({ region = "eu", vars = {}, secrets = {}, timeoutMs = 60_000, logLevel = "warn" } = {}) {
+export async function startWorker({ region = "eu", vars = {}, secrets = {}, timeoutMs = 60_000, logLevel = "warn", host = "127.0.0.1" } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "printid-e2e-"));
   const persistTo = join(dir, "state");
   const envFile = join(dir, "worker.env");
   writeFileSync(envFile, Object.entries(secrets).map(([key, value]) => `${envLine(key, value)}\n`).join(""));
   const [port, inspectorPort] = [await freePort(), await freePort()];
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `http://${host}:${port}`;
   const operatorToken = secret();
   const lines = [];
   const worker = {
@@ -173,6 +177,49 @@ export async function createTenant(worker, body) {
   const created = await api(worker.origin, "/operator/tenants", { body, headers: { authorization: `Bearer ${worker.operatorToken}` } });
   if (created.status !== 201) throw new Error(`POST /operator/tenants ${body.name}: ${created.status} ${JSON.stringify(created.body)}`);
   return created.body;
+}
+
+/**
+ * A tenant through the operator API, its admin signed in through the app's client `appClientId`, and one
+ * person the admin creates (`person`: username, password, names; the address is made from the tenant's
+ * slug): the slug, the admin's bearer header, and the person's id and username.
+ */
+export async function tenantWithPerson(worker, { prefix, displayName, appClientId, person }) {
+  const slug = `${prefix}-${randomBytes(3).toString("hex")}`;
+  const adminPassword = `admin-${secret(9)}`;
+  await createTenant(worker, {
+    name: slug,
+    displayName,
+    admin: { username: "admin", email: `admin@${slug}.example`, password: adminPassword, firstName: "Ada", lastName: "Admin" },
+  });
+  const signedIn = await api(worker.origin, `/t/${slug}/sign-in`, { body: { login: "admin", password: adminPassword, clientId: appClientId } });
+  assert.equal(signedIn.status, 200, `admin sign-in to ${slug}: ${JSON.stringify(signedIn.body)}`);
+  const admin = { authorization: `Bearer ${signedIn.body.access_token}` };
+  const created = await api(worker.origin, `/t/${slug}/admin/users`, { body: { ...person, email: `${person.username}@${slug}.example` }, headers: admin });
+  assert.equal(created.status, 201, `POST /admin/users: ${JSON.stringify(created.body)}`);
+  return { slug, admin, person: { id: created.body.id, username: person.username } };
+}
+
+/** A web application's redirect URI for a browser test: a tiny page at 127.0.0.1 that says where it is; `stop()` closes it. */
+export async function startRelyingParty() {
+  const server = createHttpServer((req, res) => {
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><title>RP</title><p>RP ${new URL(req.url, "http://127.0.0.1").pathname}</p>`);
+  });
+  await new Promise((resolve, reject) => {
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  return { origin: `http://127.0.0.1:${server.address().port}`, stop: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** The file's `after`: its browser closed, its Worker and its relying party (`state.rp`, where it has one) stopped. */
+export function stopAfterAll(state) {
+  after(async () => {
+    await state.browser?.close().catch(() => {});
+    await state.worker?.stop();
+    await state.rp?.stop();
+  }, { timeout: 30_000 });
 }
 
 /** Debian's headless Chromium (never a downloaded one). */
@@ -246,6 +293,62 @@ export function linkIn(message, prefix) {
   const links = (message.text.match(/https?:\/\/\S+/g) ?? []).filter((link) => link.startsWith(prefix));
   if (links.length !== 1) throw new Error(`expected one link to ${prefix} in "${message.subject}", found ${links.length}:\n${message.text}`);
   return links[0];
+}
+
+/**
+ * A web application's authorization request (a public client, PKCE S256) to the tenant's `issuer`: the URL
+ * that brings the browser to the hosted sign-in, and the verifier that redeems its code.
+ */
+export function authorizationRequest({ issuer, clientId, redirectUri, scope = "openid profile" }) {
+  const verifier = secret(32);
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    scope,
+    state: secret(12),
+    nonce: secret(12),
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+  });
+  return { url: `${issuer}/authorize?${query}`, issuer, clientId, redirectUri, verifier };
+}
+
+/**
+ * Types MyQ credentials on the hosted sign-in page and submits them: the answer of that POST. The button is
+ * "Sign in" exactly: where the passkey script runs, "Sign in with a passkey" is beside it.
+ */
+export async function submitPassword(page, login, password) {
+  await page.getByLabel("Username or e-mail").fill(login);
+  await page.getByLabel("Password").fill(password);
+  const [answer] = await Promise.all([
+    page.waitForResponse((response) => response.url().endsWith("/authorize/password") && response.request().method() === "POST"),
+    page.getByRole("button", { name: "Sign in", exact: true }).click(),
+  ]);
+  return answer;
+}
+
+/** The password on the hosted page `request` opens: the form's answer (a 303 to the client, or the second step's page). */
+export async function typePassword(page, request, { username, password }) {
+  await page.goto(request.url);
+  await page.getByRole("heading", { name: "Sign in", level: 1 }).waitFor();
+  return submitPassword(page, username, password);
+}
+
+/** Once the browser is at `request`'s redirect URI: its code redeemed at /token with the verifier; the ID token's claims. */
+export async function redeemAtCallback(page, request) {
+  await page.waitForURL((url) => url.href.startsWith(request.redirectUri));
+  const code = new URL(page.url()).searchParams.get("code");
+  assert.ok(code, `a code at the callback: ${page.url()}`);
+  const response = await fetch(`${request.issuer}/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", client_id: request.clientId, code, redirect_uri: request.redirectUri, code_verifier: request.verifier }),
+    signal: AbortSignal.timeout(STEP_MS),
+  });
+  const tokens = await response.json();
+  assert.equal(response.status, 200, `/token: ${JSON.stringify(tokens)}`);
+  return decodeJwt(tokens.id_token);
 }
 
 export const DESKTOP = { width: 1280, height: 800 };
