@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { after, before, test } from "node:test";
-import { api, createTenant, launchChromium, linkIn, newContext, secret, shot, startWorker, waitForMail, DESKTOP, photographerOf } from "./support.mjs";
+import { api, createTenant, launchChromium, linkIn, newContext, secret, shot, startWorker, submitPassword, waitForMail, DESKTOP, photographerOf } from "./support.mjs";
 
 /** The app's public client, of the JSON API. */
 const APP = { id: "printid-mobile", redirectUri: "dev.printid.app:/oauth/callback" };
@@ -77,17 +77,6 @@ async function submit(page, button) {
     page.getByRole("button", { name: button }).click(),
   ]);
   await page.waitForLoadState();
-  return answer;
-}
-
-/** Types credentials on the hosted sign-in page and submits them; resolves to the answer of that POST. */
-async function submitPassword(page, login, password) {
-  await page.getByLabel("Username or e-mail").fill(login);
-  await page.getByLabel("Password").fill(password);
-  const [answer] = await Promise.all([
-    page.waitForResponse((response) => response.url().endsWith("/authorize/password") && response.request().method() === "POST"),
-    page.getByRole("button", { name: "Sign in" }).click(),
-  ]);
   return answer;
 }
 

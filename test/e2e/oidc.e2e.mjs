@@ -17,7 +17,7 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as client from "openid-client";
 import { startStandIns, workerVars } from "../../scripts/stand-in-providers.mjs";
-import { api, browserTestOf, createTenant, DESKTOP, launchChromium, newContext, photographerOf, secret, startWorker } from "./support.mjs";
+import { api, browserTestOf, createTenant, DESKTOP, launchChromium, newContext, photographerOf, secret, startWorker, submitPassword } from "./support.mjs";
 
 const PASSWORD = "a long and fine password";
 const SCOPE = "openid profile email";
@@ -166,16 +166,8 @@ async function expectSignInPage(page, tenant) {
   await page.getByText(tenant.displayName, { exact: true }).first().waitFor();
 }
 
-/** Types MyQ credentials on the sign-in page and submits them; resolves to the answer of that POST. */
-async function submitPassword(page, login, password = PASSWORD) {
-  await page.getByLabel("Username or e-mail").fill(login);
-  await page.getByLabel("Password").fill(password);
-  const [answer] = await Promise.all([
-    page.waitForResponse((response) => response.url().endsWith("/authorize/password") && response.request().method() === "POST"),
-    page.getByRole("button", { name: "Sign in" }).click(),
-  ]);
-  return answer;
-}
+/** Types MyQ credentials on the sign-in page and submits them (the test users' password unless told). */
+const signInAs = (page, login, password = PASSWORD) => submitPassword(page, login, password);
 
 /** The browser's session cookie at `tenant`, if any. */
 async function sessionCookie(context, tenant) {
@@ -190,7 +182,7 @@ async function signIn(page, tenant, user, config, extra = {}) {
   const request = await authorizationRequest(config, extra);
   await page.goto(request.url.href);
   await expectSignInPage(page, tenant);
-  const answer = await submitPassword(page, user.username);
+  const answer = await signInAs(page, user.username);
   assert.equal(answer.status(), 303, `the password form answered ${answer.status()}`);
   return { tokens: await redeem(config, page, request), request };
 }
@@ -255,7 +247,7 @@ browserTest("password sign-in by username, then by e-mail in capitals: a code, a
   await page.getByRole("link", { name: "WORK ACCOUNT" }).click();
   await expectSignInPage(page, state.open);
 
-  const answer = await submitPassword(page, sam.username);
+  const answer = await signInAs(page, sam.username);
   assert.equal(answer.status(), 303);
   const tokens = await redeem(config, page, request);
   const claims = tokens.claims();
@@ -278,7 +270,7 @@ browserTest("password sign-in by username, then by e-mail in capitals: a code, a
     const byEmail = await authorizationRequest(config);
     await second.goto(byEmail.url.href);
     await expectSignInPage(second, state.open);
-    assert.equal((await submitPassword(second, sam.email.toUpperCase())).status(), 303);
+    assert.equal((await signInAs(second, sam.email.toUpperCase())).status(), 303);
     assert.equal((await redeem(config, second, byEmail)).claims().sub, sam.id);
   } finally {
     await other.close();
@@ -374,7 +366,7 @@ browserTest("registration where new users wait: the pending page and no code; a 
   // Back to sign-in, with the right password: the page says the account waits.
   await page.getByRole("link", { name: "Back to sign-in" }).click();
   await expectSignInPage(page, state.gated);
-  const refused = await submitPassword(page, email);
+  const refused = await signInAs(page, email);
   assert.equal(refused.status(), 403);
   // The JSON sign-in says account_inactive here (its detail names the activation); the page says either.
   await page.getByText(/^This account (is not active|awaits an administrator's activation)/).waitFor();
@@ -388,19 +380,19 @@ browserTest("lockout: wrong passwords up to the tenant's maxAttempts lock the ac
   const request = await authorizationRequest(config);
   await page.goto(request.url.href);
   await expectSignInPage(page, state.open);
-  const first = await submitPassword(page, lou.username, "not the password at all");
+  const first = await signInAs(page, lou.username, "not the password at all");
   assert.equal(first.status(), 401);
   await page.getByText("The username, e-mail or password is not correct.").waitFor();
   assert.equal(await page.getByLabel("Username or e-mail").inputValue(), lou.username, "the login stays typed");
   await photograph(page, "refused-invalid-credentials");
   // maxAttempts is 3: the second failure is still 401, the third locks (429, with Retry-After).
-  assert.equal((await submitPassword(page, lou.username, "wrong password 2")).status(), 401);
-  const locking = await submitPassword(page, lou.username, "wrong password 3");
+  assert.equal((await signInAs(page, lou.username, "wrong password 2")).status(), 401);
+  const locking = await signInAs(page, lou.username, "wrong password 3");
   assert.equal(locking.status(), 429, "the failure that reaches maxAttempts locks");
   assert.ok(Number(await locking.headerValue("retry-after")) > 0, "Retry-After");
   await page.getByText("Too many failed attempts have locked this account for a while.").waitFor();
   // The right password changes nothing while it is locked.
-  const right = await submitPassword(page, lou.username);
+  const right = await signInAs(page, lou.username);
   assert.equal(right.status(), 429);
   await page.getByText("Too many failed attempts have locked this account for a while.").waitFor();
   await photograph(page, "refused-locked");
@@ -413,7 +405,7 @@ browserTest("a deactivated user with the right password: the page says the accou
   const hitsBefore = state.rpHits.length;
   await page.goto(request.url.href);
   await expectSignInPage(page, state.open);
-  const answer = await submitPassword(page, state.users.dee.username);
+  const answer = await signInAs(page, state.users.dee.username);
   assert.equal(answer.status(), 403);
   await page.getByText("This account is not active. Ask your administrator to activate it.").waitFor();
   await photograph(page, "refused-inactive");
@@ -476,7 +468,7 @@ browserTest("max_age=0: the page asks for the password again despite the session
   await page.goto(again.url.href);
   await expectSignInPage(page, state.open);
   assert.ok(!atCallback(new URL(page.url())), "no code without a fresh sign-in");
-  assert.equal((await submitPassword(page, state.users.sam.username)).status(), 303);
+  assert.equal((await signInAs(page, state.users.sam.username)).status(), 303);
   const tokens = await redeem(config, page, again, { maxAge: 0 });
   assert.equal(tokens.claims().sub, state.users.sam.id);
   assert.ok(tokens.claims().auth_time > firstAuthTime, `auth_time ${tokens.claims().auth_time} after ${firstAuthTime}`);

@@ -174,6 +174,9 @@ const pageRoutes: Record<string, (() => Promise<void>) | string> = {
   "/t/:tenant/authorize/mfa": "the second step itself (factors/finish-sign-in.ts): a code only after the factor",
   "/t/:tenant/authorize/mfa/email": "mails the second step's code; opens nothing",
   "/t/:tenant/authorize/mfa/enrol": "sets up a first factor within the second step; opens nothing",
+  "/t/:tenant/authorize/mfa/passkey": "a passkey's options for the second step; opens nothing",
+  "/t/:tenant/authorize/passkey/options": "a passkey sign-in's options (a challenge); opens nothing",
+  "/t/:tenant/authorize/passkey": "a passkey alone (factors/passkey-sign-in.ts → startSession, the gate): two factors in one (amr hwk, user, mfa)",
   "/t/:tenant/console/sign-in": async () => {
     const browser = browserAt();
     const response = await consoleSignIn(browser, world.tenant, "admin", PASSWORD);
