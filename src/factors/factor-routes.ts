@@ -171,9 +171,9 @@ export const removeMyFactor = defineRoute(
     const scope = scopeOf(c);
     const { tenant, principal } = c.var;
     const { type } = c.req.valid("param");
-    await requireRemovable(scope, tenant, principal.user, type);
+    await requireRemovable(scope, tenant, principal.user, { type });
     await requireFreshSecondFactor(scope, tenant, principal, c.req.valid("json"));
-    await removeFactor(scope, principal.user.id, type);
+    await removeFactor(scope, tenant, principal.user.id, { type });
     return c.body(null, 204);
   },
 );

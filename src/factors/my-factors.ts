@@ -3,6 +3,7 @@ import { secondFactors, type FactorType, type Tenant, type UserProfile } from ".
 import type { Scope } from "../http/context";
 import { AppError } from "../http/errors";
 import { enrolledFactors } from "./enrolled";
+import { passkeysOf, registerPasskey, removePasskey, type Passkey } from "./passkeys";
 import { factorRequired } from "./policy";
 import { replaceRecoveryCodes } from "./recovery-codes";
 import { useTotpCode } from "./totp";
@@ -54,15 +55,41 @@ export async function requireAFactor(scope: Scope, tenant: Tenant, userId: strin
   }
 }
 
+/** What a removal names: the app, e-mail codes, or one passkey. */
+export type RemovedFactor = { type: "totp" | "email" } | { type: "passkey"; id: string };
+
+/**
+ * Whether removing `type` (one passkey of `passkeys` when it is a passkey) leaves the person without a
+ * factor: what a tenant that requires one refuses, and what the pages do not offer.
+ */
+export const leavesNone = (enrolled: readonly FactorType[], type: FactorType, passkeys: number) =>
+  enrolled.length === 1 && enrolled[0] === type && (type !== "passkey" || passkeys === 1);
+
 /** Refuses removing a factor the person lacks (404), or the last one while the tenant requires one (403). */
-export async function requireRemovable(scope: Scope, tenant: Tenant, user: UserProfile, type: "totp" | "email"): Promise<void> {
-  const enrolled = await enrolledFactors(scope.db, tenant, user.id);
-  if (!enrolled.includes(type)) throw new AppError("not_found", { detail: `No ${type} factor is set up` });
-  if (enrolled.length === 1 && factorRequired(tenant, user)) {
+export async function requireRemovable(scope: Scope, tenant: Tenant, user: UserProfile, target: RemovedFactor): Promise<void> {
+  const [enrolled, held] = await Promise.all([enrolledFactors(scope.db, tenant, user.id), passkeysOf(scope.db, tenant.id, user.id)]);
+  const has = target.type === "passkey" ? held.some((passkey) => passkey.id === target.id) : enrolled.includes(target.type);
+  if (!has) throw new AppError("not_found", { detail: "No such factor is set up" });
+  if (factorRequired(tenant, user) && leavesNone(enrolled, target.type, held.length)) {
     throw new AppError("forbidden", { detail: "This tenant requires a second factor: set up another before removing this one" });
   }
 }
 
-export function removeFactor(scope: Scope, userId: string, type: "totp" | "email") {
-  return scope.db.delete(secondFactors).where(and(eq(secondFactors.userId, userId), eq(secondFactors.type, type)));
+/** Removes the factor (the caller has asked requireRemovable, and a fresh second factor). */
+export async function removeFactor(scope: Scope, tenant: Tenant, userId: string, target: RemovedFactor): Promise<void> {
+  if (target.type === "passkey") await removePasskey(scope.db, tenant.id, userId, target.id);
+  else await scope.db.delete(secondFactors).where(and(eq(secondFactors.userId, userId), eq(secondFactors.type, target.type)));
+}
+
+/** Keeps a new passkey (its options were asked after a fresh factor); a first factor brings recovery codes. */
+export async function addPasskey(
+  scope: Scope,
+  tenant: Tenant,
+  userId: string,
+  name: string,
+  response: Parameters<typeof registerPasskey>[5],
+): Promise<{ passkey: Passkey; recoveryCodes?: string[] }> {
+  const first = (await enrolledFactors(scope.db, tenant, userId)).length === 0;
+  const passkey = await registerPasskey(scope.db, scope.config, tenant, userId, name, response);
+  return { passkey, ...(await withFirstFactorCodes(scope, tenant, userId, first)) };
 }

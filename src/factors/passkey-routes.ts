@@ -6,8 +6,6 @@ import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { jsonBody, pathParams } from "../http/validation";
-import type { Database } from "../db/client";
-import type { Tenant, UserProfile } from "../db/schema";
 import { ClientId, ScopeParam } from "../tokens/clients";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { enrolledFactors } from "./enrolled";
@@ -18,15 +16,12 @@ import {
   MAX_PASSKEYS_PER_PERSON,
   WEBAUTHN_CHALLENGE_MS,
   passkeysOf,
-  registerPasskey,
   registrationOptions,
-  removePasskey,
   renamePasskey,
   type Passkey,
 } from "./passkeys";
 import { readChallenge } from "./challenges";
-import { factorRequired } from "./policy";
-import { replaceRecoveryCodes } from "./recovery-codes";
+import { addPasskey, removeFactor, requireRemovable } from "./my-factors";
 import { SecondFactorAnswer } from "./second-step";
 import { requireFreshSecondFactor, StepUpFields } from "./step-up";
 import { AuthenticationResponse, RegistrationResponse } from "./webauthn-json";
@@ -92,17 +87,6 @@ const PasskeyPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 
 const noSuchPasskey = () => new AppError("not_found", { detail: "No such passkey of yours" });
 
-/** Rule M: while the tenant requires a second factor, a person whose only factor is this one passkey keeps it. */
-async function refuseRemovingLastFactor(db: Database, tenant: Tenant, user: UserProfile, passkeyId: string) {
-  if (!factorRequired(tenant, user)) return;
-  const enrolled = await enrolledFactors(db, tenant, user.id);
-  if (enrolled.length !== 1 || enrolled[0] !== "passkey") return;
-  const [only, ...more] = await passkeysOf(db, tenant.id, user.id);
-  if (only?.id === passkeyId && more.length === 0) {
-    throw new AppError("forbidden", { detail: "This tenant requires a second factor: set up another before removing this passkey" });
-  }
-}
-
 export const myPasskeyOptions = defineRoute(
   describeRoute({
     tags: ["Signed-in user"],
@@ -137,11 +121,9 @@ export const addMyPasskey = defineRoute(
   }),
   jsonBody(v.pipe(v.object({ name: PasskeyName, response: RegistrationResponse }), v.metadata({ ref: "NewPasskey" }))),
   async (c) => {
-    const { db, config, tenant, principal } = c.var;
+    const { tenant, principal } = c.var;
     const { name, response } = c.req.valid("json");
-    const first = (await enrolledFactors(db, tenant, principal.user.id)).length === 0;
-    const passkey = await registerPasskey(db, config, tenant, principal.user.id, name, response);
-    const recoveryCodes = first ? await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, principal.user.id) : undefined;
+    const { passkey, recoveryCodes } = await addPasskey(scopeOf(c), tenant, principal.user.id, name, response);
     c.header("Cache-Control", "no-store");
     return c.json({ ...passkeyView(passkey), ...(recoveryCodes && { recoveryCodes }) }, 201);
   },
@@ -184,10 +166,12 @@ export const removeMyPasskey = defineRoute(
   pathParams(PasskeyPath),
   jsonBody(v.object(StepUpFields)),
   async (c) => {
-    const { db, tenant, principal } = c.var;
-    await refuseRemovingLastFactor(db, tenant, principal.user, c.req.valid("param").id);
-    await requireFreshSecondFactor(scopeOf(c), tenant, principal, c.req.valid("json"));
-    if (!(await removePasskey(db, tenant.id, principal.user.id, c.req.valid("param").id))) throw noSuchPasskey();
+    const scope = scopeOf(c);
+    const { tenant, principal } = c.var;
+    const removed = { type: "passkey" as const, id: c.req.valid("param").id };
+    await requireRemovable(scope, tenant, principal.user, removed);
+    await requireFreshSecondFactor(scope, tenant, principal, c.req.valid("json"));
+    await removeFactor(scope, tenant, principal.user.id, removed);
     return c.body(null, 204);
   },
 );

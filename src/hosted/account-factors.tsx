@@ -8,21 +8,32 @@
  * drive: the change's first post answers "Confirm it's you" with a step token, and the same form posted
  * again with that token and a code (or a passkey's assertion) makes the change.
  */
-import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import * as v from "valibot";
 import { findUserById } from "../accounts/queries";
-import { factorTypes, secondFactors, type FactorType } from "../db/schema";
+import { factorTypes, type FactorType } from "../db/schema";
 import { isSecondStep, type PendingStep } from "../factors/challenges";
 import { enrolledFactors } from "../factors/enrolled";
 import { mailStepCode } from "../factors/mfa-routes";
-import { MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_PERSON, passkeysOf, registerPasskey, registrationOptions, removePasskey } from "../factors/passkeys";
+import {
+  addEmailCodes,
+  addPasskey,
+  confirmApp,
+  leavesNone,
+  removeFactor,
+  requireAFactor,
+  requireAllowed,
+  requireEmailCodesPossible,
+  requireRemovable,
+  type RemovedFactor,
+} from "../factors/my-factors";
+import { MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_PERSON, passkeysOf, registrationOptions } from "../factors/passkeys";
 import { factorRequired } from "../factors/policy";
 import { replaceRecoveryCodes } from "../factors/recovery-codes";
 import { factorsOf } from "../factors/reset";
 import { requireFreshSecondFactor } from "../factors/step-up";
-import { startTotpEnrolment, useTotpCode, type TotpEnrolment } from "../factors/totp";
+import { startTotpEnrolment, type TotpEnrolment } from "../factors/totp";
 import { RegistrationResponse } from "../factors/webauthn-json";
 import { scopeOf, type AppEnv } from "../http/context";
 import { CSRF_FIELD } from "../http/csrf";
@@ -72,13 +83,6 @@ const changeStepOf = (session: BrowserSession) => (step: PendingStep) => step.pu
 function signInFirst(c: Ctx) {
   return c.html(<SignInFirstPage locale={localeHere(c)} tenantName={c.var.tenant.displayName} />, 401);
 }
-
-/**
- * Whether removing one factor of `type` (for a passkey, one of the person's `passkeys`) leaves them none
- * of those they can use: the last one, which a tenant that requires a factor keeps.
- */
-const leavesNone = (enrolled: readonly FactorType[], type: FactorType, passkeys: number) =>
-  enrolled.length === 1 && enrolled[0] === type && (type !== "passkey" || passkeys === 1);
 
 /**
  * The page itself: the person's factors and passkeys, each removable unless it is the last the tenant
@@ -210,7 +214,7 @@ const changes: Record<FactorChange, (c: Ctx, session: BrowserSession, form: URLS
   /** An authenticator app: a new key, shown as its QR code and as text. */
   totp: async (c, session, form) => {
     const { tenant, db, config } = c.var;
-    if (!tenant.mfa.factors.includes("totp")) throw refusal("This tenant does not allow an authenticator app as a second factor");
+    requireAllowed(tenant, "totp");
     return withFreshFactor(c, session, form, "totp", async () => {
       const user = await findUserById(db, tenant.id, session.user.id);
       const enrolment = user && (await startTotpEnrolment(db, await config.secretBoxKey(), tenant, user));
@@ -220,27 +224,20 @@ const changes: Record<FactorChange, (c: Ctx, session: BrowserSession, form: URLS
   },
   /** The app's first code confirms it (its key was shown after a fresh factor); a first factor brings recovery codes. */
   "totp-confirm": async (c, session, form) => {
-    const { tenant, db, config } = c.var;
+    const { tenant } = c.var;
     const code = field(form, "code")?.replace(/\s/g, "") ?? "";
     if (!/^\d{6}$/.test(code)) return appSetupPage(c, { status: 400, error: { code: "validation_failed", fieldErrors: [{ path: "code", message: "Enter the 6 digits of the code." }] } });
-    const first = (await enrolledFactors(db, tenant, session.user.id)).length === 0;
-    if (!(await useTotpCode(db, await config.secretBoxKey(), session.user.id, code, false))) return appSetupPage(c, { status: 401, error: { code: "wrong_code" } });
-    return first ? recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, session.user.id)) : doneRedirect(c, "totp");
+    const confirmed = await confirmApp(scopeOf(c), tenant, session.user.id, code);
+    if (!confirmed) return appSetupPage(c, { status: 401, error: { code: "wrong_code" } });
+    return confirmed.recoveryCodes ? recoveryCodesPage(c, confirmed.recoveryCodes) : doneRedirect(c, "totp");
   },
   /** Codes by e-mail, to the confirmed address. */
   email: async (c, session, form) => {
-    const { tenant, db, config } = c.var;
-    const { user } = session;
-    if (!tenant.mfa.factors.includes("email")) throw refusal("This tenant does not allow e-mail codes as a second factor");
-    if (!user.email || !user.emailVerified) throw refusal("E-mail codes need a confirmed address: confirm it first");
+    const { tenant } = c.var;
+    requireEmailCodesPossible(tenant, session.user);
     return withFreshFactor(c, session, form, "email", async () => {
-      const first = (await enrolledFactors(db, tenant, user.id)).length === 0;
-      const now = new Date();
-      await db
-        .insert(secondFactors)
-        .values({ id: crypto.randomUUID(), tenantId: tenant.id, userId: user.id, type: "email", confirmedAt: now, createdAt: now })
-        .onConflictDoUpdate({ target: [secondFactors.userId, secondFactors.type], set: { confirmedAt: now } });
-      return first ? recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, user.id)) : doneRedirect(c, "email");
+      const { recoveryCodes } = await addEmailCodes(scopeOf(c), tenant, session.user);
+      return recoveryCodes ? recoveryCodesPage(c, recoveryCodes) : doneRedirect(c, "email");
     });
   },
   /**
@@ -251,7 +248,7 @@ const changes: Record<FactorChange, (c: Ctx, session: BrowserSession, form: URLS
    */
   passkey: async (c, session, form) => {
     const { tenant, db, config } = c.var;
-    if (!tenant.mfa.factors.includes("passkey")) throw refusal("This tenant does not allow passkeys");
+    requireAllowed(tenant, "passkey");
     const name = passkeyNameOf(form);
     if ("fieldErrors" in name) return listPage(c, session, { status: 400, error: { code: "validation_failed", fieldErrors: name.fieldErrors } });
     const credential = field(form, CREDENTIAL_FIELD);
@@ -262,31 +259,25 @@ const changes: Record<FactorChange, (c: Ctx, session: BrowserSession, form: URLS
     }
     const response = jsonOf(credential, RegistrationResponse);
     if (!response) throw validationFailed([{ path: CREDENTIAL_FIELD, message: "The browser gave no passkey that can be used: try again." }]);
-    const first = (await enrolledFactors(db, tenant, session.user.id)).length === 0;
-    await registerPasskey(db, config, tenant, session.user.id, name.name, response);
-    return first ? recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, session.user.id)) : doneRedirect(c, "passkey");
+    const { recoveryCodes } = await addPasskey(scopeOf(c), tenant, session.user.id, name.name, response);
+    return recoveryCodes ? recoveryCodesPage(c, recoveryCodes) : doneRedirect(c, "passkey");
   },
   /** New recovery codes, replacing the old ones. */
   "recovery-codes": async (c, session, form) => {
     const { tenant, db, config } = c.var;
-    if ((await enrolledFactors(db, tenant, session.user.id)).length === 0) throw refusal("Recovery codes come with a second factor: set one up first");
+    await requireAFactor(scopeOf(c), tenant, session.user.id);
     return withFreshFactor(c, session, form, "recovery-codes", async () => recoveryCodesPage(c, await replaceRecoveryCodes(db, await config.lookupKey(), tenant.id, session.user.id)));
   },
   /** An app, e-mail codes or one passkey (`passkey`: its id) removed; not the last factor of a person the tenant requires one of. */
   remove: async (c, session, form) => {
-    const { tenant, db } = c.var;
-    const { user } = session;
+    const { tenant } = c.var;
     const type = factorTypes.find((known) => known === field(form, "type"));
     const passkeyId = field(form, "passkey");
-    const [enrolled, passkeys] = await Promise.all([enrolledFactors(db, tenant, user.id), passkeysOf(db, tenant.id, user.id)]);
-    const held = type === "passkey" ? passkeys.some((passkey) => passkey.id === passkeyId) : type !== undefined && enrolled.includes(type);
-    if (type === undefined || !held) throw new AppError("not_found", { detail: "No such factor is set up" });
-    if (factorRequired(tenant, user) && leavesNone(enrolled, type, passkeys.length)) {
-      throw refusal("This tenant requires a second factor: set up another before removing this one");
-    }
+    if (type === undefined || (type === "passkey" && !passkeyId)) throw new AppError("not_found", { detail: "No such factor is set up" });
+    const removed: RemovedFactor = type === "passkey" ? { type, id: passkeyId! } : { type };
+    await requireRemovable(scopeOf(c), tenant, session.user, removed);
     return withFreshFactor(c, session, form, "remove", async () => {
-      if (type === "passkey") await removePasskey(db, tenant.id, user.id, passkeyId!);
-      else await db.delete(secondFactors).where(and(eq(secondFactors.userId, user.id), eq(secondFactors.type, type)));
+      await removeFactor(scopeOf(c), tenant, session.user.id, removed);
       return doneRedirect(c, "removed");
     });
   },
@@ -333,7 +324,7 @@ export async function passkeyCreationOptions(c: Ctx): Promise<Response> {
   const { tenant, db, config } = c.var;
   return optionsAnswer(c, async () => {
     if (!session) throw new AppError("unauthorized", { detail: "Sign in first" });
-    if (!tenant.mfa.factors.includes("passkey")) throw refusal("This tenant does not allow passkeys");
+    requireAllowed(tenant, "passkey");
     await requireFreshSecondFactor(scopeOf(c), tenant, principalOf(session), {});
     return registrationOptions(db, config, tenant, session.user);
   });
