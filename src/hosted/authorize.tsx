@@ -4,10 +4,12 @@
  * language, whose forms continue the same request (password.ts, register.tsx, federated.ts).
  */
 import type { Context } from "hono";
+import { amrOfMethod } from "../factors/amr";
+import { factorsOwed } from "../factors/gate";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { decodeJwt } from "jose";
 import type { AccountKind, Tenant } from "../db/schema";
-import type { AppEnv } from "../http/context";
+import { scopeOf, type AppEnv } from "../http/context";
 import type { AppError } from "../http/errors";
 import { issueAuthorizationCode } from "../tokens/codes";
 import type { TokenResponse } from "../tokens/issue";
@@ -78,7 +80,8 @@ export async function answeringClient(
  * What a request gets: a code when the browser's session may answer it, `login_required` when it may not
  * and the client asked for no page (`prompt=none`), else a page. A session may answer unless the client
  * asks for a fresh sign-in (`prompt=login`, or `max_age` since the person's sign-in has passed) or for
- * another person (`id_token_hint` naming someone else).
+ * another person (`id_token_hint` naming someone else), or the person now owes a second factor the session
+ * did not pass (rule M: the tenant's policy changed since): then they sign in again, through the step.
  */
 async function answerRequest(c: Context<AppEnv>, parameters: URLSearchParams, request: AuthorizationRequest): Promise<Response> {
   const { tenant, config } = c.var;
@@ -89,7 +92,8 @@ async function answerRequest(c: Context<AppEnv>, parameters: URLSearchParams, re
     session !== undefined &&
     !request.prompts.has("login") &&
     (request.maxAge === undefined || Date.now() - session.authTime.getTime() <= request.maxAge * 1000) &&
-    (!hint || hint.sub === session.user.id);
+    (!hint || hint.sub === session.user.id) &&
+    (await factorsOwed(scopeOf(c), tenant, session.user, session.amr ?? amrOfMethod(session.method))) === undefined;
 
   if (request.prompts.has("none")) {
     if (!usable) throw new AuthorizationError("login_required", "The person is not signed in here, or must sign in again");

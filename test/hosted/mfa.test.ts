@@ -214,6 +214,21 @@ describe("the second step of a sign-in on the hosted page", () => {
   });
 });
 
+describe("a browser's session from before the policy", () => {
+  it("M a session that passed no second factor answers no request once the person owes one: the sign-in page asks again", async () => {
+    const { name, user } = await tenantWithUser(eu, {});
+    const browser = browserAt();
+    // Signed in on the page while nothing was owed: the browser's session holds the password only.
+    answerOf(await signInOnPage(browser, name, await authorization(), user.username, PASSWORD));
+    const reused = await browser.get(`/t/${name}/authorize?${(await authorization()).query}`);
+    expect(reused.status, "the session answers while nothing is owed").toBe(302);
+    expect((await patchSettings({ region: eu, tenant: name, auth: await adminAuth(eu, name) }, { mfa: { mode: "all" } })).status).toBe(200);
+    const asked = await browser.get(`/t/${name}/authorize?${(await authorization()).query}`);
+    expect(asked.status, "the sign-in page, not a code the token endpoint would refuse").toBe(200);
+    expect(await asked.text()).toContain('name="password"');
+  });
+});
+
 describe("a first factor set up within the sign-in", () => {
   it("M a person who must have a factor (mode all) sets up an app on the page: its QR code inline and its key, then its first code; recovery codes once; Continue gives the code", async () => {
     const { name, user } = await tenantWithUser(eu);
