@@ -119,6 +119,9 @@ export function formFieldsOf(html: string, action: string): Record<string, strin
     if (!name) continue;
     if (/type="checkbox"/.test(input)) {
       if (/ checked=""/.test(input)) fields[name] = "on";
+    } else if (/type="radio"/.test(input)) {
+      // A browser sends the checked one of a group only.
+      if (/ checked=""/.test(input)) fields[name] = /value="([^"]*)"/.exec(input)?.[1] ?? "";
     } else fields[name] = /value="([^"]*)"/.exec(input)?.[1] ?? "";
   }
   return fields;

@@ -1,5 +1,5 @@
 import * as v from "valibot";
-import { accountKinds, providerNames, type AccountKind, type ProviderName } from "../../db/schema";
+import { accountKinds, factorTypes, mfaModes, providerNames, type AccountKind, type FactorType, type ProviderName } from "../../db/schema";
 import { fieldErrors } from "../../http/validation";
 import { saveSettings } from "../../tenants/queries";
 import { SettingsPatch, settingsOf, TenantSettings } from "../../tenants/settings";
@@ -52,6 +52,12 @@ const numbers: { legend: string; fields: NumberSetting[] }[] = [
     ],
   },
   {
+    legend: "Remembered devices",
+    fields: [
+      { name: "mfa.rememberDays", label: "Remember a device for (days)", hint: "A browser or app that passed the second step may skip it this long; 0 never remembers.", schema: schemas.mfa.entries.rememberDays, of: (s) => s.mfa.rememberDays },
+    ],
+  },
+  {
     legend: "Sign-in attempts",
     fields: [
       { name: "signInAttemptRetentionDays", label: "Keep attempts for (days)", hint: "Older attempts are archived, then deleted, by the daily clean-up.", schema: schemas.signInAttemptRetentionDays, of: (s) => s.signInAttemptRetentionDays },
@@ -62,6 +68,15 @@ const numbers: { legend: string; fields: NumberSetting[] }[] = [
 const numberFields = numbers.flatMap((group) => group.fields);
 
 const kindNames: Record<AccountKind, string> = { work: "Work accounts", personal: "Personal accounts" };
+
+/** Rule M's policy in the admin's words. */
+const mfaModeLabels: Record<(typeof mfaModes)[number], string> = {
+  off: "Off: nobody is asked for a second factor",
+  optional: "Optional: people who set one up are asked for it",
+  admins: "Required for administrators",
+  all: "Required for everyone",
+};
+const factorLabels: Record<FactorType, string> = { totp: "Authenticator app", email: "E-mail codes", passkey: "Passkeys" };
 const providerLabels: Record<ProviderName, string> = { apple: "Apple", google: "Google", microsoft: "Microsoft" };
 
 /** A bound of a number's schema (`min_value`, `max_value`), for the input's attributes and the message. */
@@ -82,7 +97,15 @@ function numberMessage(field: NumberSetting): string {
  * a number that is no whole number is NaN, which the API's schema refuses like any value out of bounds.
  */
 function patchOf(fields: Record<string, string>): unknown {
-  const patch: Record<string, unknown> = { lockout: {}, providers: {} };
+  const patch: Record<string, unknown> = {
+    lockout: {},
+    providers: {},
+    mfa: {
+      mode: fields["mfa.mode"],
+      factors: factorTypes.filter((type) => fields[`mfa.factor.${type}`] === "on"),
+      trustProviderMfa: fields["mfa.trustProviderMfa"] === "on",
+    },
+  };
   for (const { name } of switches) patch[name] = fields[name] === "on";
   for (const { name } of numberFields) {
     const value = /^\s*\d{1,12}\s*$/.test(fields[name] ?? "") ? Number(fields[name]) : Number.NaN;
@@ -104,6 +127,9 @@ const SettingsForm = v.object({
   ...Object.fromEntries(switches.map(({ name }) => [name, Checkbox])),
   ...Object.fromEntries(accountKinds.flatMap((kind) => providerNames.map((provider) => [`${kind}.${provider}`, Checkbox]))),
   ...Object.fromEntries(numberFields.map(({ name }) => [name, v.optional(v.string())])),
+  "mfa.mode": v.optional(v.picklist(mfaModes)),
+  ...Object.fromEntries(factorTypes.map((type) => [`mfa.factor.${type}`, Checkbox])),
+  "mfa.trustProviderMfa": Checkbox,
 }) as v.GenericSchema<Record<string, string>>;
 
 /** The settings as the form's fields: what a browser would send back unchanged. */
@@ -112,6 +138,9 @@ function fieldsOf(settings: TenantSettings): Record<string, string> {
   for (const { name } of switches) if (settings[name]) fields[name] = "on";
   for (const kind of accountKinds) for (const provider of settings.providers[kind]) fields[`${kind}.${provider}`] = "on";
   for (const field of numberFields) fields[field.name] = String(field.of(settings));
+  fields["mfa.mode"] = settings.mfa.mode;
+  for (const type of settings.mfa.factors) fields[`mfa.factor.${type}`] = "on";
+  if (settings.mfa.trustProviderMfa) fields["mfa.trustProviderMfa"] = "on";
   return fields;
 }
 
@@ -165,6 +194,33 @@ async function renderSettings(c: ConsoleContext, fields: Record<string, string>,
             </fieldset>
           ))}
         </fieldset>
+        <fieldset>
+          <legend>Second factors</legend>
+          {mfaModes.map((mode) => (
+            <div class="check">
+              <input type="radio" id={`mfa.mode.${mode}`} name="mfa.mode" value={mode} checked={fields["mfa.mode"] === mode} />
+              <label for={`mfa.mode.${mode}`}>{mfaModeLabels[mode]}</label>
+            </div>
+          ))}
+          <fieldset>
+            <legend class="hint">Factors people may use (recovery codes come with the first)</legend>
+            <div class="actions">
+              {factorTypes.map((type) => (
+                <div class="check">
+                  <input type="checkbox" id={`mfa.factor.${type}`} name={`mfa.factor.${type}`} checked={ticked(`mfa.factor.${type}`)} />
+                  <label for={`mfa.factor.${type}`}>{factorLabels[type]}</label>
+                </div>
+              ))}
+            </div>
+          </fieldset>
+          <div class="check">
+            <input type="checkbox" id="mfa.trustProviderMfa" name="mfa.trustProviderMfa" checked={ticked("mfa.trustProviderMfa")} aria-describedby="mfa.trustProviderMfa-hint" />
+            <div>
+              <label for="mfa.trustProviderMfa">Count a provider's own second factor</label>
+              <span class="hint" id="mfa.trustProviderMfa-hint">When Apple, Google or Microsoft say their sign-in took two factors, printid asks no second one.</span>
+            </div>
+          </div>
+        </fieldset>
         {numbers.map((group) => (
           <fieldset>
             <legend>{group.legend}</legend>
@@ -211,7 +267,10 @@ export async function saveSettingsForm(c: ConsoleContext) {
   const parsed = v.safeParse(SettingsPatch, patchOf(fields));
   if (!parsed.success) {
     const refused = new Set(fieldErrors(parsed.issues).map((error) => error.path));
-    const errors = numberFields.filter((field) => refused.has(field.name)).map(numberMessage);
+    const errors = [
+      ...numberFields.filter((field) => refused.has(field.name)).map(numberMessage),
+      ...(refused.has("mfa.factors") ? ["Second factors: allow at least one factor."] : []),
+    ];
     return renderSettings(c, fields, { errors: errors.length ? errors : ["Some of the settings are not as this page sends them."], status: 400 });
   }
   await saveSettings(db, tenant, parsed.output);
