@@ -171,3 +171,14 @@ describe("the console's sign-in, second step", () => {
     expect(csrfOf(page)).toBeTruthy();
   });
 });
+
+describe("a console session from before the policy", () => {
+  it("M P an admin's console session that passed no second factor ends once the tenant requires one of admins: the sign-in page asks again", async () => {
+    const f = await adminFixture();
+    const browser = await signedInBrowser(f.tenant);
+    expect((await browser.get(`${consoleOf(f.tenant)}/users`)).status).toBe(200);
+    expect((await patchSettings(f, { mfa: { mode: "admins" } })).status).toBe(200);
+    const after = await browser.get(`${consoleOf(f.tenant)}/users`);
+    expect(locationOf(after)).toBe(`${consoleOf(f.tenant)}/sign-in`);
+  });
+});

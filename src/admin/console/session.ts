@@ -2,6 +2,8 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../../http/context";
 import { AppError } from "../../http/errors";
 import { admit } from "../../policy/admission";
+import { passedSecondStep } from "../../factors/amr";
+import { factorRequired } from "../../factors/policy";
 import { loadPrincipal } from "../../policy/queries";
 import { sessionLive } from "../../policy/session-live";
 import { admitTenant } from "../../tenants/admission";
@@ -69,6 +71,13 @@ export function requireConsoleAdmin(): MiddlewareHandler<AppEnv> {
         status: 403,
         error: refusal.code === "forbidden" ? NOT_AN_ADMIN : (refusal.options.detail ?? "The account is not active."),
       });
+    }
+
+    // Rule M: a console session opened before the tenant required a second factor of its admin ends:
+    // they sign in again, through the second step (as a refresh of such a session is refused).
+    if (factorRequired(tenant, user) && !passedSecondStep(session.amr)) {
+      clearConsoleSession(c, slug);
+      return c.redirect(signInPage, 303);
     }
 
     c.set("tenant", tenant);
