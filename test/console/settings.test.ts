@@ -102,17 +102,19 @@ describe("settings: every setting of the admin API", () => {
     const { html } = await page(browser, path);
     const fields = formFieldsOf(html, path);
     expect(fields).toMatchObject({ "mfa.mode": "optional", "mfa.factor.totp": "on", "mfa.factor.email": "on", "mfa.factor.passkey": "on", "mfa.rememberDays": "30" });
-    const { "mfa.factor.email": _email, ...withoutEmail } = fields;
-    const saved = await browser.post(path, { ...withoutEmail, "mfa.mode": "admins", "mfa.rememberDays": "7", "mfa.trustProviderMfa": "on" });
-    expect(locationOf(saved)).toBe(`${path}?done=saved`);
-    // Stored (read from the tenant's row: the API's admin now owes a second factor they have not set up).
     const stored = async () => JSON.parse((await eu.db.prepare("SELECT mfa FROM tenants WHERE slug = ?").bind(name).first<{ mfa: string }>())!.mfa);
-    expect(await stored()).toEqual({ mode: "admins", factors: ["totp", "passkey"], rememberDays: 7, trustProviderMfa: true });
     // No factor left allowed: refused in words, nothing saved.
-    const none = Object.fromEntries(Object.entries(withoutEmail).filter(([key]) => !key.startsWith("mfa.factor.")));
+    const none = Object.fromEntries(Object.entries(fields).filter(([key]) => !key.startsWith("mfa.factor.")));
     const refused = await browser.post(path, none);
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain("Second factors: allow at least one factor.");
-    expect((await stored()).factors).toEqual(["totp", "passkey"]);
+    expect((await stored()).factors).toEqual(["totp", "email", "passkey"]);
+    const { "mfa.factor.email": _email, ...withoutEmail } = fields;
+    const saved = await browser.post(path, { ...withoutEmail, "mfa.mode": "admins", "mfa.rememberDays": "7", "mfa.trustProviderMfa": "on" });
+    expect(locationOf(saved)).toBe(`${path}?done=saved`);
+    // Stored (read from the tenant's row: the admin now owes a second factor they have not set up, and
+    // their console session, which passed none, ends).
+    expect(await stored()).toEqual({ mode: "admins", factors: ["totp", "passkey"], rememberDays: 7, trustProviderMfa: true });
+    expect(locationOf(await browser.get(path))).toBe(`${consoleOf(name)}/sign-in`);
   });
 });
