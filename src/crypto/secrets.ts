@@ -6,6 +6,21 @@ import { base64url } from "jose";
  * printid, and every room may use it.
  */
 
+/**
+ * `length` characters drawn uniformly from `alphabet` (up to 256 of them): bytes at or past the
+ * alphabet's last whole multiple are drawn again, so that no character is likelier than another.
+ */
+export function randomFrom(alphabet: string, length: number): string {
+  const limit = 256 - (256 % alphabet.length);
+  let drawn = "";
+  while (drawn.length < length) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(length))) {
+      if (byte < limit && drawn.length < length) drawn += alphabet[byte % alphabet.length];
+    }
+  }
+  return drawn;
+}
+
 /** An opaque secret of 256 random bits, base64url. */
 export function randomSecret(): string {
   return base64url.encode(crypto.getRandomValues(new Uint8Array(32)));

@@ -1,4 +1,4 @@
-import { sha256 } from "../crypto/secrets";
+import { randomFrom, sha256 } from "../crypto/secrets";
 
 /**
  * RFC 8628 §6.1: the code a person types, 8 characters from its 20 consonants: no digits and no vowels,
@@ -8,15 +8,9 @@ import { sha256 } from "../crypto/secrets";
 const ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
 const USER_CODE_LENGTH = 8;
 
-/** A new user code, as shown: XXXX-XXXX. Bytes beyond the alphabet's largest multiple are drawn again (no bias). */
+/** A new user code, as shown: XXXX-XXXX, each letter as likely as any other. */
 export function newUserCode(): string {
-  const limit = 256 - (256 % ALPHABET.length);
-  let code = "";
-  while (code.length < USER_CODE_LENGTH) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(USER_CODE_LENGTH))) {
-      if (byte < limit && code.length < USER_CODE_LENGTH) code += ALPHABET[byte % ALPHABET.length];
-    }
-  }
+  const code = randomFrom(ALPHABET, USER_CODE_LENGTH);
   return `${code.slice(0, 4)}-${code.slice(4)}`;
 }
 

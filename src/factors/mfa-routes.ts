@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
+import { newCode } from "../accounts/email-codes";
 import { findUserById } from "../accounts/queries";
 import { secondFactors, type Tenant } from "../db/schema";
 import type { Locale } from "../hosted/i18n";
@@ -22,17 +23,9 @@ import { startTotpEnrolment, type TotpEnrolment } from "./totp";
 
 const EMAIL_CODE_MS = 10 * 60_000;
 
-/** Six uniform random digits: 32-bit draws at or above the last whole million are drawn again. */
-function sixDigits(): string {
-  for (;;) {
-    const [draw] = crypto.getRandomValues(new Uint32Array(1));
-    if (draw! < 4_294_000_000) return String(draw! % 1_000_000).padStart(6, "0");
-  }
-}
-
 /** Mails a fresh code for the challenge (replacing the last), kept as its keyed hash for 10 minutes. */
 async function mailChallengeCode(scope: Scope, tenant: Tenant, challenge: Challenge, to: string, locale: Locale) {
-  const code = sixDigits();
+  const code = newCode();
   await keepEmailCode(scope.db, challenge, await emailCodeHash(await scope.config.lookupKey(), challenge, code), new Date(Date.now() + EMAIL_CODE_MS));
   await mailCode(scope.env, tenant, { kind: "signInCode", locale, to, code });
 }

@@ -1,5 +1,6 @@
 import { and, count, eq, isNull } from "drizzle-orm";
 import { lookupKeyOf } from "../crypto/lookup-key";
+import { randomFrom } from "../crypto/secrets";
 import type { Database } from "../db/client";
 import { recoveryCodes } from "../db/schema";
 
@@ -14,13 +15,7 @@ const ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"; // no i, l, o, 0, 1
 const LENGTH = 10;
 
 function newCode(): string {
-  let code = "";
-  while (code.length < LENGTH) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(LENGTH))) {
-      // 248 = 8 × 31: bytes above it are drawn again, so every letter is as likely.
-      if (byte < 248 && code.length < LENGTH) code += ALPHABET[byte % ALPHABET.length];
-    }
-  }
+  const code = randomFrom(ALPHABET, LENGTH);
   return `${code.slice(0, 5)}-${code.slice(5)}`;
 }
 
