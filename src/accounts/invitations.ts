@@ -1,14 +1,13 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { users, type Tenant } from "../db/schema";
 import type { Scope } from "../http/context";
-import { AppError } from "../http/errors";
 import { validationFailed } from "../http/validation";
 import type { Locale } from "../hosted/i18n";
 import { hashPassword } from "../credentials/password";
 import { passwordReuseProblem } from "../credentials/password-policy";
 import { mailProof } from "../mail/proof";
 import { issueAccountToken, spendToken, unspent, unusableLink, userOfProof } from "./account-tokens";
-import { findUserById } from "./queries";
+import { userOfTenant } from "./queries";
 
 /** How long an invitation's link works. */
 const INVITATION_LIFETIME_MS = 7 * 24 * 3600_000;
@@ -20,8 +19,7 @@ const INVITATION_LIFETIME_MS = 7 * 24 * 3600_000;
  */
 export async function mailInvitation(scope: Scope, tenant: Tenant, userId: string, locale: Locale): Promise<void> {
   const { db } = scope;
-  const user = await findUserById(db, tenant.id, userId);
-  if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
+  const user = await userOfTenant(db, tenant.id, userId);
   if (!user.email) throw validationFailed([{ path: "email", message: "The user has no e-mail address to invite" }], "This user cannot be invited");
   if (user.passwordHash) throw validationFailed([{ path: "password", message: "The user already has a password: send a password reset instead" }], "This user cannot be invited");
   const token = await issueAccountToken(db, { tenantId: tenant.id, userId: user.id, purpose: "invitation", email: user.email, lifetimeMs: INVITATION_LIFETIME_MS });

@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/client";
 import { externalIdentities, users, type ProviderName, type User } from "../db/schema";
+import { AppError } from "../http/errors";
 
 /**
  * A user's linked providers as a JSON array, computed in the same query that loads the user. The user's
@@ -24,6 +25,13 @@ export async function findUserById(db: Database, tenantId: string, id: string): 
     .from(users)
     .where(and(eq(users.tenantId, tenantId), eq(users.id, id)))
     .get();
+}
+
+/** The user `id` names in the tenant, for a route about them: `404 not_found` when there is none (another tenant's too). */
+export async function userOfTenant(db: Database, tenantId: string, id: string): Promise<User> {
+  const user = await findUserById(db, tenantId, id);
+  if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
+  return user;
 }
 
 export type UserStatus = "active" | "inactive" | "pending";

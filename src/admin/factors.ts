@@ -1,16 +1,13 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
-import { findUserById } from "../accounts/queries";
+import { userOfTenant } from "../accounts/queries";
 import { factorsOf, resetFactors } from "../factors/reset";
-import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { pathParams } from "../http/validation";
+import { IdPath, pathParams } from "../http/validation";
 
 // A user's second factors, for the tenant's admins: what the person set up, and a reset for a person who
 // lost them (every factor, recovery code and remembered device goes, and every session ends).
-
-const UserPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 
 const iso = (date: Date | null) => date?.toISOString() ?? null;
 
@@ -30,10 +27,9 @@ export const getUserFactors = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
-    const user = await findUserById(c.var.db, c.var.tenant.id, c.req.valid("param").id);
-    if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
+    const user = await userOfTenant(c.var.db, c.var.tenant.id, c.req.valid("param").id);
     const { factors, passkeys, recoveryCodesLeft } = await factorsOf(c.var.db, user.id);
     return c.json(
       {
@@ -52,10 +48,9 @@ export const resetUserFactors = defineRoute(
     summary: "Reset a user's second factors: all of them, their recovery codes and remembered devices go, and their sessions end",
     responses: { 204: { description: "Reset" }, ...problems("validation_failed", "unauthorized", "forbidden", "not_found") },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
-    const user = await findUserById(c.var.db, c.var.tenant.id, c.req.valid("param").id);
-    if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
+    const user = await userOfTenant(c.var.db, c.var.tenant.id, c.req.valid("param").id);
     await resetFactors(c.var.db, user.id);
     return c.body(null, 204);
   },

@@ -1,20 +1,18 @@
 import { eq } from "drizzle-orm";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
-import { findUserById } from "../accounts/queries";
+import { userOfTenant } from "../accounts/queries";
 import { SessionList, sessionList } from "../accounts/session-view";
 import { sessions } from "../db/schema";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { pathParams } from "../http/validation";
+import { IdPath, pathParams } from "../http/validation";
 import { endSessionOf, listLiveSessions, revokeUserSessions } from "../tokens/sessions";
 
 // An admin's view of a user's sessions: list them, end one, or end them all ("sign out everywhere").
-const UserPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 const UserSessionPath = v.object({ id: v.pipe(v.string(), v.uuid()), sessionId: v.pipe(v.string(), v.uuid()) });
 
-const noSuchUser = () => new AppError("not_found", { detail: "No such user in this tenant" });
 
 export const listUserSessions = defineRoute(
   describeRoute({
@@ -25,11 +23,11 @@ export const listUserSessions = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
     const { id } = c.req.valid("param");
     const { db, tenant } = c.var;
-    if (!(await findUserById(db, tenant.id, id))) throw noSuchUser();
+    await userOfTenant(db, tenant.id, id);
     return c.json(sessionList(await listLiveSessions(db, tenant, id), c.var.principal.sessionId), 200);
   },
 );
@@ -62,11 +60,11 @@ export const signOutEverywhere = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
     const { id } = c.req.valid("param");
     const { db, tenant } = c.var;
-    if (!(await findUserById(db, tenant.id, id))) throw noSuchUser();
+    await userOfTenant(db, tenant.id, id);
     await revokeUserSessions(db, id, { onlyIf: eq(sessions.tenantId, tenant.id) });
     return c.body(null, 204);
   },

@@ -15,10 +15,9 @@ import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { jsonBody, pathParams, queryParams } from "../http/validation";
+import { IdPath, jsonBody, pathParams, queryParams } from "../http/validation";
 import { requestLocale } from "../mail/proof";
 
-const UserPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 const Roles = v.pipe(v.array(v.picklist(roleNames)), v.transform((roles) => [...new Set(roles)]));
 
 /** The longest user search, in the API and the console alike. */
@@ -133,7 +132,7 @@ export const getUser = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
     const found = await findUserWithIdentities(c.var.db, c.var.tenant.id, c.req.valid("param").id);
     if (!found) throw new AppError("not_found", { detail: "No such user in this tenant" });
@@ -172,7 +171,7 @@ export const patchUser = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found", "username_taken"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   jsonBody(PatchUserBody),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -195,7 +194,7 @@ export const sendInvitation = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found", "unavailable"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
     await mailInvitation(scopeOf(c), c.var.tenant, c.req.valid("param").id, requestLocale(c));
     return c.body(null, 202);

@@ -5,7 +5,7 @@ import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
 import { cursorOf, encodeCursor, PageLimit } from "../http/cursor";
-import { jsonBody, pathParams, queryParams, validationFailed } from "../http/validation";
+import { IdPath, jsonBody, pathParams, queryParams, validationFailed } from "../http/validation";
 import {
   MAX_DEVICE_NAME_LENGTH,
   authMethodOf,
@@ -127,7 +127,7 @@ export const revokeDevice = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(v.object({ id: v.pipe(v.string(), v.uuid()) })),
+  pathParams(IdPath),
   async (c) => {
     if (!(await revokeDeviceClient(c.var.db, c.var.tenant.id, c.req.valid("param").id))) {
       throw new AppError("not_found", { detail: "No such device in this tenant" });

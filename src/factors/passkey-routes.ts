@@ -5,7 +5,7 @@ import { scopeOf } from "../http/context";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { jsonBody, pathParams } from "../http/validation";
+import { IdPath, jsonBody, pathParams } from "../http/validation";
 import { ClientId, ScopeParam } from "../tokens/clients";
 import { TokenResponseSchema } from "../tokens/token-response";
 import { enrolledFactors } from "./enrolled";
@@ -83,7 +83,6 @@ const passkeyView = (passkey: Passkey) => ({
   lastUsedAt: passkey.lastUsedAt?.toISOString() ?? null,
 });
 
-const PasskeyPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 
 const noSuchPasskey = () => new AppError("not_found", { detail: "No such passkey of yours" });
 
@@ -144,7 +143,7 @@ export const renameMyPasskey = defineRoute(
     summary: "Rename one of my passkeys",
     responses: { 200: jsonResponse("Renamed", PasskeyView), ...problems("validation_failed", "unauthorized", "account_inactive", "not_found") },
   }),
-  pathParams(PasskeyPath),
+  pathParams(IdPath),
   jsonBody(v.object({ name: PasskeyName })),
   async (c) => {
     const { db, tenant, principal } = c.var;
@@ -163,7 +162,7 @@ export const removeMyPasskey = defineRoute(
       ...problems("validation_failed", "unauthorized", "account_inactive", "forbidden", "not_found", "mfa_required", "invalid_credentials"),
     },
   }),
-  pathParams(PasskeyPath),
+  pathParams(IdPath),
   jsonBody(v.object(StepUpFields)),
   async (c) => {
     const scope = scopeOf(c);

@@ -120,4 +120,7 @@ export function documentedAs<M extends MiddlewareHandler<any, any, any>>(middlew
 
 export const queryParams = <S extends v.GenericSchema>(schema: S) => validator("query", schema, rejectInvalidInput);
 
+/** A route's `{id}`: a UUID, or `400 validation_failed`. */
+export const IdPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
+
 export const pathParams = <S extends v.GenericSchema>(schema: S) => validator("param", schema, rejectInvalidInput);

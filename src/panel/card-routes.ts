@@ -1,13 +1,11 @@
-import type { Context } from "hono";
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
-import { findUserById } from "../accounts/queries";
+import { userOfTenant } from "../accounts/queries";
 import { uniqueViolation } from "../db/errors";
-import type { AppEnv } from "../http/context";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { jsonBody, pathParams, validationFailed } from "../http/validation";
+import { IdPath, jsonBody, pathParams, validationFailed } from "../http/validation";
 import { canonicalCardNumber } from "./card-numbers";
 import { cardLookupKey, cardsOf, insertCard, isCardTaken, removeCard, type IdCard } from "./cards";
 
@@ -36,7 +34,6 @@ const cardView = (card: IdCard) => ({
   lockedUntil: card.lockedUntil && card.lockedUntil.getTime() > Date.now() ? card.lockedUntil.toISOString() : null,
 });
 
-const UserPath = v.object({ id: v.pipe(v.string(), v.uuid()) });
 const CardPath = v.object({ id: v.pipe(v.string(), v.uuid()), cardId: v.pipe(v.string(), v.uuid()) });
 
 const NewCardBody = v.pipe(
@@ -62,12 +59,6 @@ const NewCardBody = v.pipe(
   v.metadata({ ref: "NewIdCard" }),
 );
 
-async function userOfPath(c: Context<AppEnv>, userId: string) {
-  const user = await findUserById(c.var.db, c.var.tenant.id, userId);
-  if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
-  return user;
-}
-
 export const listUserCards = defineRoute(
   describeRoute({
     tags: ["Administration"],
@@ -77,9 +68,9 @@ export const listUserCards = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   async (c) => {
-    const user = await userOfPath(c, c.req.valid("param").id);
+    const user = await userOfTenant(c.var.db, c.var.tenant.id, c.req.valid("param").id);
     return c.json({ items: (await cardsOf(c.var.db, c.var.tenant.id, user.id)).map(cardView) }, 200);
   },
 );
@@ -93,11 +84,11 @@ export const addUserCard = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found", "card_taken"),
     },
   }),
-  pathParams(UserPath),
+  pathParams(IdPath),
   jsonBody(NewCardBody),
   async (c) => {
     const { db, config, tenant } = c.var;
-    const user = await userOfPath(c, c.req.valid("param").id);
+    const user = await userOfTenant(c.var.db, c.var.tenant.id, c.req.valid("param").id);
     const body = c.req.valid("json");
     const number = canonicalCardNumber(body.number);
     if (number === undefined) throw validationFailed([{ path: "number", message: "A card number is 1 to 64 letters and digits" }]);

@@ -1,12 +1,12 @@
 import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
-import { findUserById } from "../accounts/queries";
+import { userOfTenant } from "../accounts/queries";
 import type { Tenant } from "../db/schema";
 import { scopeOf } from "../http/context";
 import { AppError } from "../http/errors";
 import { jsonResponse, problems } from "../http/openapi";
 import { defineRoute } from "../http/route";
-import { pathParams } from "../http/validation";
+import { IdPath, pathParams } from "../http/validation";
 import { mailCode } from "../mail/code-mail";
 import { requestLocale } from "../mail/proof";
 import { issuePin } from "./pins";
@@ -56,12 +56,11 @@ export const newUserPin = defineRoute(
       ...problems("validation_failed", "unauthorized", "forbidden", "not_found", "unavailable"),
     },
   }),
-  pathParams(v.object({ id: v.pipe(v.string(), v.uuid()) })),
+  pathParams(IdPath),
   async (c) => {
     const { db, config, tenant } = c.var;
     requirePins(tenant);
-    const user = await findUserById(db, tenant.id, c.req.valid("param").id);
-    if (!user) throw new AppError("not_found", { detail: "No such user in this tenant" });
+    const user = await userOfTenant(db, tenant.id, c.req.valid("param").id);
     const pin = await issuePin(db, await config.lookupKey(), tenant, user.id);
     c.header("Cache-Control", "no-store");
     if (!user.email || !user.emailVerified) return c.json({ mailed: false, pin }, 200);
